@@ -1,0 +1,216 @@
+"""The key-task cycle diagram, run by the engine alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from workflows import EngineError, StepNotReady, Submission, UnknownDiagram
+
+
+def finish_co_inputs(driver, cold=False):
+    for step in driver.ready("co_input"):
+        driver.complete(step, data={"text": f"意见 {step.unit}"}, cold=cold)
+
+
+def test_full_cycle_with_three_co_units(start):
+    driver = start([1, 2, 3])
+    assert driver.ready_ids() == ["dispatch"]
+    driver.complete("dispatch")
+    assert driver.ready_ids() == ["sign_for"]
+    driver.complete("sign_for")
+    inputs = driver.ready("co_input")
+    assert sorted(s.unit for s in inputs) == [1, 2, 3]
+    assert all(s.party == "co_unit" and s.name == "配合单位意见" for s in inputs)
+    finish_co_inputs(driver)
+    assert driver.ready_ids() == ["consolidate"]
+    driver.complete("consolidate", data={"report": "汇总"})
+    driver.complete("review", decision="pass")
+    driver.complete("approve", decision="approve")
+    assert driver.run.completed
+    assert driver.ready_ids() == []
+    assert driver.run.next_timer_at() is None
+
+
+def test_return_and_reject_loops(start):
+    driver = start([7])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    finish_co_inputs(driver)
+    driver.complete("consolidate", data={"report": "第一稿"})
+    driver.complete("review", decision="return", comment="数据不全")
+    assert driver.ready_ids() == ["consolidate"], "a return goes back to the lead unit"
+    driver.complete("consolidate", data={"report": "第二稿"})
+    driver.complete("review", decision="pass")
+    driver.complete("approve", decision="reject", comment="再核实")
+    assert driver.ready_ids() == ["review"], "a reject goes back to the supervisor's review"
+    driver.complete("review", decision="return", comment="按领导意见修改")
+    driver.complete("consolidate", data={"report": "第三稿"})
+    driver.complete("review", decision="pass")
+    driver.complete("approve", decision="approve")
+    assert driver.run.completed
+
+
+def test_many_return_loops_keep_working(start):
+    driver = start([])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    for n in range(40):
+        driver.complete("consolidate", data={"report": f"第{n}稿"})
+        driver.complete("review", decision="return", comment="退回")
+    driver.complete("consolidate", data={"report": "终稿"})
+    driver.complete("review", decision="pass")
+    driver.complete("approve", decision="approve")
+    assert driver.run.completed
+
+
+@pytest.mark.parametrize("count", [0, 3, 55])
+def test_co_unit_counts(start, count):
+    co_units = list(range(1, count + 1))
+    driver = start(co_units)
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    if count == 0:
+        assert driver.ready_ids() == ["consolidate"], "no co-units: the parallel step is skipped"
+    else:
+        assert sorted(s.unit for s in driver.ready("co_input")) == co_units
+        # Complete in reverse order: the order of completion must not matter.
+        for step in reversed(driver.ready("co_input")):
+            assert driver.ready_ids()[0] == "co_input"
+            driver.complete(step, data={"text": "同意"})
+        assert driver.ready_ids() == ["consolidate"]
+    driver.complete("consolidate", data={"report": "报告"})
+    driver.complete("review", decision="pass")
+    driver.complete("approve", decision="approve")
+    assert driver.run.completed
+
+
+def test_state_survives_a_cold_load(start, engine, diagram):
+    """A new process (no live objects) continues where the old one stopped."""
+    driver = start([1, 2])
+    driver.complete("dispatch", cold=True)
+    driver.complete("sign_for", cold=True)
+    first = driver.ready("co_input")[0]
+    driver.complete(first, data={"text": "甲"}, cold=True)
+    remaining = driver.ready("co_input")
+    assert [s.unit for s in remaining] == [2]
+    assert remaining[0].instance_id != first.instance_id
+    driver.complete(remaining[0], data={"text": "乙"}, cold=True)
+    assert driver.ready_ids() == ["consolidate"]
+
+
+def test_state_is_small_and_refers_to_the_diagram(start):
+    driver = start([1, 2, 3])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    finish_co_inputs(driver)
+    # Compressed state without the embedded spec: a few KB, not the 30 KB of the default serializer.
+    assert max(driver.sizes) < 6000
+
+
+def test_completing_a_step_twice_is_refused(start):
+    driver = start([1])
+    step = driver.ready("dispatch")[0]
+    driver.complete(step)
+    with pytest.raises(StepNotReady):
+        driver.run.complete(step.instance_id, Submission(fields={}, decision=None, comment=""), driver.now)
+    with pytest.raises(StepNotReady):
+        driver.run.complete("not-a-uuid", Submission(fields={}, decision=None, comment=""), driver.now)
+
+
+def test_ready_steps_carry_their_timer_deadline(start):
+    driver = start([1, 2])
+    (dispatch,) = driver.ready("dispatch")
+    # dispatch declares workingDays="1"; the test policy counts calendar days.
+    assert dispatch.due_at == driver.now + timedelta(days=1)
+    driver.complete(dispatch)
+    (sign_for,) = driver.ready("sign_for")
+    assert sign_for.due_at == driver.now + timedelta(days=3)
+    assert driver.run.next_timer_at() == sign_for.due_at
+
+
+def test_timers_fire_under_a_moved_clock(start):
+    driver = start([1, 2])
+    driver.complete("dispatch")
+    due = driver.ready("sign_for")[0].due_at
+    assert driver.run.fire_due_timers(due - timedelta(minutes=1)) == ()
+    driver.roundtrip(cold=True)
+    fired = driver.run.fire_due_timers(due + timedelta(seconds=1))
+    assert [(f.step_id, f.element_id, f.due_at) for f in fired] == [("sign_for", "timer_sign_for", due)]
+    # Non-interrupting: the step is still there, and the timer does not fire twice.
+    assert driver.ready_ids() == ["sign_for"]
+    assert driver.run.fire_due_timers(due + timedelta(days=5)) == ()
+    assert driver.run.next_timer_at() is None
+
+
+def test_one_timer_for_all_co_units(start):
+    driver = start([1, 2, 3])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    steps = driver.ready("co_input")
+    assert len({s.due_at for s in steps}) == 1
+    driver.complete(steps[0], data={"text": "先交"})
+    fired = driver.run.fire_due_timers(steps[0].due_at + timedelta(hours=1))
+    assert [f.step_id for f in fired] == ["co_input"]
+    assert len(driver.ready("co_input")) == 2
+
+
+def test_a_completed_step_stops_its_timer(start):
+    driver = start([])
+    driver.complete("dispatch")
+    due = driver.ready("sign_for")[0].due_at
+    driver.complete("sign_for")
+    fired = driver.run.fire_due_timers(due + timedelta(days=1))
+    assert "sign_for" not in [f.step_id for f in fired]
+
+
+def test_moving_a_deadline_moves_its_timer(start):
+    driver = start([])
+    driver.complete("dispatch")
+    step = driver.ready("sign_for")[0]
+    later = step.due_at + timedelta(days=10)
+    assert driver.run.move_deadline(step.instance_id, later)
+    driver.roundtrip(cold=True)
+    assert driver.ready("sign_for")[0].due_at == later
+    assert driver.run.fire_due_timers(step.due_at + timedelta(days=1)) == ()
+    assert [f.step_id for f in driver.run.fire_due_timers(later + timedelta(seconds=1))] == ["sign_for"]
+
+
+def test_a_step_completed_after_its_deadline_reports_the_timer(start):
+    driver = start([])
+    driver.complete("dispatch")
+    due = driver.ready("sign_for")[0].due_at
+    driver.now = due + timedelta(hours=2)
+    fired = driver.complete("sign_for")
+    # Completing at a late instant first lets the due timer fire, so the overdue is not lost.
+    assert [f.step_id for f in fired] == ["sign_for"]
+
+
+def test_element_states_for_the_viewer(start):
+    driver = start([1])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    states = driver.run.element_states()
+    assert states["dispatch"] == "done"
+    assert states["sign_for"] == "done"
+    assert states["co_input"] == "open"
+    assert "review" not in states
+
+
+def test_unknown_state_is_an_engine_error(engine, diagram):
+    with pytest.raises(EngineError):
+        engine.load(b"definitely not zlib")
+
+
+def test_state_of_an_undeployed_diagram(engine, diagram, start):
+    from workflows import Engine
+
+    driver = start([1])
+    state = driver.run.save()
+    other = Engine(lambda step, now, data: now)
+    with pytest.raises(UnknownDiagram) as caught:
+        other.load(state)
+    assert caught.value.digest == diagram.digest
+    other.deploy(diagram.xml)
+    assert [s.step_id for s in other.load(state).ready_steps()] == ["dispatch"]

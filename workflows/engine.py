@@ -1,0 +1,366 @@
+"""The engine: deploy diagrams, start cycles, complete steps, fire timers, save and load state.
+
+SpiffWorkflow does the BPMN semantics; this module decides what is kept and how:
+- A diagram is parsed once and cached by the sha256 of its XML. A cycle's state refers to that
+  digest instead of embedding the 16 KB spec (which is what SpiffWorkflow's default serializer does),
+  so state is small and loading it is cheap.
+- State is compact JSON, zlib-compressed.
+- A cycle that was just saved stays in memory, keyed by the digest of its saved bytes. Loading the
+  very same bytes again (the next step of a cycle, in the same process) reuses the live object
+  instead of deserializing. Keying by the bytes' digest makes this safe: if another process or a
+  rolled-back transaction left different bytes in the database, the digest differs and the state
+  is read from the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import engine_time
+from .diagram import DiagramError, ParsedDiagram, parse_diagram
+from .sandbox import RestrictedEnvironment
+from .types import Diagram, FiredTimer, ReadyStep, StepDefinition, Submission
+
+DeadlinePolicy = Callable[[StepDefinition, datetime, Mapping[str, Any]], datetime]
+"""(step, now, process data) -> when the step is due. The host's working-day calendar."""
+
+STATE_FORMAT = "spiff3-ref+zlib/1"
+
+
+class EngineError(RuntimeError):
+    """The engine could not run a diagram (a condition failed, no gateway branch matched, ...)."""
+
+    def __init__(self, message: str, element: str | None = None) -> None:
+        super().__init__(message if element is None else f"{message}(元素 {element})")
+        self.message = message
+        self.element = element
+
+
+class UnknownDiagram(LookupError):
+    """A state refers to a diagram this engine has not been given; deploy it first."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.digest = digest
+
+
+class StepNotReady(LookupError):
+    """The step instance is not waiting for anyone (done, cancelled, or never existed)."""
+
+
+class Engine:
+    def __init__(self, deadline_policy: DeadlinePolicy, *, live_cycles: int = 128) -> None:
+        self._policy = deadline_policy
+        self._diagrams: dict[str, ParsedDiagram] = {}
+        self._digest_of_spec: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._live: OrderedDict[bytes, BpmnWorkflow] = OrderedDict()
+        self._live_limit = live_cycles
+        self._running: ContextVar[tuple[ParsedDiagram, datetime] | None] = ContextVar("duban_run", default=None)
+        self._script_engine = PythonScriptEngine(environment=RestrictedEnvironment(self._helpers))
+        self._serializer = self._make_serializer()
+
+    # -- diagrams ---------------------------------------------------------------------------
+    def deploy(self, xml: bytes) -> Diagram:
+        """Validates and parses a diagram once; later calls with the same bytes are a lookup."""
+        digest = hashlib.sha256(xml).hexdigest()
+        parsed = self._diagrams.get(digest)
+        if parsed is None:
+            parsed = parse_diagram(xml)
+            with self._lock:
+                self._diagrams.setdefault(digest, parsed)
+                self._digest_of_spec[id(parsed.spec)] = digest
+        return parsed.diagram
+
+    def deployed(self, digest: str) -> Diagram | None:
+        parsed = self._diagrams.get(digest)
+        return parsed.diagram if parsed else None
+
+    # -- cycles -----------------------------------------------------------------------------
+    def start(self, digest: str, data: Mapping[str, Any], now: datetime) -> CycleRun:
+        parsed = self._parsed(digest)
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine)
+        run = CycleRun(self, workflow, parsed)
+        with run.running(now):
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.set_data(**dict(data))
+            workflow.do_engine_steps()
+        return run
+
+    def load(self, state: bytes) -> CycleRun:
+        key = hashlib.blake2b(state, digest_size=20).digest()
+        with self._lock:
+            workflow = self._live.pop(key, None)
+        if workflow is None:
+            try:
+                workflow = self._serializer.from_dict(json.loads(zlib.decompress(state)))
+            except (ValueError, zlib.error) as exc:
+                raise EngineError(f"无法读取流程状态: {exc}") from None
+            workflow.script_engine = self._script_engine
+        return CycleRun(self, workflow, self._diagrams[self._digest_of_spec[id(workflow.spec)]])
+
+    def _park(self, workflow: BpmnWorkflow) -> bytes:
+        self._serializer.registry._encoder_mode = True  # what serialize_json does around to_dict
+        try:
+            dct = self._serializer.to_dict(workflow)
+        finally:
+            self._serializer.registry._encoder_mode = False
+        state = zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 1)
+        key = hashlib.blake2b(state, digest_size=20).digest()
+        with self._lock:
+            self._live[key] = workflow
+            while len(self._live) > self._live_limit:
+                self._live.popitem(last=False)
+        return state
+
+    def forget_live_cycles(self) -> None:
+        with self._lock:
+            self._live.clear()
+
+    def _parsed(self, digest: str) -> ParsedDiagram:
+        parsed = self._diagrams.get(digest)
+        if parsed is None:
+            raise UnknownDiagram(digest)
+        return parsed
+
+    # -- the sandbox's host helpers ---------------------------------------------------------
+    def _helpers(self, data: Mapping[str, Any]) -> Mapping[str, Callable[..., Any]]:
+        running = self._running.get()
+        if running is None:
+            return {}
+        parsed, now = running
+
+        def deadline(step_id: str) -> str:
+            return self._policy(parsed.diagram.step(step_id), now, data).isoformat()
+
+        return {"deadline": deadline}
+
+    # -- serialization ----------------------------------------------------------------------
+    def _make_serializer(self) -> BpmnWorkflowSerializer:
+        engine = self
+
+        class SpecByDigest(BpmnWorkflowConverter):  # type: ignore[misc]
+            """Stores the diagram's digest where SpiffWorkflow would embed the whole spec."""
+
+            def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+                dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+                dct["diagram"] = engine._digest_of_spec[id(workflow.spec)]
+                dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+                dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+                return dct
+
+            def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+                parsed = engine._parsed(dct.pop("diagram"))
+                workflow = self.target_class(parsed.spec, parsed.subprocess_specs, deserializing=True)
+                workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+                workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+                self.set_default_attributes(workflow, dct)
+                self.subprocesses_from_dict(dct["subprocesses"], workflow)
+                workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+                return workflow
+
+        config = dict(DEFAULT_CONFIG)
+        config[BpmnWorkflow] = SpecByDigest
+        return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+class CycleRun:
+    """One cycle's process, loaded. Use it, then ``save()``; after saving it is closed."""
+
+    def __init__(self, engine: Engine, workflow: BpmnWorkflow, parsed: ParsedDiagram) -> None:
+        self._engine = engine
+        self._workflow: BpmnWorkflow | None = workflow
+        self._parsed = parsed
+
+    @property
+    def diagram(self) -> Diagram:
+        return self._parsed.diagram
+
+    @property
+    def _wf(self) -> BpmnWorkflow:
+        if self._workflow is None:
+            raise RuntimeError("this cycle run was saved and is closed; load the state again")
+        return self._workflow
+
+    @contextmanager
+    def running(self, now: datetime) -> Iterator[None]:
+        token = self._engine._running.set((self._parsed, now))
+        try:
+            with engine_time(now):
+                yield
+        except SpiffWorkflowException as exc:
+            element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+            raise EngineError(f"流程执行出错: {exc}", element) from None
+        finally:
+            self._engine._running.reset(token)
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return bool(self._wf.completed)
+
+    def ready_steps(self) -> tuple[ReadyStep, ...]:
+        steps = []
+        for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
+            definition = self.diagram.step(task.task_spec.bpmn_id)
+            unit = task.data.get(definition.instance_variable) if definition.multi_instance else None
+            steps.append(ReadyStep(
+                instance_id=str(task.id),
+                step_id=definition.step_id,
+                name=definition.name,
+                party=definition.party,
+                unit=unit if isinstance(unit, int) else None,
+                due_at=_earliest(_timer_due(t) for t in self._timers_of(task)),
+            ))
+        return tuple(steps)
+
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer falls due: what the host indexes to poll timers."""
+        return _earliest(_timer_due(t) for t in self._waiting_timers())
+
+    def element_states(self) -> dict[str, str]:
+        """BPMN element id -> 'done' or 'open', for drawing the diagram."""
+        states: dict[str, str] = {}
+        for task in self._wf.get_tasks():
+            element = getattr(task.task_spec, "bpmn_id", None)
+            if not element:
+                continue
+            if task.state == TaskState.COMPLETED:
+                states.setdefault(element, "done")
+            elif task.state == TaskState.READY and task.task_spec.manual:
+                states[element] = "open"
+        return states
+
+    # -- acting ---------------------------------------------------------------------------
+    def complete(self, instance_id: str, submission: Submission, now: datetime) -> tuple[FiredTimer, ...]:
+        task = self._ready_task(instance_id)
+        definition = self.diagram.step(task.task_spec.bpmn_id)
+        values: dict[str, Any] = {
+            f.name: submission.fields.get(f.name, "") for f in definition.fields if f.to_process
+        }
+        if definition.decision is not None:
+            values[definition.decision.variable] = submission.decision
+        if definition.multi_instance and definition.output_variable:
+            values[definition.output_variable] = {
+                "unit": task.data.get(definition.instance_variable), **{k: v for k, v in values.items()},
+            }
+        with self.running(now):
+            waiting = self._waiting_timers()
+            # Timers due by now fire first, so a step completed late still records its overdue,
+            # and an interrupting timer that already cancelled the step wins.
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+            if task.state != TaskState.READY:
+                raise StepNotReady(instance_id)
+            task.set_data(**values)
+            task.run()
+            self._wf.do_engine_steps()
+            return self._fired(waiting)
+
+    def fire_due_timers(self, now: datetime) -> tuple[FiredTimer, ...]:
+        with self.running(now):
+            waiting = self._waiting_timers()
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+            return self._fired(waiting)
+
+    def move_deadline(self, instance_id: str, due_at: datetime) -> bool:
+        """Moves the timers of a ready step (an extension was granted). False if it has none."""
+        timers = self._timers_of(self._ready_task(instance_id))
+        for timer in timers:
+            timer._set_internal_data(event_value=due_at.astimezone(timezone.utc).isoformat())
+        return bool(timers)
+
+    def save(self) -> bytes:
+        workflow = self._wf
+        self._workflow = None
+        return self._engine._park(workflow)
+
+    # -- internals ------------------------------------------------------------------------
+    def _ready_task(self, instance_id: str) -> Any:
+        try:
+            task = self._wf.get_task_from_id(UUID(instance_id))
+        except (ValueError, SpiffWorkflowException):
+            raise StepNotReady(instance_id) from None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise StepNotReady(instance_id)
+        return task
+
+    def _timers_of(self, task: Any) -> list[Any]:
+        """The waiting timer boundary events of a user task (for a multi-instance child: of its parent)."""
+        anchor = task
+        while anchor.parent is not None and anchor.parent.task_spec.bpmn_id == task.task_spec.bpmn_id:
+            anchor = anchor.parent
+        split = anchor.parent
+        if split is None:
+            return []
+        return [c for c in split.children if c is not anchor and _is_waiting_timer(c)]
+
+    def _waiting_timers(self) -> list[Any]:
+        return [t for t in self._wf.get_tasks(state=TaskState.WAITING) if _is_waiting_timer(t)]
+
+    def _fired(self, waiting: list[Any]) -> tuple[FiredTimer, ...]:
+        self._wf.get_events()  # drain thrown escalations; the host learns of them as fired timers
+        fired = []
+        for timer in waiting:
+            if timer.state != TaskState.COMPLETED:
+                continue
+            attached = self._attached_step(timer)
+            fired.append(FiredTimer(element_id=timer.task_spec.bpmn_id, step_id=attached, due_at=_timer_due(timer)))
+        return tuple(fired)
+
+    def _attached_step(self, timer: Any) -> str:
+        for sibling in timer.parent.children:
+            if not isinstance(sibling.task_spec, BoundaryEvent):
+                return str(sibling.task_spec.bpmn_id)
+        return str(timer.task_spec.bpmn_id)
+
+
+def _is_waiting_timer(task: Any) -> bool:
+    spec = task.task_spec
+    return (
+        task.state == TaskState.WAITING
+        and isinstance(spec, BoundaryEvent)
+        and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+    )
+
+
+def _timer_due(task: Any) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # cycle timers keep {'next': ...}
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(parsed.timestamp(), timezone.utc)
+
+
+def _earliest(values: Any) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+__all__ = ["DiagramError", "Engine", "EngineError", "StepNotReady", "UnknownDiagram"]

@@ -1,0 +1,103 @@
+"""The small frozen values the engine hands out. No SpiffWorkflow type ever leaves this package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    required: bool
+    max_length: int
+    # Whether the value also goes into the process data (for conditions); text normally stays out.
+    to_process: bool = False
+
+
+@dataclass(frozen=True)
+class DecisionOption:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    variable: str
+    options: tuple[DecisionOption, ...]
+    comment_required_for: frozenset[str]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+    def label_of(self, value: str) -> str:
+        return next((o.label for o in self.options if o.value == value), value)
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    """A user task of a diagram: who acts, its deadline rule, its form."""
+
+    step_id: str
+    name: str
+    party: str  # supervisor | lead_unit | co_unit | leader
+    lane_name: str
+    working_days: int | None
+    yellow_before: int | None
+    fields: tuple[FormField, ...]
+    decision: Decision | None
+    # Multi-instance steps: one instance per unit id of the collection.
+    collection_variable: str | None = None
+    instance_variable: str | None = None
+    output_variable: str | None = None
+
+    @property
+    def multi_instance(self) -> bool:
+        return self.collection_variable is not None
+
+
+@dataclass(frozen=True)
+class Diagram:
+    digest: str  # sha256 of the XML: a deployed version's identity
+    process_id: str
+    name: str
+    steps: tuple[StepDefinition, ...]
+    xml: bytes
+
+    def step(self, step_id: str) -> StepDefinition:
+        for step in self.steps:
+            if step.step_id == step_id:
+                return step
+        raise KeyError(step_id)
+
+
+@dataclass(frozen=True)
+class ReadyStep:
+    """A user task waiting for someone."""
+
+    instance_id: str  # stable for the life of the task; the host's key for it
+    step_id: str
+    name: str
+    party: str
+    unit: int | None  # the unit a multi-instance task belongs to
+    due_at: datetime | None  # from the step's timer boundary event, when the diagram draws one
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """A timer boundary event that fired: the step it is attached to went past its time."""
+
+    element_id: str
+    step_id: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated completion of a step."""
+
+    fields: dict[str, str]
+    decision: str | None
+    comment: str

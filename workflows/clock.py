@@ -30,7 +30,7 @@ class _EngineDatetime(datetime):
         return cls.combine(moment.date(), moment.timetz())
 
 
-_spiff_timer.datetime = _EngineDatetime  # type: ignore[misc]
+_spiff_timer.datetime = _EngineDatetime
 
 
 def current_time() -> datetime:

@@ -145,8 +145,9 @@ def _refuse_unsupported(process: Any) -> None:
     for script_task in process.iterfind(".//bpmn:scriptTask", NS):
         script_format = (script_task.get("scriptFormat") or "python").lower()
         if script_format not in ("python", "text/python", "text/x-python"):
-            raise DiagramError(f"脚本格式 {script_format} 不受支持(只支持 python)", script_task.get("id"),
-                               script_task.sourceline)
+            raise DiagramError(
+                f"脚本格式 {script_format} 不受支持(只支持 python)", script_task.get("id"), script_task.sourceline
+            )
 
 
 def _owner_id(node: Any) -> str | None:
@@ -161,7 +162,12 @@ def _owner_id(node: Any) -> str | None:
 
 def _check_code(process: Any) -> None:
     expressions = (
-        "conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition", "loopCardinality",
+        "conditionExpression",
+        "timeDate",
+        "timeDuration",
+        "timeCycle",
+        "completionCondition",
+        "loopCardinality",
     )
     snippets: list[tuple[Any, str]] = []
     for tag in expressions:
@@ -189,8 +195,11 @@ def _lane_parties(process: Any) -> dict[str, tuple[str, str]]:
             continue
         party = (party_node.text or "").strip()
         if party not in PARTIES:
-            raise DiagramError(f"泳道的 duban:party 必须是 {'/'.join(PARTIES)} 之一,而不是 {party!r}",
-                               lane.get("id"), party_node.sourceline)
+            raise DiagramError(
+                f"泳道的 duban:party 必须是 {'/'.join(PARTIES)} 之一,而不是 {party!r}",
+                lane.get("id"),
+                party_node.sourceline,
+            )
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             placed[(ref.text or "").strip()] = (party, lane.get("name") or lane.get("id") or "")
     return placed
@@ -242,8 +251,11 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
         if collection is None or item is None or output is None:
             # Without an output item SpiffWorkflow merges each instance's data into the process,
             # and the next pass over the step then refuses to start.
-            raise DiagramError("多实例用户任务必须用 loopDataInputRef、inputDataItem 和 outputDataItem "
-                               "指定单位集合与每个实例的结果", step_id, loop.sourceline)
+            raise DiagramError(
+                "多实例用户任务必须用 loopDataInputRef、inputDataItem 和 outputDataItem 指定单位集合与每个实例的结果",
+                step_id,
+                loop.sourceline,
+            )
         collection_variable = (collection.text or "").strip()
         instance_variable = item.get("name") or item.get("id")
         output_variable = output.get("name") or output.get("id")
@@ -301,8 +313,7 @@ def _decision(node: Any, step_id: str) -> Decision:
     needs_comment = frozenset(v.strip() for v in (node.get("commentRequiredFor") or "").split(",") if v.strip())
     unknown = needs_comment - set(values)
     if unknown:
-        raise DiagramError(f"commentRequiredFor 中的 {', '.join(sorted(unknown))} 不是选项值", step_id,
-                           node.sourceline)
+        raise DiagramError(f"commentRequiredFor 中的 {', '.join(sorted(unknown))} 不是选项值", step_id, node.sourceline)
     return Decision(variable=variable, options=options, comment_required_for=needs_comment)
 
 
@@ -312,13 +323,13 @@ def _check_deadline_calls(process: Any, steps: list[StepDefinition]) -> None:
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for node in process.iterfind(f".//bpmn:{tag}", NS):
             for call in ast.walk(ast.parse((node.text or "").strip(), mode="eval")):
-                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                        and call.func.id == "deadline"):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "deadline"):
                     continue
                 args = call.args
                 if len(args) != 1 or not isinstance(args[0], ast.Constant) or args[0].value not in known:
-                    raise DiagramError("deadline() 的参数必须是一个用户任务的 id(字符串)", _owner_id(node),
-                                       node.sourceline)
+                    raise DiagramError(
+                        "deadline() 的参数必须是一个用户任务的 id(字符串)", _owner_id(node), node.sourceline
+                    )
 
 
 def _int(value: Any) -> int | None:

@@ -55,11 +55,33 @@ _FORBIDDEN_NODES: dict[type[ast.AST], str] = {
 
 # Builtins a diagram could reach for to escape; they are not in the sandbox's builtins either, but
 # naming them is refused up front so the author learns at deploy time, not at run time.
-_FORBIDDEN_NAMES = frozenset({
-    "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars", "dir",
-    "input", "breakpoint", "help", "memoryview", "type", "object", "super", "classmethod", "staticmethod",
-    "property", "exit", "quit",
-})
+_FORBIDDEN_NAMES = frozenset(
+    {
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "dir",
+        "input",
+        "breakpoint",
+        "help",
+        "memoryview",
+        "type",
+        "object",
+        "super",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "exit",
+        "quit",
+    }
+)
 
 
 def check_source(source: str, mode: str) -> None:
@@ -135,7 +157,7 @@ _GUARDS: dict[str, Any] = {
 HostHelpers = Callable[[Mapping[str, Any]], Mapping[str, Callable[..., Any]]]
 
 
-class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
+class RestrictedEnvironment(TaskDataEnvironment):
     """SpiffWorkflow script environment that runs every snippet through the sandbox.
 
     ``helpers`` builds the host functions for one evaluation from the task data it runs against,
@@ -166,4 +188,3 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
                 continue
             context[name] = value
         return True
-

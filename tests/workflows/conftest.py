@@ -43,8 +43,15 @@ class Driver:
     def ready_ids(self) -> list[str]:
         return sorted(r.step_id for r in self.run.ready_steps())
 
-    def complete(self, step: ReadyStep | str, *, data: dict[str, Any] | None = None, decision: str | None = None,
-                 comment: str | None = None, cold: bool = False) -> tuple[Any, ...]:
+    def complete(
+        self,
+        step: ReadyStep | str,
+        *,
+        data: dict[str, Any] | None = None,
+        decision: str | None = None,
+        comment: str | None = None,
+        cold: bool = False,
+    ) -> tuple[Any, ...]:
         if isinstance(step, str):
             matches = self.ready(step)
             assert matches, f"{step} is not ready; ready: {self.ready_ids()}"

@@ -22,7 +22,7 @@ def shipped_with(old: str, new: str) -> bytes:
 
 
 def line_of(xml: bytes, needle: str) -> int:
-    return xml.decode().splitlines().index(next(l for l in xml.decode().splitlines() if needle in l)) + 1
+    return xml.decode().splitlines().index(next(text for text in xml.decode().splitlines() if needle in text)) + 1
 
 
 def test_the_shipped_diagram(engine):
@@ -48,10 +48,10 @@ def test_the_shipped_diagram_draws_every_element():
     """bpmn-js renders only what the diagram section places: every node and flow needs a shape."""
     root = etree.parse(str(SHIPPED)).getroot()
     process = root.find("bpmn:process", NS)
-    drawable = {el.get("id") for el in process if el.get("id") and etree.QName(el).localname not in ("laneSet",)}
-    drawable |= {lane.get("id") for lane in process.iter("{%s}lane" % NS["bpmn"])}
-    placed = {el.get("bpmnElement") for el in root.iter("{%s}BPMNShape" % NS["bpmndi"])}
-    placed |= {el.get("bpmnElement") for el in root.iter("{%s}BPMNEdge" % NS["bpmndi"])}
+    drawable = {el.get("id") for el in process if el.get("id") and etree.QName(el).localname != "laneSet"}
+    drawable |= {lane.get("id") for lane in process.iter(f"{{{NS['bpmn']}}}lane")}
+    placed = {el.get("bpmnElement") for el in root.iter(f"{{{NS['bpmndi']}}}BPMNShape")}
+    placed |= {el.get("bpmnElement") for el in root.iter(f"{{{NS['bpmndi']}}}BPMNEdge")}
     assert drawable - placed == set()
     # Each user step has its deadline timer drawn on it.
     for step in ("dispatch", "sign_for", "co_input", "consolidate", "review", "approve"):
@@ -70,12 +70,12 @@ def test_deploying_is_cached_by_content(engine):
 @pytest.mark.parametrize(
     ("old", "new", "element", "message"),
     [
-        ('len(co_units) &gt; 0', 'len(__import__("os").listdir("/")) &gt; 0', "flow_to_co_input", "下划线"),
-        ('len(co_units) &gt; 0', '().__class__.__base__', "flow_to_co_input", "下划线"),
-        ('len(co_units) &gt; 0', 'open("/etc/passwd").read()', "flow_to_co_input", "open"),
-        ('len(co_units) &gt; 0', 'getattr(co_units, "x")', "flow_to_co_input", "getattr"),
+        ("len(co_units) &gt; 0", 'len(__import__("os").listdir("/")) &gt; 0', "flow_to_co_input", "下划线"),
+        ("len(co_units) &gt; 0", "().__class__.__base__", "flow_to_co_input", "下划线"),
+        ("len(co_units) &gt; 0", 'open("/etc/passwd").read()', "flow_to_co_input", "open"),
+        ("len(co_units) &gt; 0", 'getattr(co_units, "x")', "flow_to_co_input", "getattr"),
         ('deadline("dispatch")', 'deadline("no_such_step")', "timer_dispatch", "deadline"),
-        ('deadline("dispatch")', 'deadline(', "timer_dispatch", "语法"),
+        ('deadline("dispatch")', "deadline(", "timer_dispatch", "语法"),
     ],
 )
 def test_unsafe_or_broken_code_is_refused(engine, old, new, element, message):
@@ -104,10 +104,14 @@ def test_imports_and_loops_in_scripts_are_refused(engine):
 def test_external_entities_are_never_resolved(engine, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    xml = SHIPPED.read_text(encoding="utf-8").replace(
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>',
-    ).replace('name="交办"', 'name="&x;"')
+    xml = (
+        SHIPPED.read_text(encoding="utf-8")
+        .replace(
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>',
+        )
+        .replace('name="交办"', 'name="&x;"')
+    )
     with pytest.raises(DiagramError) as caught:
         engine.deploy(xml.encode())
     assert "TOP-SECRET" not in str(caught.value)
@@ -116,7 +120,9 @@ def test_external_entities_are_never_resolved(engine, tmp_path):
 def test_entity_expansion_bomb_is_refused(engine):
     bomb = (
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + "".join(f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" if i > 1 else "&lol;"}' * 10 + '">' for i in range(1, 9))
+        + "".join(
+            f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" if i > 1 else "&lol;"}' * 10 + '">' for i in range(1, 9)
+        )
         + ']><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol8;</bpmn:definitions>'
     )
     with pytest.raises(DiagramError):
@@ -141,7 +147,9 @@ def test_not_a_diagram(engine, xml, message, line):
 
 
 def test_schema_errors_name_the_line(engine):
-    xml = shipped_with('<bpmn:userTask id="sign_for" name="签收">', '<bpmn:userTask id="sign_for" name="签收" bogus="1">')
+    xml = shipped_with(
+        '<bpmn:userTask id="sign_for" name="签收">', '<bpmn:userTask id="sign_for" name="签收" bogus="1">'
+    )
     with pytest.raises(DiagramError) as caught:
         engine.deploy(xml)
     assert "BPMN 2.0" in caught.value.message
@@ -178,14 +186,20 @@ def test_another_diagram_runs_too(engine):
 
     diagram = engine.deploy(QUICK.read_bytes())
     assert [(s.step_id, s.party) for s in diagram.steps] == [
-        ("report", "lead_unit"), ("confirm", "lead_unit"), ("decide", "leader")]
+        ("report", "lead_unit"),
+        ("confirm", "lead_unit"),
+        ("decide", "leader"),
+    ]
     now = datetime(2024, 5, 6, tzinfo=timezone.utc)
     run = engine.start(diagram.digest, {"lead_units": [5, 6], "co_units": []}, now)
 
     def do(step_id, **form):
         step = next(s for s in run.ready_steps() if s.step_id == step_id)
-        run.complete(step.instance_id, validate_submission(diagram.step(step_id), form.get("data"),
-                                                           form.get("decision"), form.get("comment")), now)
+        run.complete(
+            step.instance_id,
+            validate_submission(diagram.step(step_id), form.get("data"), form.get("decision"), form.get("comment")),
+            now,
+        )
         return step
 
     do("report", data={"summary": "进展顺利", "urgent": "是"})
@@ -203,7 +217,7 @@ def test_another_diagram_runs_too(engine):
 def test_a_condition_failing_at_run_time_is_an_engine_error(engine):
     from datetime import datetime, timezone
 
-    xml = shipped_with('review_decision == "pass"', 'review_decision == missing_variable')
+    xml = shipped_with('review_decision == "pass"', "review_decision == missing_variable")
     diagram = engine.deploy(xml)
     now = datetime(2024, 5, 6, tzinfo=timezone.utc)
     run = engine.start(diagram.digest, {"lead_units": [1], "co_units": []}, now)
@@ -262,11 +276,12 @@ def test_engine_is_independent_of_the_web_and_the_database():
     import subprocess
     import sys
 
-    code = ("import sys, workflows; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'service', 'db')]; "
-            "print(','.join(bad))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=HERE.parents[1])
+    code = (
+        "import sys, workflows; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'service', 'db')]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=HERE.parents[1])
     assert out.stdout.strip() == ""
 
 

@@ -1,0 +1,1 @@
+"""duban's benchmarks (`make bench`)."""

@@ -1,0 +1,123 @@
+"""Deployed diagrams, cycles (one process per key task per round) and their human tasks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from .base import Base
+from .plans import KeyTask
+from .units import Unit
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=12,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class DiagramVersion(Base):
+    """A diagram as deployed: stored once, referred to by every cycle that runs it."""
+
+    __tablename__ = "diagram_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    xml: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    deployed_at: Mapped[datetime]
+
+
+class CycleStatus(enum.StrEnum):
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class Cycle(Base):
+    __tablename__ = "cycles"
+    __table_args__ = (
+        UniqueConstraint("key_task_id", "round"),
+        Index("ix_cycles_timer_due_at", "timer_due_at"),
+        Index("ix_cycles_round_status", "round", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id"))
+    round: Mapped[str] = mapped_column(String(20))
+    diagram_version_id: Mapped[int] = mapped_column(ForeignKey("diagram_versions.id"))
+    status: Mapped[CycleStatus] = mapped_column(_enum(CycleStatus, "cycle_status"))
+    state: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    state_format: Mapped[str] = mapped_column(String(40))
+    # Optimistic concurrency: every write checks and bumps it (SQLAlchemy's version counter).
+    version: Mapped[int] = mapped_column(default=1)
+    # The earliest waiting diagram timer; the scheduler polls this indexed column, never the state.
+    timer_due_at: Mapped[datetime | None]
+    report_due_at: Mapped[datetime | None]
+    # The primary lead unit (the first listed): it signs for, consolidates and submits.
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    started_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    key_task: Mapped[KeyTask] = relationship()
+    lead_unit: Mapped[Unit] = relationship()
+    diagram_version: Mapped[DiagramVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class HumanTaskState(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class HumanTask(Base):
+    """A ready step projected into an indexed row: what inboxes, ledgers and the scheduler read."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "instance_id"),
+        Index("ix_human_tasks_unit_state_due", "unit_id", "state", "due_at"),
+        Index("ix_human_tasks_role_state_due", "role", "state", "due_at"),
+        Index("ix_human_tasks_state_due", "state", "due_at"),
+        Index("ix_human_tasks_cycle_state", "cycle_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    # Denormalised from the cycle so inbox filters need no join.
+    key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
+    step_id: Mapped[str] = mapped_column(String(64))
+    step_name: Mapped[str] = mapped_column(String(100))
+    party: Mapped[str] = mapped_column(String(20))
+    # Who acts: a unit (lead or co-unit steps) or, for supervisor and leader steps, a role.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    state: Mapped[HumanTaskState] = mapped_column(_enum(HumanTaskState, "human_task_state"))
+    ready_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    # The light turns yellow at this instant (working days before due_at), red at due_at.
+    yellow_at: Mapped[datetime]
+    # How due_at was counted: "official" calendar, an admin-"loaded" year, or "fallback" weekends only.
+    due_basis: Mapped[str] = mapped_column(String(12), default="official")
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    cycle: Mapped[Cycle] = relationship()
+    unit: Mapped[Unit | None] = relationship()

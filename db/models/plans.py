@@ -1,0 +1,89 @@
+"""Plans (行动方案) and their key tasks (重点任务) with lead and co-units."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .units import Unit
+
+
+class UnitPart(enum.StrEnum):
+    LEAD = "lead"
+    CO = "co"
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    year: Mapped[int | None]
+    source_name: Mapped[str] = mapped_column(String(300))
+    # The same file imported twice is the same plan.
+    source_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    imported_at: Mapped[datetime]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    key_tasks: Mapped[list[KeyTask]] = relationship(back_populates="plan", order_by="KeyTask.number")
+
+
+class KeyTask(Base):
+    __tablename__ = "key_tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int]
+    section: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    # The unit lists as the plan writes them (group words kept), for the ledger.
+    lead_units_text: Mapped[str] = mapped_column(Text)
+    co_units_text: Mapped[str] = mapped_column(Text)
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    deadline_text: Mapped[str | None] = mapped_column(String(100))
+    deadline_date: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    plan: Mapped[Plan] = relationship(back_populates="key_tasks")
+    units: Mapped[list[KeyTaskUnit]] = relationship(
+        cascade="all, delete-orphan", order_by="(KeyTaskUnit.part, KeyTaskUnit.position)"
+    )
+
+    @property
+    def lead_units(self) -> list[Unit]:
+        return [u.unit for u in self.units if u.part == UnitPart.LEAD]
+
+    @property
+    def co_units(self) -> list[Unit]:
+        return [u.unit for u in self.units if u.part == UnitPart.CO]
+
+
+class KeyTaskUnit(Base):
+    """A unit's part in a key task: lead (the first listed is the primary lead) or co-unit."""
+
+    __tablename__ = "key_task_units"
+    __table_args__ = (Index("ix_key_task_units_unit", "unit_id", "key_task_id"),)
+
+    key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    part: Mapped[UnitPart] = mapped_column(
+        Enum(
+            UnitPart,
+            name="unit_part",
+            native_enum=False,
+            create_constraint=True,
+            length=8,
+            values_callable=lambda members: [m.value for m in members],
+        )
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")

@@ -1,0 +1,106 @@
+"""Units (单位), their groups and aliases, and the people who log in."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class UnitKind(enum.StrEnum):
+    DISTRICT = "district"
+    STREET = "street"
+    TOWN = "town"
+    TOWNSHIP = "township"
+    ZONE = "zone"
+    DEPARTMENT = "department"
+    OFFICE = "office"  # the supervision office (督查室)
+    LEADERSHIP = "leadership"  # the district leaders (区领导)
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    UNIT_STAFF = "unit_staff"
+    UNIT_HEAD = "unit_head"
+    SUPERVISOR = "supervisor"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class UnitAlias(Base):
+    """Another name a plan may use for a unit (区发改局 for 区发展改革和经济信息化局)."""
+
+    __tablename__ = "unit_aliases"
+
+    alias: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+
+class UnitGroup(Base):
+    """A group word of plans (各镇街, 区直各部门) and the units it stands for."""
+
+    __tablename__ = "unit_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    members: Mapped[list[UnitGroupMember]] = relationship(
+        cascade="all, delete-orphan", order_by="UnitGroupMember.position"
+    )
+
+
+class UnitGroupMember(Base):
+    __tablename__ = "unit_group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("unit_groups.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("username"), Index("ix_users_unit_role", "unit_id", "role"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    email: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    # Bumped when the password changes or the account is disabled: web sessions carry it and die with it.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship()

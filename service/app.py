@@ -1,0 +1,67 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+
+from .config import Config, load_config
+from .runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        runtime = build_runtime(config or load_config())
+    config = runtime.config
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        SECRET_KEY=_secret_key(config),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["duban"] = runtime
+
+    @app.get("/health")
+    def health() -> Any:
+        from .health import health_report
+
+        with runtime.work(write=False) as work:
+            report = health_report(work)
+        return jsonify(report), (200 if report["status"] == "ok" else 503)
+
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    runtime: Runtime = app.extensions["duban"]
+    return runtime
+
+
+def _secret_key(config: Config) -> str:
+    """DUBAN_SECRET_KEY, else a random key kept in a file beside the data (created once)."""
+    from_env = os.environ.get("DUBAN_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = Path(config.path(config.server.secret_key_file))
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Written with owner-only permissions: it signs every session cookie.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    log.info("created a new secret key in %s", path)
+    return key

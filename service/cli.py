@@ -1,0 +1,204 @@
+"""The ``duban`` command. Every command is one unit of work: it commits when it succeeds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from .app import create_app, runtime_of
+from .runtime import Runtime
+
+
+def _make_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """duban 督办: key tasks of an action plan, dispatched, supervised and signed off."""
+
+
+def runtime() -> Runtime:
+    return runtime_of(current_app)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema."""
+    from db.migrate import upgrade
+
+    url = runtime().config.database_url
+    upgrade(url, revision)
+    click.echo(f"数据库已迁移到最新版本 ({_safe_url(url)})")
+
+
+@db.command("current")
+def db_current() -> None:
+    from db.migrate import current
+
+    click.echo(current(runtime().config.database_url) or "(空数据库)")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the district's units, demo accounts and the 2024 plan (idempotent)."""
+    from .operations.demo import load_demo
+
+    with runtime().work() as work:
+        summary = load_demo(work)
+    click.echo(summary.describe())
+
+
+# -- units ----------------------------------------------------------------------------------
+
+
+@main.group()
+def units() -> None:
+    """Units (单位)."""
+
+
+@units.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def units_list(as_json: bool) -> None:
+    from .operations.units import list_units
+
+    with runtime().work(write=False) as work:
+        found = list_units(work.session)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "kind": u.kind,
+                    "parent_id": u.parent_id,
+                    "aliases": list(u.aliases),
+                    "groups": list(u.groups),
+                }
+                for u in found
+            ]
+        )
+        return
+    for u in found:
+        click.echo(f"{u.id:>4}  {u.kind_name:<6} {u.name}")
+
+
+# -- plans ----------------------------------------------------------------------------------
+
+
+@main.group()
+def plan() -> None:
+    """Plans (行动方案)."""
+
+
+@plan.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed plan as JSON.")
+@click.option("--create-units", is_flag=True, help="Create units the directory does not know.")
+def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool) -> None:
+    """Import a plan from a .txt, .docx or .xlsx file."""
+    from .errors import DomainError
+    from .operations.actor import SYSTEM
+    from .operations.plans import import_plan
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"无法读取 {path}: {exc.strerror}") from None
+    try:
+        with runtime().work() as work:
+            result = import_plan(work, SYSTEM, data, path.name, dry_run=dry_run, create_units=create_units)
+    except DomainError as exc:
+        click.echo(f"导入失败: {exc.detail}", err=True)
+        sys.exit(1)
+    if as_json:
+        echo_json(result.as_json())
+    else:
+        click.echo(result.describe())
+    if not result.ok:
+        sys.exit(1)
+
+
+# -- cycles ---------------------------------------------------------------------------------
+
+
+@main.group()
+def cycle() -> None:
+    """Cycles (办理周期)."""
+
+
+@cycle.command("start")
+@click.argument("key_task_id", type=int)
+@click.option("--round", "round_name", required=True, help="e.g. 2024-Q2")
+def cycle_start(key_task_id: int, round_name: str) -> None:
+    from .errors import DomainError
+    from .operations.actor import SYSTEM
+    from .operations.cycles import start_cycle
+
+    try:
+        with runtime().work() as work:
+            started = start_cycle(work, SYSTEM, key_task_id, round_name)
+            cycle_id = started.id
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"已启动办理周期 #{cycle_id}")
+
+
+# -- serving --------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Default: config.toml [server] host.")
+@click.option("--port", type=int, default=None, help="Default: config.toml [server] port.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler in this process.")
+def serve(host: str | None, port: int | None, no_scheduler: bool) -> None:
+    """Serve the web pages and the API (development server), with the scheduler beside it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = runtime().config
+    host = host or config.server.host
+    port = port or config.server.port
+    scheduler = None
+    if not no_scheduler:
+        from .scheduler import start_background_scheduler
+
+        scheduler = start_background_scheduler(runtime())
+    click.echo(f"duban 已启动: http://{host}:{port}/" + ("" if scheduler else " (未运行调度器)"))
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

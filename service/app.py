@@ -30,6 +30,11 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["duban"] = runtime
 
+    from . import api, web
+
+    api.register(app)
+    web.register(app)
+
     @app.get("/health")
     def health() -> Any:
         from .health import health_report

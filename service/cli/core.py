@@ -1,35 +1,14 @@
-"""The ``duban`` command. Every command is one unit of work: it commits when it succeeds."""
+"""Core commands: database, demo data, units, plans, cycles, serving."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask import current_app
 
-from .app import create_app, runtime_of
-from .runtime import Runtime
-
-
-def _make_app() -> Flask:
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False, add_version_option=False)
-def main() -> None:
-    """duban 督办: key tasks of an action plan, dispatched, supervised and signed off."""
-
-
-def runtime() -> Runtime:
-    return runtime_of(current_app)
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+from .base import echo_json, main, runtime
 
 
 # -- database -------------------------------------------------------------------------------
@@ -75,7 +54,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the district's units, demo accounts and the 2024 plan (idempotent)."""
-    from .operations.demo import load_demo
+    from ..operations.demo import load_demo
 
     with runtime().work() as work:
         summary = load_demo(work)
@@ -93,7 +72,7 @@ def units() -> None:
 @units.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def units_list(as_json: bool) -> None:
-    from .operations.units import list_units
+    from ..operations.units import list_units
 
     with runtime().work(write=False) as work:
         found = list_units(work.session)
@@ -131,9 +110,9 @@ def plan() -> None:
 @click.option("--create-units", is_flag=True, help="Create units the directory does not know.")
 def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool) -> None:
     """Import a plan from a .txt, .docx or .xlsx file."""
-    from .errors import DomainError
-    from .operations.actor import SYSTEM
-    from .operations.plans import import_plan
+    from ..errors import DomainError
+    from ..operations.actor import SYSTEM
+    from ..operations.plans import import_plan
 
     try:
         data = path.read_bytes()
@@ -165,9 +144,9 @@ def cycle() -> None:
 @click.argument("key_task_id", type=int)
 @click.option("--round", "round_name", required=True, help="e.g. 2024-Q2")
 def cycle_start(key_task_id: int, round_name: str) -> None:
-    from .errors import DomainError
-    from .operations.actor import SYSTEM
-    from .operations.cycles import start_cycle
+    from ..errors import DomainError
+    from ..operations.actor import SYSTEM
+    from ..operations.cycles import start_cycle
 
     try:
         with runtime().work() as work:
@@ -193,7 +172,7 @@ def serve(host: str | None, port: int | None, no_scheduler: bool) -> None:
     port = port or config.server.port
     scheduler = None
     if not no_scheduler:
-        from .scheduler import start_background_scheduler
+        from ..scheduler import start_background_scheduler
 
         scheduler = start_background_scheduler(runtime())
     click.echo(f"duban 已启动: http://{host}:{port}/" + ("" if scheduler else " (未运行调度器)"))

@@ -1,0 +1,30 @@
+"""The ``duban`` command group. Every command is one unit of work: it commits when it succeeds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from ..app import create_app, runtime_of
+from ..runtime import Runtime
+
+
+def _make_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """duban 督办: key tasks of an action plan, dispatched, supervised and signed off."""
+
+
+def runtime() -> Runtime:
+    return runtime_of(current_app)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))

@@ -5,9 +5,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-pg bench lint venv clean
+ASSETS := service/web/assets
+VENDOR := service/web/static/vendor
+
+.PHONY: run test test-pg bench lint venv assets clean
 
 venv: $(STAMP)
+
+# Front-end libraries, pinned in package-lock.json, copied to where the pages serve them from.
+assets: $(VENDOR)/.stamp
+
+$(VENDOR)/.stamp: $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/swagger-ui
+	cp $(ASSETS)/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp -r $(ASSETS)/node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
+	cp $(ASSETS)/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp $(ASSETS)/node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js,swagger-ui-standalone-preset.js} $(VENDOR)/swagger-ui/
+	touch $@
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +30,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: venv
+run: venv assets
 	$(BIN)/duban db upgrade
 	$(BIN)/duban demo load
 	$(BIN)/duban serve
 
-test: venv
+test: venv assets
 	$(BIN)/pytest -q
 
 # The same suite on PostgreSQL (what .ci/run does second).
-test-pg: venv
+test-pg: venv assets
 	DUBAN_TEST_DATABASE_URL=$${DUBAN_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
 
 bench: venv
@@ -35,4 +50,4 @@ lint: venv
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(VENDOR) $(ASSETS)/node_modules

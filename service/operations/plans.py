@@ -61,7 +61,7 @@ class ImportResult:
         lines = [f"《{self.parsed.title}》: {len(self.parsed.sections)} 个部分, {len(self.parsed.tasks)} 项重点任务"]
         for problem in self.parsed.problems:
             kind = "错误" if problem.severity == "error" else "提示"
-            lines.append(f"  [{kind}] 第 {problem.line} 行: {problem.message}")
+            lines.append(f"  [{kind}] {problem.message}")  # messages name their place themselves
         if self.created_units:
             lines.append(f"  新建单位: {'、'.join(self.created_units)}")
         for blocker in self.blockers:
@@ -104,7 +104,7 @@ def import_plan(
     parsed = parse_plan(data, filename, directory, year=None)
 
     unknown = tuple(dict.fromkeys(name for task in parsed.tasks for name in task.unknown_units))
-    blockers: list[str] = [f"第 {p.line} 行: {p.message}" for p in parsed.errors]
+    blockers: list[str] = [p.message for p in parsed.errors]
     if not parsed.tasks:
         blockers.append("文件中没有识别到任何重点任务")
     if unknown and not create_units:

@@ -1,0 +1,70 @@
+"""The numbers plans put before headings and tasks, from the outermost level in.
+
+第一部分 → 一、 → (一) → 1. / 1、 → (1) → ①. Which level holds the key tasks differs from plan to plan; the
+layout reader decides that per document. Works on text passed through `unify_width`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .model import Section
+from .normalize import chinese_to_int
+
+
+class Kind(IntEnum):
+    PART = 0
+    CN = 1
+    PAREN_CN = 2
+    ARABIC = 3
+    PAREN_ARABIC = 4
+    CIRCLED = 5
+
+
+_CN_NUM = "[一二三四五六七八九十百零〇两]+"
+_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    (Kind.PART, re.compile(rf"\s*第\s*({_CN_NUM}|\d{{1,2}})\s*(?:部分|章|篇)\s*[、.:]?\s*")),
+    (Kind.PAREN_CN, re.compile(rf"\s*\(\s*({_CN_NUM})\s*\)\s*[、.]?\s*")),
+    (Kind.CN, re.compile(rf"\s*({_CN_NUM})\s*(?:、|\.(?!\d))\s*")),
+    (Kind.PAREN_ARABIC, re.compile(r"\s*\(\s*(\d{1,3})\s*\)\s*[、.]?\s*")),
+    (Kind.ARABIC, re.compile(r"\s*(\d{1,3})\s*(?:、|\.(?!\d)|\))\s*")),
+    (Kind.CIRCLED, re.compile(r"\s*([①-⑳])\s*")),
+)
+
+
+@dataclass(frozen=True)
+class Numbered:
+    kind: Kind
+    number: int
+    label: str  # as written without punctuation: "一", "12"
+    rest: int  # where the text after the number starts
+
+
+def classify(text: str) -> Numbered | None:
+    """The number a line starts with, if it starts with one and has text after it."""
+    for kind, pattern in _PATTERNS:
+        match = pattern.match(text)
+        if match is None or match.end() >= len(text.rstrip()):
+            continue
+        label = match.group(1)
+        if kind is Kind.CIRCLED:
+            number: int | None = ord(label) - 0x2460 + 1
+        else:
+            number = chinese_to_int(label)
+        if number is None or number <= 0:
+            continue
+        return Numbered(kind, number, label, match.end())
+    return None
+
+
+def heading(numbered: Numbered, text: str) -> Section:
+    """The section a heading line opens: "(一)构建新产业。深度对接…" → Section("一", "构建新产业")."""
+    rest = text[numbered.rest :].strip()
+    cut = len(rest)
+    for stop in ("。", ":", ":"):
+        position = rest.find(stop)
+        if 0 <= position < cut:
+            cut = position
+    return Section(numbered.label, rest[:cut].strip(" .,;、"))

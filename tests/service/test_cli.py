@@ -1,0 +1,128 @@
+"""The `duban` console script, run as a user runs it: a separate process on a database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.operations.demo import PLAN_FILE
+
+DUBAN = Path(sys.executable).parent / "duban"
+
+
+def _environment(database: Path) -> dict[str, str]:
+    env = {**os.environ, "DUBAN_DATABASE_URL": f"sqlite:///{database}", "DUBAN_SECRET_KEY": "test-secret"}
+    env.pop("DUBAN_CONFIG", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def loaded_database(tmp_path_factory):
+    """A database file set up once by `duban db upgrade` and `duban demo load`; tests work on copies."""
+    database = tmp_path_factory.mktemp("cli") / "template.sqlite3"
+    env = _environment(database)
+    outputs = []
+    for args in (("db", "upgrade"), ("demo", "load"), ("demo", "load")):
+        done = subprocess.run([str(DUBAN), *args], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    return database, outputs
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = _environment(tmp_path / "cli.sqlite3")
+
+    def run(*args: str, expect: int = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([str(DUBAN), *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
+        assert done.returncode == expect, (args, done.returncode, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    run.env = env  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def loaded_cli(cli, loaded_database, tmp_path):
+    shutil.copy(loaded_database[0], tmp_path / "cli.sqlite3")
+    return cli
+
+
+def test_set_up_from_nothing(loaded_database, loaded_cli):
+    _database, (_upgrade, first, again) = loaded_database
+    assert "新建 55 个" in first and "duchashi" in first and "lingdao" in first and "admin" in first
+    assert "新建 0 个" in again and "已存在" in again
+    cli = loaded_cli
+    units = json.loads(cli("units", "list", "--json").stdout)
+    names = {u["name"]: u for u in units}
+    assert names["花湖开发区"]["kind"] == "zone"
+    assert "各镇街" in names["沙窝乡"]["groups"] and "区直各部门" in names["区财政局"]["groups"]
+    assert names["区发展改革和经济信息化局"]["aliases"], "aliases listed"
+    assert cli("cycle", "start", "1", "--round", "2024-Q2").stdout.startswith("已启动办理周期")
+    failed = cli("cycle", "start", "1", "--round", "2024-Q2", expect=1)
+    assert "已有办理周期" in failed.stderr
+
+
+def test_plan_import_dry_run_json(loaded_cli):
+    cli = loaded_cli
+    out = json.loads(cli("plan", "import", str(PLAN_FILE), "--dry-run", "--json").stdout)
+    assert set(out) >= {"title", "sections", "tasks", "problems"}
+    assert [s["title"] for s in out["sections"]] == ["构建新产业", "打造新环境", "推进新治理"]
+    task = out["tasks"][0]
+    assert set(task) >= {
+        "number",
+        "section",
+        "title",
+        "body",
+        "lead_units",
+        "co_units",
+        "co_units_resolved",
+        "targets",
+        "deadline",
+    }
+    assert task["lead_units"] == ["区发展改革和经济信息化局"]
+    assert "各镇街" in task["co_units"] and "各镇街" not in task["co_units_resolved"]
+    assert out["dry_run"] is True and out["already_imported"] is True  # demo load imported it
+
+
+def test_not_a_plan_exits_1_with_problems(cli, tmp_path):
+    cli("db", "upgrade")
+    junk = tmp_path / "minutes.docx"
+    junk.write_bytes(b"PK\x03\x04 this is not really a docx")
+    out = cli("plan", "import", str(junk), "--json", expect=1).stdout
+    parsed = json.loads(out)
+    assert parsed["tasks"] == [] and parsed["problems"] and parsed["ok"] is False
+    missing = cli("plan", "import", str(tmp_path / "nope.txt"), expect=1)
+    assert "无法读取" in missing.stderr
+
+
+def test_unknown_units_and_create_units(loaded_cli, tmp_path):
+    cli = loaded_cli
+    plan = tmp_path / "plan.txt"
+    plan.write_text("1.建设智慧社区。(牵头单位:区数据局;责任单位:凤凰街道)\n", encoding="utf-8")
+    blocked = cli("plan", "import", str(plan), expect=1).stdout
+    assert "区数据局" in blocked
+    done = cli("plan", "import", str(plan), "--create-units").stdout
+    assert "新建单位: 区数据局" in done and "已导入为计划" in done
+    assert "区数据局" in {u["name"] for u in json.loads(cli("units", "list", "--json").stdout)}
+
+
+def test_another_config_file(cli, tmp_path):
+    config = tmp_path / "other.toml"
+    config.write_text('[database]\nurl = "sqlite:///other.sqlite3"\n[server]\nport = 5999\n', encoding="utf-8")
+    env = dict(cli.env)
+    env.pop("DUBAN_DATABASE_URL")
+    env["DUBAN_CONFIG"] = str(config)
+    done = subprocess.run([str(DUBAN), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "other.sqlite3").exists(), "relative paths resolve against the config file's directory"
+    config.write_text('[database]\nurl = "sqlite:///x.sqlite3"\nbogus = 1\n', encoding="utf-8")
+    bad = subprocess.run([str(DUBAN), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode != 0 and "bogus" in bad.stderr

@@ -42,6 +42,7 @@ class TimeConfig:
 class EngineConfig:
     diagram: str = "bpmn/key_task_cycle.bpmn"
     live_cycles: int = 128
+    max_returns: int = 30
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,16 @@ Nothing here imports Flask or SQLAlchemy, and no SpiffWorkflow type leaves the p
 """
 
 from .diagram import DiagramError
-from .engine import STATE_FORMAT, CycleRun, DeadlinePolicy, Engine, EngineError, StepNotReady, UnknownDiagram
+from .engine import (
+    STATE_FORMAT,
+    CycleRun,
+    CycleTooDeep,
+    DeadlinePolicy,
+    Engine,
+    EngineError,
+    StepNotReady,
+    UnknownDiagram,
+)
 from .forms import FormError, validate_submission
 from .types import (
     Decision,
@@ -20,6 +29,7 @@ from .types import (
 __all__ = [
     "STATE_FORMAT",
     "CycleRun",
+    "CycleTooDeep",
     "DeadlinePolicy",
     "Decision",
     "DecisionOption",

@@ -310,11 +310,17 @@ def _decision(node: Any, step_id: str) -> Decision:
     values = [o.value for o in options]
     if not options or "" in values or len(set(values)) != len(values):
         raise DiagramError("决定必须有至少一个选项,且选项值不能为空或重复", step_id, node.sourceline)
-    needs_comment = frozenset(v.strip() for v in (node.get("commentRequiredFor") or "").split(",") if v.strip())
-    unknown = needs_comment - set(values)
+    needs_comment = _option_list(node, "commentRequiredFor", values, step_id)
+    backward = _option_list(node, "backward", values, step_id)
+    return Decision(variable=variable, options=options, comment_required_for=needs_comment, backward=backward)
+
+
+def _option_list(node: Any, attribute: str, values: list[str], step_id: str) -> frozenset[str]:
+    chosen = frozenset(v.strip() for v in (node.get(attribute) or "").split(",") if v.strip())
+    unknown = chosen - set(values)
     if unknown:
-        raise DiagramError(f"commentRequiredFor 中的 {', '.join(sorted(unknown))} 不是选项值", step_id, node.sourceline)
-    return Decision(variable=variable, options=options, comment_required_for=needs_comment)
+        raise DiagramError(f"{attribute} 中的 {', '.join(sorted(unknown))} 不是选项值", step_id, node.sourceline)
+    return chosen
 
 
 def _check_deadline_calls(process: Any, steps: list[StepDefinition]) -> None:

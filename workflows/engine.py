@@ -62,6 +62,17 @@ class EngineError(RuntimeError):
         self.element = element
 
 
+class CycleTooDeep(EngineError):
+    """The process went round its loops so often that its task tree is too deep to keep.
+
+    SpiffWorkflow's tree deepens with every loop (a return, a reject) and fails with a
+    RecursionError around a thousand levels; the engine refuses a step well before that."""
+
+
+# SpiffWorkflow recurses along the tree and fails near 1,000 levels (Python's recursion limit).
+MAX_TREE_DEPTH = 800
+
+
 class UnknownDiagram(LookupError):
     """A state refers to a diagram this engine has not been given; deploy it first."""
 
@@ -273,6 +284,8 @@ class CycleRun:
         except SpiffWorkflowException as exc:
             element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
             raise EngineError(f"流程执行出错: {exc}", element) from None
+        except RecursionError:
+            raise CycleTooDeep("流程层级过深,无法继续") from None
         finally:
             self._engine._running.reset(token)
 
@@ -355,6 +368,7 @@ class CycleRun:
             task.set_data(**values)
             task.run()
             self._wf.do_engine_steps()
+            self._check_depth()
             return self._fired(waiting)
 
     def fire_due_timers(self, now: datetime) -> tuple[FiredTimer, ...]:
@@ -380,6 +394,14 @@ class CycleRun:
         return self._engine._park(workflow, scan)
 
     # -- internals ------------------------------------------------------------------------
+    def _check_depth(self) -> None:
+        for step in self.ready_steps():
+            task, depth = self._wf.get_task_from_id(UUID(step.instance_id)), 0
+            while task is not None and depth <= MAX_TREE_DEPTH:
+                task, depth = task.parent, depth + 1
+            if depth > MAX_TREE_DEPTH:
+                raise CycleTooDeep("本办理周期往返次数过多,流程层级已到上限", step.step_id)
+
     def _ready_task(self, instance_id: str) -> Any:
         try:
             task = self._wf.get_task_from_id(UUID(instance_id))
@@ -446,4 +468,4 @@ def _earliest(values: Any) -> datetime | None:
     return min(present) if present else None
 
 
-__all__ = ["DiagramError", "Engine", "EngineError", "StepNotReady", "UnknownDiagram"]
+__all__ = ["CycleTooDeep", "DiagramError", "Engine", "EngineError", "StepNotReady", "UnknownDiagram"]

@@ -27,6 +27,8 @@ class Decision:
     variable: str
     options: tuple[DecisionOption, ...]
     comment_required_for: frozenset[str]
+    # Options that send the work back (a return, a reject): counted against the cycle's limit.
+    backward: frozenset[str] = frozenset()
 
     @property
     def values(self) -> tuple[str, ...]:

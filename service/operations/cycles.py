@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import undefer
 
 from db.models import (
@@ -35,6 +35,7 @@ from db.models import (
 from workflows import (
     STATE_FORMAT,
     CycleRun,
+    CycleTooDeep,
     Diagram,
     DiagramError,
     EngineError,
@@ -288,12 +289,17 @@ def complete_step(
     except FormError as exc:
         raise Invalid(exc.message, field=exc.field) from None
 
+    if submission.decision is not None:
+        _check_returns(work, diagram, row, submission.decision)
+
     run = work.runtime.engine.load(row.cycle_state)
     before = run.ready_steps()
     try:
         fired = run.complete(row.instance_id, submission, work.now)
     except StepNotReady:
         raise Conflict(f"“{row.step_name}”当前不在待办状态") from None
+    except CycleTooDeep as exc:
+        raise Conflict(exc.message) from None
     except EngineError as exc:
         raise BadDiagram(f"流程无法继续: {exc.message}", element=exc.element) from None
 
@@ -329,6 +335,23 @@ def complete_step(
     )
     opened, closed = _store(work, cycle, run, before=before, fired=fired, completed=row.instance_id)
     return Completion(task=_ref(row), cycle_id=row.cycle_id, decision=submission.decision, opened=opened, closed=closed)
+
+
+def _check_returns(work: Work, diagram: Diagram, row: Row[Any], decision: str) -> None:
+    """A cycle may be sent back a bounded number of times (config [engine] max_returns)."""
+    step = diagram.step(row.step_id)
+    if step.decision is None or decision not in step.decision.backward:
+        return
+    backward = {value for s in diagram.steps if s.decision for value in s.decision.backward}
+    sent_back = work.session.scalar(
+        select(func.count()).select_from(TASKS).where(
+            TASKS.c.cycle_id == row.cycle_id, TASKS.c.state == HumanTaskState.DONE, TASKS.c.decision.in_(backward)
+        )
+    )
+    limit = work.runtime.config.engine.max_returns
+    if (sent_back or 0) >= limit:
+        label = step.decision.label_of(decision)
+        raise Conflict(f"本办理周期已退回或驳回 {sent_back} 次,达到上限 {limit} 次,不能再“{label}”", field="decision")
 
 
 def lock_cycle(work: Work, cycle_id: int) -> Cycle:

@@ -318,3 +318,28 @@ def test_audit_chain_detects_edits_and_deletions(runtime, world, start, act, ope
     with runtime.work(write=False) as work:
         report = verify_chain(work.session)
     assert report.broken_at == 2 and total == 3
+
+
+def test_a_cycle_can_be_sent_back_only_so_often(runtime, world, start, act, open_steps, make):
+    key_task = make.key_task([world.lead_unit], [])
+    cycle_id = start(key_task=key_task)
+    act(world.supervisor, open_steps(cycle_id)[0].id)
+    act(world.lead_head, open_steps(cycle_id)[0].id)
+    limit = runtime.config.engine.max_returns
+    # One reject and its return count as two...
+    act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": "初稿"})
+    act(world.supervisor, open_steps(cycle_id, "review")[0].id, decision="pass")
+    act(world.leader, open_steps(cycle_id, "approve")[0].id, decision="reject", comment="驳回")
+    act(world.supervisor, open_steps(cycle_id, "review")[0].id, decision="return", comment="退回")
+    # ...then returns up to the limit.
+    for n in range(limit - 2):
+        act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": f"第{n}稿"})
+        act(world.supervisor, open_steps(cycle_id, "review")[0].id, decision="return", comment="退回")
+    act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": "终稿"})
+    review = open_steps(cycle_id, "review")[0]
+    with pytest.raises(Conflict, match="上限") as caught:
+        act(world.supervisor, review.id, decision="return", comment="再退一次")
+    assert caught.value.field == "decision"
+    act(world.supervisor, review.id, decision="pass")  # going forward is always possible
+    act(world.leader, open_steps(cycle_id, "approve")[0].id, decision="approve")
+    assert cycle_row(runtime, cycle_id).status == CycleStatus.CLOSED

@@ -178,6 +178,8 @@ def test_bad_step_rules_are_refused(engine):
     assert caught.value.element == "dispatch"
     with pytest.raises(DiagramError, match="commentRequiredFor"):
         engine.deploy(shipped_with('commentRequiredFor="return"', 'commentRequiredFor="retour"'))
+    with pytest.raises(DiagramError, match="backward"):
+        engine.deploy(shipped_with('backward="reject"', 'backward="rejected"'))
 
 
 def test_another_diagram_runs_too(engine):

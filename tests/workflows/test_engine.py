@@ -247,3 +247,16 @@ def test_saving_is_the_same_warm_or_cold(start, diagram):
         assert json.loads(zlib.decompress(again)) == json.loads(zlib.decompress(warm)), step_id
         driver.run = driver.engine.load(warm)
     assert driver.run.completed
+
+
+def test_a_cycle_looping_without_end_is_stopped_cleanly(start):
+    """The tree deepens with every loop; the engine refuses before SpiffWorkflow would recurse too deep."""
+    from workflows import CycleTooDeep
+
+    driver = start([])
+    driver.complete("dispatch")
+    driver.complete("sign_for")
+    with pytest.raises(CycleTooDeep):
+        for _ in range(400):
+            driver.complete("consolidate", data={"report": "稿"})
+            driver.complete("review", decision="return", comment="退回")

@@ -1,0 +1,75 @@
+"""Imports point down only: the layers stay what DEVELOPERS.md says they are."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# package (a folder under the repository) -> top-level modules it must never import
+FORBIDDEN = {
+    "workflows": {"flask", "sqlalchemy", "service", "db"},
+    "db": {"flask", "service", "workflows"},
+    "service/plans": {"flask", "sqlalchemy", "db", "workflows"},
+    "service/operations": {"flask", "werkzeug", "service.api", "service.web", "service.security"},
+}
+# modules only their own package and the app factory may import
+PRIVATE = {"service.api": {"service/api", "service/app.py"}, "service.web": {"service/web", "service/app.py"}}
+
+
+def imports_of(path: Path) -> set[str]:
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    return imports_in(path.read_text(encoding="utf-8"), package)
+
+
+def imports_in(source: str, package: str) -> set[str]:
+    tree = ast.parse(source)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN))
+def test_lower_layers_do_not_import_upper_ones(folder):
+    offenders = []
+    for path in python_files(folder):
+        for module in imports_of(path):
+            if any(module == bad or module.startswith(bad + ".") for bad in FORBIDDEN[folder]):
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
+def test_api_and_web_are_entered_only_through_the_app():
+    offenders = []
+    for path in python_files("service") + python_files("db") + python_files("workflows"):
+        relative = path.relative_to(ROOT).as_posix()
+        for module in imports_of(path):
+            for private, allowed in PRIVATE.items():
+                if (module == private or module.startswith(private + ".")) and not any(
+                    relative.startswith(prefix) for prefix in allowed
+                ):
+                    offenders.append(f"{relative} imports {module}")
+    assert offenders == []
+
+
+def test_the_check_sees_relative_imports():
+    """The scanner itself: relative imports resolve to the modules they name."""
+    found = imports_in("from ..api import routes\nfrom . import audit\nimport flask.json", "service.operations")
+    assert {"service.api", "service.api.routes", "service.operations.audit", "flask.json"} <= found

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from werkzeug.serving import run_simple
 from flask import current_app
 
 from .base import echo_json, main, runtime
@@ -177,7 +178,8 @@ def serve(host: str | None, port: int | None, no_scheduler: bool) -> None:
         scheduler = start_background_scheduler(runtime())
     click.echo(f"duban 已启动: http://{host}:{port}/" + ("" if scheduler else " (未运行调度器)"))
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+        # Werkzeug's server directly: Flask refuses app.run() inside its own CLI.
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

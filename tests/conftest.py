@@ -56,7 +56,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if base:
         url = make_url(base)
         name = f"{url.database}_{_worker()}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        # Created from the maintenance database, so the URL's own database need not exist.
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ _UNSUPPORTED = {
 }
 
 _validator: BpmnValidator | None = None
+# lxml's XMLSchema keeps its error log on the object: one validation at a time.
+_validator_lock = threading.Lock()
 
 
 class DiagramError(ValueError):
@@ -119,12 +122,15 @@ def _safe_xml(xml: bytes) -> Any:
 
 def _validate_schema(root: Any) -> None:
     global _validator
-    if _validator is None:
-        _validator = BpmnValidator()
-    schema = _validator.validator
-    if not schema.validate(root.getroottree()):
+    with _validator_lock:
+        if _validator is None:
+            _validator = BpmnValidator()
+        schema = _validator.validator
+        if schema.validate(root.getroottree()):
+            return
         error = schema.error_log.last_error
-        raise DiagramError(f"不符合 BPMN 2.0 规范: {error.message}", line=error.line)
+        message, line = error.message, error.line
+    raise DiagramError(f"不符合 BPMN 2.0 规范: {message}", line=line)
 
 
 def _the_process(root: Any) -> Any:

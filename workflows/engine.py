@@ -181,6 +181,22 @@ class Engine:
         workflow.script_engine = self._script_engine
         return CycleRun(self, workflow, self._diagrams[self._digest_of_spec[id(workflow.spec)]])
 
+    @contextmanager
+    def reading(self, state: bytes) -> Iterator[CycleRun]:
+        """A cycle to read, not to change: afterwards a live cycle stays live (and a cold one becomes
+        live), so reading a cycle's diagram does not cost its next step a deserialization."""
+        run = self.load(state)
+        try:
+            yield run
+        finally:
+            if not run._changed and run._workflow is not None:
+                key = hashlib.blake2b(state, digest_size=20).digest()
+                with self._lock:
+                    self._live[key] = (run._workflow, run._scan())
+                    while len(self._live) > self._live_limit:
+                        self._live.popitem(last=False)
+                run._workflow = None
+
     def _park(self, workflow: BpmnWorkflow, scan: _Scan) -> bytes:
         self._serializer.registry._encoder_mode = True  # what serialize_json does around to_dict
         try:
@@ -264,6 +280,7 @@ class CycleRun:
         self._workflow: BpmnWorkflow | None = workflow
         self._parsed = parsed
         self._known = scan  # what the last look at the task tree found; None once the process moved
+        self._changed = False
 
     @property
     def diagram(self) -> Diagram:
@@ -346,7 +363,7 @@ class CycleRun:
     def complete(self, instance_id: str, submission: Submission, now: datetime) -> tuple[FiredTimer, ...]:
         task = self._ready_task(instance_id)
         due = self.next_timer_at()
-        self._known = None
+        self._known, self._changed = None, True
         definition = self.diagram.step(task.task_spec.bpmn_id)
         values: dict[str, Any] = {f.name: submission.fields.get(f.name, "") for f in definition.fields if f.to_process}
         if definition.decision is not None:
@@ -372,7 +389,7 @@ class CycleRun:
             return self._fired(waiting)
 
     def fire_due_timers(self, now: datetime) -> tuple[FiredTimer, ...]:
-        self._known = None
+        self._known, self._changed = None, True
         with self.running(now):
             waiting = self._waiting_timers()
             self._wf.refresh_timers()
@@ -382,7 +399,7 @@ class CycleRun:
     def move_deadline(self, instance_id: str, due_at: datetime) -> bool:
         """Moves the timers of a ready step (an extension was granted). False if it has none."""
         timers = self._timers_of(self._ready_task(instance_id))
-        self._known = None
+        self._known, self._changed = None, True
         for timer in timers:
             timer._set_internal_data(event_value=due_at.astimezone(timezone.utc).isoformat())
         return bool(timers)

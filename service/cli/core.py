@@ -6,11 +6,10 @@ import sys
 from pathlib import Path
 
 import click
-from werkzeug.serving import run_simple
 from flask import current_app
+from werkzeug.serving import run_simple
 
 from .base import echo_json, main, runtime
-
 
 # -- database -------------------------------------------------------------------------------
 
@@ -109,7 +108,8 @@ def plan() -> None:
 @click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed plan as JSON.")
 @click.option("--create-units", is_flag=True, help="Create units the directory does not know.")
-def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool) -> None:
+@click.option("--title", default=None, help="The plan's title, when the file has none (or another).")
+def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool, title: str | None) -> None:
     """Import a plan from a .txt, .docx or .xlsx file."""
     from ..errors import DomainError
     from ..operations.actor import SYSTEM
@@ -121,7 +121,7 @@ def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool) ->
         raise click.ClickException(f"无法读取 {path}: {exc.strerror}") from None
     try:
         with runtime().work() as work:
-            result = import_plan(work, SYSTEM, data, path.name, dry_run=dry_run, create_units=create_units)
+            result = import_plan(work, SYSTEM, data, path.name, dry_run=dry_run, create_units=create_units, title=title)
     except DomainError as exc:
         click.echo(f"导入失败: {exc.detail}", err=True)
         sys.exit(1)

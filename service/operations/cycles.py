@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from db.models import (
@@ -68,7 +69,8 @@ _READ_STEP = (
     )
     .select_from(TASKS.join(CYCLES, CYCLES.c.id == TASKS.c.cycle_id))
     .where(TASKS.c.id == bindparam("task_id"))
-    .with_for_update(of=CYCLES)
+    # Both rows: a completion that waited for the lock then reads the step as the winner left it.
+    .with_for_update(of=[CYCLES, TASKS])
 )
 _MARK_DONE = (
     update(TASKS)
@@ -135,8 +137,13 @@ def deploy_diagram(work: Work, xml: bytes) -> DiagramVersion:
         version = DiagramVersion(
             digest=diagram.digest, process_id=diagram.process_id, name=diagram.name, xml=xml, deployed_at=work.now
         )
-        work.session.add(version)
-        work.session.flush()
+        try:
+            # Two first cycles started at once (two web workers) both get here: one inserts, the
+            # other's savepoint rolls back and it reads the winner's row.
+            with work.session.begin_nested():
+                work.session.add(version)
+        except IntegrityError:
+            version = work.session.scalars(select(DiagramVersion).where(DiagramVersion.digest == diagram.digest)).one()
     work.runtime.diagram_digests[version.id] = diagram.digest
     return version
 
@@ -218,21 +225,27 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
         {"lead_units": leads, "co_units": co_units, "round": round_name, "key_task": key_task.number},
         work.now,
     )
-    created = conn.execute(
-        _NEW_CYCLE,
-        {
-            "key_task_id": key_task_id,
-            "round": round_name,
-            "diagram_version_id": version_id,
-            "status": CycleStatus.RUNNING,
-            "state": b"",
-            "state_format": STATE_FORMAT,
-            "version": 1,
-            "started_at": work.now,
-            "started_by_id": actor.user_id,
-            "lead_unit_id": leads[0],
-        },
-    ).one()
+    try:
+        # Two starts of one round at the same moment (two supervisors, a supervisor and the rounds
+        # job): the unique (key task, round) key lets one in; the other gets a clear conflict.
+        with work.session.begin_nested():
+            created = conn.execute(
+                _NEW_CYCLE,
+                {
+                    "key_task_id": key_task_id,
+                    "round": round_name,
+                    "diagram_version_id": version_id,
+                    "status": CycleStatus.RUNNING,
+                    "state": b"",
+                    "state_format": STATE_FORMAT,
+                    "version": 1,
+                    "started_at": work.now,
+                    "started_by_id": actor.user_id,
+                    "lead_unit_id": leads[0],
+                },
+            ).one()
+    except IntegrityError:
+        raise Conflict(f"重点任务 {key_task.number} 在 {round_name} 轮次已有办理周期") from None
     audit.record(
         work,
         actor,
@@ -344,9 +357,9 @@ def _check_returns(work: Work, diagram: Diagram, row: Row[Any], decision: str) -
         return
     backward = {value for s in diagram.steps if s.decision for value in s.decision.backward}
     sent_back = work.session.scalar(
-        select(func.count()).select_from(TASKS).where(
-            TASKS.c.cycle_id == row.cycle_id, TASKS.c.state == HumanTaskState.DONE, TASKS.c.decision.in_(backward)
-        )
+        select(func.count())
+        .select_from(TASKS)
+        .where(TASKS.c.cycle_id == row.cycle_id, TASKS.c.state == HumanTaskState.DONE, TASKS.c.decision.in_(backward))
     )
     limit = work.runtime.config.engine.max_returns
     if (sent_back or 0) >= limit:

@@ -6,6 +6,7 @@ nothing. Idempotent: the same file (by content hash) imported twice is one plan.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,9 +83,11 @@ def import_plan(
     dry_run: bool = False,
     create_units: bool = False,
     renames: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> ImportResult:
     """``renames`` maps a unit name as written to a directory unit (corrections made on the import
-    page); on a real import they are kept as aliases so the next plan resolves them by itself."""
+    page); on a real import they are kept as aliases so the next plan resolves them by itself.
+    ``title`` replaces the title the parser found (or made up from the file name)."""
     authz.require_role(actor, "admin", "supervisor", "system", doing="导入计划")
     if len(data) > MAX_PLAN_BYTES:
         raise Invalid(f"文件过大(上限 {MAX_PLAN_BYTES // 1024 // 1024} MB)", field="file")
@@ -102,6 +105,9 @@ def import_plan(
             district=directory.district,
         )
     parsed = parse_plan(data, filename, directory, year=None)
+    if title and title.strip():
+        # Many plans (the shared one among them) carry no title line: the importer may give one.
+        parsed = dataclasses.replace(parsed, title=title.strip()[:300])
 
     unknown = tuple(dict.fromkeys(name for task in parsed.tasks for name in task.unknown_units))
     blockers: list[str] = [p.message for p in parsed.errors]

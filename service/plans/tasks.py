@@ -135,7 +135,7 @@ class _Builder:
                     resolved.setdefault(unit)
         unknown = [name for name in lead + co if not directory.is_known(name)]
         for name in unknown:
-            self.problem("warning", f"的单位「{name}」不在单位名录中(导入时可用 --create-units 新建)。")
+            self.problem("warning", f"的单位「{name}」不在单位名录中(可更正名称,或在导入时选择新建该单位)。")
 
         deadline = self.deadline(found.roles.deadlines, found.other_brackets, f"{title}。{body}")
         targets = find_targets(unify_width(f"{title}。{body}" if body else title))

@@ -56,7 +56,7 @@ def test_labels_on_lines_of_their_own(sample: Sample) -> None:
     assert plan.tasks[1].unknown_units == ("区商务局",)
     messages = [(p.line, p.severity, p.message) for p in plan.problems]
     assert messages == [
-        (8, "warning", "第8行:任务2的单位「区商务局」不在单位名录中(导入时可用 --create-units 新建)。"),
+        (8, "warning", "第8行:任务2的单位「区商务局」不在单位名录中(可更正名称,或在导入时选择新建该单位)。"),
         (13, "warning", "第13行:任务3「培育高素质农民」的责任单位为空。"),
     ]
 
@@ -277,8 +277,8 @@ def test_unknown_units_are_kept_and_reported(parse: Parse) -> None:
     assert task.co_units_resolved == ("区财政局", "区科技局", *STREETS, *TOWNS, "沙窝乡")
     assert task.unknown_units == ("区大数据中心", "区科技局")
     assert [p.message for p in plan.problems] == [
-        "第1行:任务1的单位「区大数据中心」不在单位名录中(导入时可用 --create-units 新建)。",
-        "第1行:任务1的单位「区科技局」不在单位名录中(导入时可用 --create-units 新建)。",
+        "第1行:任务1的单位「区大数据中心」不在单位名录中(可更正名称,或在导入时选择新建该单位)。",
+        "第1行:任务1的单位「区科技局」不在单位名录中(可更正名称,或在导入时选择新建该单位)。",
     ]
 
 

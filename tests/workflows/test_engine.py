@@ -260,3 +260,17 @@ def test_a_cycle_looping_without_end_is_stopped_cleanly(start):
         for _ in range(400):
             driver.complete("consolidate", data={"report": "稿"})
             driver.complete("review", decision="return", comment="退回")
+
+
+def test_reading_a_cycle_keeps_it_live(start, monkeypatch):
+    driver = start([1, 2])
+    driver.complete("dispatch")
+    state = driver.run.save()
+    with driver.engine.reading(state) as run:
+        assert run.element_states()["dispatch"] == "done"
+
+    def no_deserializing(*args, **kwargs):
+        raise AssertionError("the cycle should still be live")
+
+    monkeypatch.setattr(driver.engine._serializer, "from_dict", no_deserializing)
+    assert [s.step_id for s in driver.engine.load(state).ready_steps()] == ["sign_for"]

@@ -30,8 +30,19 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["duban"] = runtime
 
-    from . import api, web
+    # The holiday years an admin loaded; a year another process loads is picked up within
+    # [scheduler] calendar_check_seconds (one tiny query at most that often, not per request).
+    from .operations.calendar import refresh_calendar
 
+    refresh_calendar(runtime)
+
+    @app.before_request
+    def _calendar_current() -> None:
+        refresh_calendar(runtime, max_age=config.scheduler.calendar_check_seconds)
+
+    from . import api, security, web
+
+    security.init_app(app)
     api.register(app)
     web.register(app)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -58,6 +59,91 @@ class PermissionConfig:
 
 
 @dataclass(frozen=True)
+class AuthConfig:
+    # Bearer tokens from POST /api/v1/auth/token live this long unless revoked.
+    token_days: int = 30
+    # Web sessions (the cookie) end after this many hours.
+    session_hours: int = 12
+    # Send the session cookie over HTTPS only (turn on behind TLS).
+    secure_cookies: bool = False
+    # Failed logins are counted over this window.
+    throttle_window_minutes: int = 15
+    # After this many failures for an account, each next attempt waits 2, 4, 8 … seconds.
+    slow_after: int = 3
+    # After this many failures for an account, it is refused for lock_minutes.
+    lock_after: int = 10
+    # An address (many people may share one) gets more tries before it is refused.
+    address_lock_after: int = 50
+    lock_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class AttachmentConfig:
+    max_mb: int = 20
+    # Extensions allowed; each is also checked against the file's content.
+    allowed_types: list[str] = field(
+        default_factory=lambda: ["pdf", "docx", "xlsx", "doc", "xls", "png", "jpg", "jpeg", "txt", "zip"]
+    )
+    storage_dir: str = "var/attachments"
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    # Local time of day at which a level falls due on its working day (notices go out in office hours).
+    at: str = "09:00"
+    # Reminder (提醒) this many working days before the due day; 0 turns reminders off.
+    remind_before: int = 1
+    # 催办 this many working days after the due day.
+    cuiban_after: int = 1
+    # 督办 this many working days after 催办.
+    duban_after: int = 5
+
+
+@dataclass(frozen=True)
+class RoundsConfig:
+    # "quarter", "month" or "off": one reporting round per period, one cycle per active key task.
+    period: str = "quarter"
+    # A round opens on the first working day on or after this day of its period's first month, at open_at.
+    open_day: int = 1
+    open_at: str = "08:30"
+    # Its report is due on this day of the month after the period (moved to the next working day).
+    report_day: int = 20
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 25
+    # "none", "starttls" or "ssl"
+    security: str = "none"
+    username: str = ""
+    sender: str = "duban@localhost"
+    timeout_seconds: int = 10
+    max_attempts: int = 5
+    # First retry after this many seconds, doubling each time.
+    retry_seconds: int = 60
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    interval_seconds: int = 30
+    # Steps escalated per transaction.
+    batch_size: int = 200
+    # How often a web process looks for a calendar year another process loaded.
+    calendar_check_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class ExtensionConfig:
+    # Beyond this many working days the leader must grant too, after the supervisor.
+    leader_above_days: int = 5
+    max_working_days: int = 30
+    reason_max_length: int = 500
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -65,6 +151,13 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     deadlines: DeadlineConfig = field(default_factory=DeadlineConfig)
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    rounds: RoundsConfig = field(default_factory=RoundsConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    extensions: ExtensionConfig = field(default_factory=ExtensionConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    attachments: AttachmentConfig = field(default_factory=AttachmentConfig)
     # Where relative paths point: the directory of the config file.
     base_dir: Path = REPO_ROOT
 
@@ -169,5 +262,43 @@ def _check(config: Config, where: str) -> None:
     for step, days in config.deadlines.steps.items():
         if days < 1:
             raise ConfigError(f"{where}: deadlines.steps.{step} must be at least 1 working day")
+    _check_scheduling(config, where)
+    _check_auth(config, where)
     if config.database.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError(f"{where}: database.sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
+
+
+def _check_scheduling(config: Config, where: str) -> None:
+    for name, value in (("escalation.at", config.escalation.at), ("rounds.open_at", config.rounds.open_at)):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ConfigError(f'{where}: {name} must be a time of day such as "09:00", not {value!r}')
+    esc = config.escalation
+    if esc.remind_before < 0 or esc.cuiban_after < 1 or esc.duban_after < 1:
+        raise ConfigError(f"{where}: escalation.remind_before >= 0, cuiban_after >= 1 and duban_after >= 1")
+    if config.rounds.period not in ("quarter", "month", "off"):
+        raise ConfigError(f"{where}: rounds.period must be quarter, month or off")
+    if not 1 <= config.rounds.open_day <= 28 or not 1 <= config.rounds.report_day <= 28:
+        raise ConfigError(f"{where}: rounds.open_day and rounds.report_day must be between 1 and 28")
+    if config.smtp.security not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"{where}: smtp.security must be none, starttls or ssl")
+    if config.smtp.max_attempts < 1 or config.smtp.retry_seconds < 1 or config.smtp.batch_size < 1:
+        raise ConfigError(f"{where}: smtp.max_attempts, retry_seconds and batch_size must be at least 1")
+    if config.scheduler.interval_seconds < 1 or config.scheduler.batch_size < 1:
+        raise ConfigError(f"{where}: scheduler.interval_seconds and batch_size must be at least 1")
+    ext = config.extensions
+    if ext.leader_above_days < 0 or ext.max_working_days < 1 or ext.reason_max_length < 10:
+        raise ConfigError(f"{where}: extensions.leader_above_days >= 0, max_working_days >= 1, reason_max_length >= 10")
+
+
+def _check_auth(config: Config, where: str) -> None:
+    auth = config.auth
+    if min(auth.token_days, auth.session_hours, auth.throttle_window_minutes, auth.lock_minutes) < 1:
+        raise ConfigError(f"{where}: auth.token_days, session_hours, throttle_window_minutes, lock_minutes >= 1")
+    if not 1 <= auth.slow_after < auth.lock_after <= auth.address_lock_after:
+        raise ConfigError(f"{where}: auth needs 1 <= slow_after < lock_after <= address_lock_after")
+    if config.attachments.max_mb < 1:
+        raise ConfigError(f"{where}: attachments.max_mb must be at least 1")
+    known = {"pdf", "docx", "xlsx", "doc", "xls", "png", "jpg", "jpeg", "gif", "txt", "zip", "ofd", "wps"}
+    unknown = sorted(set(config.attachments.allowed_types) - known)
+    if unknown:
+        raise ConfigError(f"{where}: attachments.allowed_types has types duban cannot check: {', '.join(unknown)}")

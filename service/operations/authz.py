@@ -10,12 +10,12 @@ the operations, and the operations ask here.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
-from db.models import HumanTask, KeyTask, KeyTaskUnit, Role
+from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit, Role
 
 from ..config import Config
 from ..errors import Forbidden, NotFound
@@ -108,3 +108,83 @@ def ensure_can_manage(actor: Actor, doing: str) -> None:
 
 def ensure_can_start_cycles(actor: Actor) -> None:
     require_role(actor, Role.SUPERVISOR.value, Role.ADMIN.value, "system", doing="启动办理周期")
+
+
+# -- scheduling: extensions, escalations (issue 4) ---------------------------------------------
+
+
+def ensure_can_request_extension(actor: Actor, task: StepLike, party: str) -> None:
+    """The lead unit's head asks for more time on the lead unit's own steps (延期申请)."""
+    if party != "lead_unit":
+        raise Forbidden(f"“{task.step_name}”不能申请延期(只有牵头单位的办理环节可以申请)")
+    if actor.role not in UNIT_ROLES or task.unit_id != actor.unit_id:
+        raise Forbidden(f"“{task.step_name}”不是您所在单位的待办,不能为其申请延期")
+    if actor.role != Role.UNIT_HEAD.value:
+        raise Forbidden("延期申请需要由单位负责人提出")
+
+
+def ensure_can_decide_extension(actor: Actor, stage: str) -> None:
+    """The supervisor decides first; the leader decides requests beyond the configured days."""
+    role = Role.LEADER.value if stage == "leader" else Role.SUPERVISOR.value
+    require_role(actor, role, doing="审批该延期申请")
+
+
+def unit_scoped(actor: Actor, unit_column: Any) -> ColumnElement[bool]:
+    """A WHERE clause on a unit column: units see their own rows, the other roles everything."""
+    if sees_everything(actor):
+        return true()
+    return unit_column == actor.unit_id
+
+
+# -- reading cycles, step contents, the audit trail; managing users (issue 3) ------------------
+
+
+def ensure_sees_cycle(session: Session, actor: Actor, cycle_id: int) -> None:
+    """A cycle is seen by whoever sees its key task; NotFound otherwise (existence not disclosed)."""
+    key_task_id = session.scalar(select(Cycle.key_task_id).where(Cycle.id == cycle_id))
+    if key_task_id is None:
+        raise NotFound(f"办理周期 {cycle_id} 不存在或无权查看")
+    try:
+        ensure_sees_key_task(session, actor, key_task_id)
+    except NotFound:
+        raise NotFound(f"办理周期 {cycle_id} 不存在或无权查看") from None
+
+
+def sees_step_content(actor: Actor, step_unit_id: int | None, cycle_lead_unit_id: int) -> bool:
+    """What was written on a step (its data, comment, attachments) is read by the roles that see
+    everything, by the step's own unit, and by the cycle's lead unit (which consolidates the
+    co-units' inputs and receives the review and approval). A co-unit never reads another's."""
+    if sees_everything(actor):
+        return True
+    if actor.role not in UNIT_ROLES or actor.unit_id is None:
+        return False
+    return actor.unit_id in (step_unit_id, cycle_lead_unit_id)
+
+
+AUDIT_READERS = frozenset({Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system"})
+
+
+def audit_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on AuditEvent: supervisors, leaders and admins read every event; units read
+    the events of cycles whose key task they take part in (never logins or administration)."""
+    if actor.role in AUDIT_READERS:
+        return true()
+    if actor.role not in UNIT_ROLES:
+        return AuditEvent.id.is_(None)
+    return exists().where(
+        Cycle.id == AuditEvent.cycle_id,
+        KeyTaskUnit.key_task_id == Cycle.key_task_id,
+        KeyTaskUnit.unit_id == actor.unit_id,
+    )
+
+
+def ensure_can_manage_users(actor: Actor) -> None:
+    ensure_can_manage(actor, "管理用户")
+
+
+# -- statistics and the league table (issue 5) -----------------------------------------------
+
+
+def ensure_can_see_statistics(actor: Actor) -> None:
+    """统计 and 打擂台 compare units with each other: the office, the leaders and the admins."""
+    require_role(actor, Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system", doing="查看统计和打擂台")

@@ -104,7 +104,8 @@ def inbox(
         if plan_id is not None:
             cycle_filter.append(KeyTask.plan_id == plan_id)
             cycle_filter.append(KeyTask.id == HumanTask.key_task_id)
-        conditions.append(select(Cycle.id).where(*cycle_filter).exists())
+        # Correlated to the step only: the page query joins cycles and key tasks itself.
+        conditions.append(select(Cycle.id).where(*cycle_filter).correlate(HumanTask).exists())
 
     total = work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
     sort_column = HumanTask.due_at if open_state else HumanTask.completed_at

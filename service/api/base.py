@@ -1,0 +1,175 @@
+"""What every API module shares: the Api (flask-smorest) with problem-details errors, the
+blueprint class with our argument parser, and the edge helpers (who is asking, one unit of work).
+
+Why flask-smorest: it parses and validates arguments with marshmallow schemas (webargs) and
+writes the same schemas into the OpenAPI document, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import flask_smorest
+import marshmallow as ma
+from flask import current_app, g, request
+from flask_smorest.utils import prepare_response
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from ..errors import DomainError, Invalid
+from ..operations.actor import Actor
+from ..runtime import Runtime, Work
+from ..security import client_ip, require_actor
+from .problems import PROBLEM_JSON, first_message, handle_errors_of
+from .schemas import ProblemSchema
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NotJson(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "不支持的内容类型"
+
+
+class BadJson(DomainError):
+    status = 400
+    code = "bad_json"
+    title = "请求体不是有效的 JSON"
+
+
+class Parser(FlaskParser):
+    """webargs, with our errors: Chinese messages naming the field, as problems."""
+
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            if req.get_data(cache=True):
+                raise NotJson("请求体应为 JSON(Content-Type: application/json)")
+            return core.missing
+        return core.parse_json(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> Any:
+        raise BadJson("请求体不是有效的 JSON(请检查引号、逗号和编码是否为 UTF-8)")
+
+    def load_multipart(self, req: Any, schema: ma.Schema) -> Any:
+        """Form fields and files of a multipart request, together (one request body)."""
+        merged = req.form.copy()
+        for key, value in req.files.items(multi=True):
+            merged.add(key, value)
+        return self._makeproxy(merged, schema)
+
+    def handle_error(self, error: ma.ValidationError, req: Any, schema: ma.Schema, **kwargs: Any) -> Any:
+        field, message = first_message(error.messages)
+        raise Invalid(message, field=field)
+
+
+Parser.__location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, with our parser and every error answered as a problem."""
+
+    ARGUMENTS_PARSER = Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {  # noqa: RUF012 - extends the class attribute
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        handle_errors_of(self)
+
+    def problem(self, status: int, description: str) -> Callable[[F], F]:
+        """Documents an error this view answers with (a problem, application/problem+json)."""
+        decorator: Callable[[F], F] = self.alt_response(
+            status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description
+        )
+        return decorator
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, documenting every error as a problem (application/problem+json)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        """Errors are handled on the API's own blueprints (problems.install), never app-wide:
+        the web pages render their own errors."""
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            response: dict[str, Any] = {"description": status.phrase, "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "出错时的问题详情(RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["duban"]
+    return rt
+
+
+@contextmanager
+def work(*, write: bool = False) -> Iterator[Work]:
+    """One unit of work for this request, stamped with the client's address."""
+    with runtime().work(write=write, ip=client_ip()) as unit:
+        yield unit
+
+
+def actor() -> Actor:
+    """The logged-in actor or a 401 problem."""
+    return require_actor()
+
+
+@contextmanager
+def acting(*, write: bool = False) -> Iterator[tuple[Actor, Work]]:
+    """Who is asking (or a 401 problem) and one unit of work for the request: the identity is read
+    in the same transaction, so a request costs one transaction, not two."""
+    with runtime().work(write=write, ip=client_ip()) as unit:
+        yield require_actor(unit), unit
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+# -- request sizes --------------------------------------------------------------------------
+# JSON bodies are small; uploads get their own limit. Set before anything reads the body (the
+# CSRF guard reads forms), so a too-large request is refused without being read.
+JSON_LIMIT = 2 * 1024 * 1024
+MULTIPART_OVERHEAD = 256 * 1024
+
+
+def upload_limit(limit: Callable[[Runtime], int]) -> Callable[[F], F]:
+    """Marks a view as taking an upload of at most ``limit(runtime)`` bytes (413 past it)."""
+
+    def decorate(view: F) -> F:
+        view._duban_upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def size_limit() -> None:
+    """A before-request hook for /api/: the most this request's body may hold."""
+    if not request.path.startswith("/api/") or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "_duban_upload_limit", None)
+    if limit is None:
+        request.max_content_length = JSON_LIMIT
+        g.duban_upload_limit = None
+    else:
+        allowed = limit(runtime())
+        request.max_content_length = allowed + MULTIPART_OVERHEAD
+        g.duban_upload_limit = allowed

@@ -1,0 +1,210 @@
+"""Who is asking: identity for the API and the web pages, and CSRF protection.
+
+Two ways in:
+- a session cookie (the web pages, a JS client on them): ``login_user`` stores the user id and the
+  user's ``session_epoch``; the session dies when the epoch moves (password reset, account
+  disabled) or after ``[auth] session_hours``. HttpOnly, SameSite=Lax, Secure when configured.
+- a bearer token (``Authorization: Bearer dbn_…``, from ``POST /api/v1/auth/token``). A request
+  that carries one is judged by the token alone; its session cookie is ignored.
+
+CSRF (Flask-WTF): every state-changing request (POST, PUT, PATCH, DELETE) must carry the token from
+``{{ csrf_token() }}`` (form field ``csrf_token``, or the ``X-CSRFToken`` header for JS), except
+- requests with a bearer token (a browser never adds one on its own), and
+- requests to /api/ from a client with no logged-in session: they carry no ambient credentials to
+  abuse (and are refused as unauthenticated where identity is needed; API login takes JSON only,
+  which a cross-site form cannot send).
+
+Usage in a view::
+
+    @bp.get("/inbox")
+    @login_required
+    def inbox_page():
+        actor = current_actor()          # never None under login_required
+        with runtime_of(current_app).work(write=False, ip=client_ip()) as work:
+            ...
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar, cast
+from urllib.parse import quote
+
+from flask import Flask, current_app, g, redirect, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from db.models import User
+
+from .errors import Unauthenticated
+from .operations.actor import Actor
+from .operations.auth import actor_for_session, actor_for_token, authenticate
+from .runtime import Runtime, Work
+
+F = TypeVar("F", bound=Callable[..., Any])
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SESSION_USER, _SESSION_EPOCH = "uid", "epoch"
+_NO_ACTOR = object()
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    """Configures the session cookie and CSRF protection. ``create_app`` calls it once."""
+    config = _runtime(app).config.auth
+    app.config.update(
+        SESSION_COOKIE_NAME="duban_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
+        # We decide which requests need the token (_csrf_guard), not Flask-WTF's default hook.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A token lives as long as its session: a form left open over lunch still submits.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    app.before_request(_csrf_guard)
+
+
+def _runtime(app: Flask) -> Runtime:
+    runtime: Runtime = app.extensions["duban"]
+    return runtime
+
+
+def client_ip() -> str | None:
+    """The peer's address, as the audit trail and login throttling record it."""
+    return request.remote_addr
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, or None when there is no such header."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+def current_actor(work: Work | None = None) -> Actor | None:
+    """The logged-in actor (from the bearer token, else the session), or None. Cached per request.
+
+    Given the request's ``work``, it reads in that transaction instead of opening one of its own."""
+    cached = g.get("_duban_actor", _NO_ACTOR)
+    if cached is not _NO_ACTOR:
+        return cast(Actor | None, cached)
+    if work is None:
+        with _runtime(current_app).work(write=False) as own:
+            return current_actor(own)
+    actor: Actor | None = None
+    token = bearer_token()
+    if token is not None:
+        identity = actor_for_token(work.session, work.now, token) if token else None
+        actor = identity.actor if identity else None
+        g._duban_token_id = identity.token_id if identity else None
+    elif _SESSION_USER in session:
+        user_id, epoch = session.get(_SESSION_USER), session.get(_SESSION_EPOCH)
+        if isinstance(user_id, int) and isinstance(epoch, int):
+            actor = actor_for_session(work.session, user_id, epoch)
+        if actor is None:
+            # The account was disabled or its password reset: this session is over.
+            session.clear()
+    g._duban_actor = actor
+    return actor
+
+
+def current_token_id() -> int | None:
+    """The id of the bearer token this request came with (after ``current_actor``), else None."""
+    current_actor()
+    token_id: int | None = g.get("_duban_token_id")
+    return token_id
+
+
+def require_actor(work: Work | None = None) -> Actor:
+    """The logged-in actor, or ``Unauthenticated`` (401). ``work`` as for ``current_actor``."""
+    actor = current_actor(work)
+    if actor is None:
+        if bearer_token() is not None:
+            raise Unauthenticated("访问令牌无效、已过期或已被撤销,请重新获取")
+        raise Unauthenticated("请先登录(或在 Authorization 头中提供 Bearer 访问令牌)")
+    return actor
+
+
+def login_user(work: Work, user: User) -> Actor:
+    """Starts a web session for ``user`` (whose password the caller has checked), in ``work``'s
+    transaction (it records the audit event). A new session: nothing of the old one is kept."""
+    session.clear()
+    session[_SESSION_USER] = user.id
+    session[_SESSION_EPOCH] = user.session_epoch
+    session.permanent = True
+    actor = Actor.of(user)
+    g._duban_actor = actor
+    from .operations import audit
+
+    audit.record(work, actor, "auth.login", data={"via": "session"})
+    return actor
+
+
+def sign_in(username: object, password: object) -> Actor:
+    """The whole login edge for a form or JSON: checks the password (throttled), starts the session.
+
+    Raises ``Invalid`` (422, field username/password), ``Unauthenticated`` (401, wrong password or
+    disabled account) or ``TooManyRequests`` (429, with ``retry_after`` seconds). Failed attempts are
+    committed before the error is raised, so throttling counts them."""
+    runtime = _runtime(current_app)
+    with runtime.work(ip=client_ip()) as work:
+        result = authenticate(work, username, password)
+        actor = login_user(work, result.user) if result.user is not None else None
+    result.raise_refusal()
+    assert actor is not None
+    return actor
+
+
+def logout_user() -> None:
+    """Ends the web session (the cookie is emptied); safe to call when nobody is logged in."""
+    session.clear()
+    g._duban_actor = None
+
+
+def login_required(view: F) -> F:
+    """Lets only logged-in actors through. Web pages redirect to ``/login?next=<this page>``;
+    API paths (/api/…) answer 401 with a problem document instead."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            if request.path.startswith("/api/"):
+                require_actor()
+            return redirect(f"/login?next={quote(_local_path(), safe='/')}")
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to go after logging in: only a path on this site, never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def csrf_token() -> str:
+    """The CSRF token for this session (what ``{{ csrf_token() }}`` renders)."""
+    return generate_csrf()
+
+
+def _local_path() -> str:
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def _csrf_guard() -> None:
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if bearer_token() is not None:
+        return
+    if request.path.startswith("/api/") and _SESSION_USER not in session:
+        return
+    csrf.protect()

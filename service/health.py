@@ -36,4 +36,11 @@ def health_report(work: Work) -> dict[str, Any]:
             report["warnings"].append(
                 f"{year} 年的法定节假日安排尚未导入,该年的期限只按周末计算(请管理员导入当年的放假安排)"
             )
+    fallback = session.scalar(
+        select(func.count())
+        .select_from(HumanTask)
+        .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_basis == "fallback")
+    )
+    if fallback:
+        report["warnings"].append(f"{fallback} 个未办结待办的期限按周末推算(其年份的放假安排尚未导入)")
     return report

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := service/web/assets
 VENDOR := service/web/static/vendor
 
-.PHONY: run test test-pg bench lint venv assets clean
+.PHONY: run test test-pg bench lint venv assets browser clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,14 @@ $(VENDOR)/.stamp: $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	cp $(ASSETS)/node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js,swagger-ui-standalone-preset.js} $(VENDOR)/swagger-ui/
 	touch $@
 
+# The browser tests drive Debian's Chromium (never a downloaded browser) and need a CJK font,
+# without which every Chinese character renders as a box.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
+		apt-get install -y chromium fonts-wqy-microhei || \
+		{ apt-get update && apt-get install -y chromium fonts-wqy-microhei; }; \
+	fi
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -35,11 +43,11 @@ run: venv assets
 	$(BIN)/duban demo load
 	$(BIN)/duban serve
 
-test: venv assets
+test: venv assets browser
 	$(BIN)/pytest -q
 
 # The same suite on PostgreSQL (what .ci/run does second).
-test-pg: venv assets
+test-pg: venv assets browser
 	DUBAN_TEST_DATABASE_URL=$${DUBAN_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
 
 bench: venv

@@ -6,6 +6,10 @@ import argparse
 import json
 
 from .engine_bench import run_engine_bench
+from .escalation_bench import run_escalation_bench
+from .http_bench import run_http_bench
+from .parser_bench import run_parser_bench
+from .web_bench import run_web_bench
 
 
 def main() -> None:
@@ -14,6 +18,10 @@ def main() -> None:
     args = parser.parse_args()
     summary: dict[str, object] = {}
     summary.update(run_engine_bench(quick=args.quick))
+    summary.update(run_parser_bench(quick=args.quick))
+    summary.update(run_escalation_bench(quick=args.quick))
+    summary.update(run_http_bench(quick=args.quick))
+    summary.update(run_web_bench(quick=args.quick))
     print(json.dumps(summary, ensure_ascii=False, sort_keys=True))
 
 

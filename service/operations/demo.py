@@ -24,6 +24,8 @@ DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 UNITS_FILE = DATA / "units.toml"
 PLAN_FILE = DATA / "echeng-2024-sanxin-sanqiang.txt"
 DEMO_PASSWORD = "duban-2024"
+# The plan as the district published it has no title line (it is the text of a web page).
+PLAN_TITLE = "鄂城区开展“三新三强”打擂台、厚筑全市“压舱石”行动方案(2024年)"
 
 ROLE_ACCOUNTS = (
     ("admin", "系统管理员", Role.ADMIN, UnitKind.OFFICE),
@@ -39,11 +41,13 @@ class DemoSummary:
     plan_id: int | None = None
     plan_created: bool = False
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role, unit)
+    round_played: str = ""  # what the demo round did (service/operations/demo_round.py)
 
     def describe(self) -> str:
         lines = [
             f"单位: 新建 {self.units_created} 个; 账号: 新建 {self.users_created} 个; "
             f"计划: {'新导入' if self.plan_created else '已存在'} #{self.plan_id}",
+            *([self.round_played] if self.round_played else []),
             f"演示账号(密码均为 {DEMO_PASSWORD}):",
         ]
         for username, role, unit in self.accounts:
@@ -61,14 +65,19 @@ def unit_username(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def load_demo(work: Work, *, with_plan: bool = True) -> DemoSummary:
+def load_demo(work: Work, *, with_plan: bool = True, with_round: bool = True) -> DemoSummary:
     summary = DemoSummary()
     _load_units(work, summary)
     _load_users(work, summary)
     if with_plan:
-        result = import_plan(work, SYSTEM, PLAN_FILE.read_bytes(), PLAN_FILE.name)
+        result = import_plan(work, SYSTEM, PLAN_FILE.read_bytes(), PLAN_FILE.name, title=PLAN_TITLE)
         summary.plan_id = result.plan_id
         summary.plan_created = not result.already_imported
+        if with_round and result.plan_id is not None:
+            # Cycles at every step, played through the real operations (once: a plan with cycles is left alone).
+            from .demo_round import play_demo_round
+
+            summary.round_played = play_demo_round(work, result.plan_id).describe()
     return summary
 
 

@@ -1,9 +1,92 @@
-"""The web pages (Chinese), server-rendered."""
+"""The web pages (Chinese), server-rendered with Jinja and a little JavaScript.
+
+Every page calls the same operations as the API, so who may see and do what is decided in one
+place (``service/operations/authz.py``). Forms carry the CSRF token (``security.py``).
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..operations.authz import ROLE_NAMES
+from ..operations.ledger import DECISION_NAMES
+from ..operations.lights import LIGHT_NAMES
+from ..security import csrf_token, current_actor
+
+log = logging.getLogger(__name__)
+
+# (endpoint, label, roles that see it; None: everyone logged in)
+NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
+    ("web.home", "工作台", None),
+    ("web.inbox_page", "待办", None),
+    ("web.ledger_page", "督查台账", None),
+    ("web.dashboard_page", "统计", frozenset({"supervisor", "leader", "admin"})),
+    ("web.league_page", "打擂台", frozenset({"supervisor", "leader", "admin"})),
+    ("web.extensions_page", "延期申请", frozenset({"unit_head", "unit_staff", "supervisor", "leader"})),
+    ("web.plan_import", "计划导入", frozenset({"supervisor", "admin"})),
+    ("web.admin_users", "管理", frozenset({"admin"})),
+)
 
 
 def register(app: Flask) -> None:
-    """Registers the web pages' blueprints on the app."""
+    """Registers the web pages' blueprint, error pages and template helpers on the app."""
+    from . import (  # noqa: F401  (each module adds its routes to the blueprint)
+        admin,
+        auth,
+        cycles,
+        extensions,
+        home,
+        inbox,
+        ledger,
+        notifications,
+        plans,
+        statistics,
+        steps,
+    )
+    from .base import bp, file_size, limit_body, local_day, local_time, query_with
+    from .errors import install
+
+    app.register_blueprint(bp)
+    # First of all hooks: the body limit must be set before the CSRF check reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
+    install(app)
+    app.jinja_env.filters.update(local=local_time, day=local_day, size=file_size)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        query_with=query_with,
+        LIGHT_NAMES=LIGHT_NAMES,
+        DECISION_NAMES=DECISION_NAMES,
+        ROLE_NAMES=ROLE_NAMES,
+    )
+    app.context_processor(_page_context)
+
+
+def _page_context() -> dict[str, Any]:
+    """The logged-in person, their menu and unread notices, on every page."""
+    try:
+        actor = current_actor()
+    except SQLAlchemyError:  # an error page must still render when the database is away
+        log.warning("could not read the session's user for a page", exc_info=True)
+        actor = None
+    if actor is None:
+        return {"me": None, "navigation": (), "unread": 0}
+    menu = [(endpoint, label) for endpoint, label, roles in NAVIGATION if roles is None or actor.role in roles]
+    return {"me": actor, "navigation": menu, "unread": _unread(actor), "endpoint": request.endpoint or ""}
+
+
+def _unread(actor: Any) -> int:
+    if actor.user_id is None:
+        return 0
+    from ..operations.notifications import unread_count
+    from .base import reading
+
+    try:
+        with reading() as work:
+            return unread_count(work, actor)
+    except SQLAlchemyError:
+        log.warning("could not count unread notices", exc_info=True)
+        return 0

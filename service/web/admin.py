@@ -1,0 +1,163 @@
+"""管理 (admins): people who log in, the units and their groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ..errors import DomainError, Invalid
+from ..operations.authz import ROLE_NAMES, ensure_can_manage
+from ..operations.unit_admin import add_alias, add_unit, list_groups, remove_alias, save_group, set_unit_active
+from ..operations.units import KIND_NAMES, list_units
+from ..operations.users import add_user, disable_user, enable_user, list_users, reset_password
+from ..security import login_required
+from .base import FormErrors, bp, me, reading, to_int, writing
+
+USER_FIELDS = ("username", "display_name", "unit", "role", "password", "email")
+ROLES = {k: v for k, v in ROLE_NAMES.items() if k != "system"}
+
+
+def _users_page(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
+    actor = me()
+    with reading() as work:
+        users = list_users(work, actor)
+        units = list_units(work.session)
+    return render_template(
+        "admin_users.html", users=users, units=units, roles=ROLES, errors=errors or FormErrors(), values=values or {}
+    )
+
+
+@bp.get("/admin/users")
+@login_required
+def admin_users() -> Any:
+    ensure_can_manage(me(), "管理用户")
+    return _users_page()
+
+
+@bp.post("/admin/users")
+@login_required
+def admin_user_add() -> Any:
+    values = {name: request.form.get(name, "") for name in USER_FIELDS}
+    try:
+        with writing() as work:
+            added = add_user(
+                work,
+                me(),
+                values["username"],
+                unit_name=values["unit"],
+                role=values["role"],
+                password=values["password"],
+                display_name=values["display_name"],
+                email=values["email"],
+            )
+    except DomainError as error:
+        errors = FormErrors()
+        field = "username" if error.status == 409 and not error.field else error.field
+        errors[field if field in USER_FIELDS else FormErrors.FORM] = error.detail
+        values["password"] = ""  # never sent back into a page
+        return _users_page(errors, values), error.status
+    flash(f"已添加账号 {added.username}({added.role_name},{added.unit})。", "success")
+    return redirect(url_for("web.admin_users"))
+
+
+@bp.post("/admin/users/<username>/<action>")
+@login_required
+def admin_user_change(username: str, action: str) -> Any:
+    actor = me()
+    if action not in ("disable", "enable", "password"):
+        raise Invalid("未知的操作", field="action")
+    try:
+        with writing() as work:
+            if action == "disable":
+                disable_user(work, actor, username)
+                message = f"已停用账号 {username},其登录会话和访问令牌已失效。"
+            elif action == "enable":
+                enable_user(work, actor, username)
+                message = f"已启用账号 {username}。"
+            else:
+                reset_password(work, actor, username, request.form.get("password", ""))
+                message = f"已重设 {username} 的密码,其原有登录已失效。"
+    except DomainError as error:
+        errors = FormErrors({f"{username}.{action}": error.detail})
+        return _users_page(errors), error.status
+    flash(message, "success")
+    return redirect(url_for("web.admin_users", _anchor=f"u-{username}"))
+
+
+# -- units and groups ------------------------------------------------------------------------
+
+
+def _units_page(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
+    ensure_can_manage(me(), "管理单位")
+    with reading() as work:
+        units = list_units(work.session, include_inactive=True)
+        groups = list_groups(work)
+    return render_template(
+        "admin_units.html",
+        units=units,
+        groups=groups,
+        kinds={k: v for k, v in KIND_NAMES.items() if k != "district"},
+        errors=errors or FormErrors(),
+        values=values or {},
+    )
+
+
+@bp.get("/admin/units")
+@login_required
+def admin_units() -> Any:
+    return _units_page()
+
+
+@bp.post("/admin/units")
+@login_required
+def admin_unit_add() -> Any:
+    values = {"name": request.form.get("name", ""), "kind": request.form.get("kind", "")}
+    try:
+        with writing() as work:
+            add_unit(work, me(), values["name"], values["kind"])
+    except DomainError as error:
+        errors = FormErrors()
+        errors.take(error, ("name", "kind"))
+        return _units_page(errors, values), error.status
+    flash(f"已添加单位“{values['name'].strip()}”。", "success")
+    return redirect(url_for("web.admin_units"))
+
+
+@bp.post("/admin/units/<int(max=2147483647):unit_id>/<action>")
+@login_required
+def admin_unit_change(unit_id: int, action: str) -> Any:
+    if action not in ("disable", "enable", "alias", "unalias"):
+        raise Invalid("未知的操作", field="action")
+    alias = request.form.get("alias", "")
+    try:
+        with writing() as work:
+            if action in ("disable", "enable"):
+                set_unit_active(work, me(), unit_id, action == "enable")
+            elif action == "alias":
+                add_alias(work, me(), unit_id, alias)
+            else:
+                remove_alias(work, me(), alias)
+    except DomainError as error:
+        errors = FormErrors({f"{unit_id}.{action}": error.detail})
+        return _units_page(errors, {f"{unit_id}.alias": alias}), error.status
+    flash("已保存。", "success")
+    return redirect(url_for("web.admin_units", _anchor=f"unit-{unit_id}"))
+
+
+@bp.post("/admin/groups")
+@login_required
+def admin_group_save() -> Any:
+    raw_id = request.form.get("group_id", "").strip()
+    group_id = to_int(raw_id, "group_id", "分组编号") if raw_id else None
+    members = [to_int(v, "members", "单位编号") for v in request.form.getlist("members")]
+    name = request.form.get("name", "")
+    try:
+        with writing() as work:
+            save_group(work, me(), group_id, name, members)
+    except DomainError as error:
+        key = f"group-{raw_id or 'new'}"
+        errors = FormErrors({f"{key}.{error.field or 'form'}": error.detail})
+        return _units_page(errors, {f"{key}.name": name}), error.status
+    flash(f"已保存分组“{name.strip()}”。", "success")
+    return redirect(url_for("web.admin_units", _anchor="groups"))

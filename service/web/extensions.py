@@ -1,0 +1,81 @@
+"""延期申请: the lead unit asks for more time on its step (from the step page); the supervisor
+(and, beyond the configured days, the leader) grants or refuses here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ..errors import DomainError
+from ..operations.extensions import STATUS_NAMES, decide_extension, list_extensions, request_extension
+from ..security import login_required
+from .base import FormErrors, arg_choice, arg_text, bp, me, query_with, reading, writing
+from .steps import render_step
+
+VIEWS = {"awaiting": "待我审批", "all": "全部"}
+
+
+def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
+    actor = me()
+    deciders = actor.role in ("supervisor", "leader")
+    view = (arg_choice("view", "视图", VIEWS) or ("awaiting" if deciders else "all")) if deciders else "all"
+    status = arg_choice("status", "状态", STATUS_NAMES)
+    cursor = arg_text("cursor", max_length=100)
+    with reading() as work:
+        found = list_extensions(work, actor, status=status, awaiting_me=view == "awaiting", limit=30, cursor=cursor)
+    return render_template(
+        "extensions.html",
+        page=found,
+        view=view,
+        views=VIEWS if deciders else {},
+        status=status,
+        statuses=STATUS_NAMES,
+        deciders=deciders,
+        errors=errors or FormErrors(),
+        values=values or {},
+    )
+
+
+@bp.get("/extensions")
+@login_required
+def extensions_page() -> Any:
+    return _render_list()
+
+
+@bp.post("/steps/<int(max=2147483647):task_id>/extension")
+@login_required
+def extension_request(task_id: int) -> Any:
+    values = {"new_due_date": request.form.get("new_due_date", ""), "reason": request.form.get("reason", "")}
+    try:
+        with writing() as work:
+            request_extension(work, me(), task_id, new_due_date=values["new_due_date"], reason=values["reason"])
+    except DomainError as error:
+        errors = FormErrors()
+        errors.take(error, set(values))
+        return render_step(task_id, values=values, errors=errors), error.status
+    flash(f"延期申请已提交(延至 {values['new_due_date']}),请等待督查室审批。", "success")
+    return redirect(url_for("web.step_page", task_id=task_id, _anchor="extension"))
+
+
+@bp.post("/extensions/<int(max=2147483647):extension_id>/decide")
+@login_required
+def extension_decide(extension_id: int) -> Any:
+    decision = request.form.get("decision", "")
+    comment = request.form.get("comment", "")
+    try:
+        with writing() as work:
+            view = decide_extension(work, me(), extension_id, decision=decision, comment=comment)
+    except DomainError as error:
+        errors = FormErrors()
+        prefix = f"{extension_id}."
+        if error.field in ("decision", "comment"):
+            errors[prefix + error.field] = error.detail
+        else:
+            errors[prefix + "form"] = error.detail
+        return _render_list(errors, {prefix + "comment": comment}), error.status
+    if view.status == "pending":
+        flash(f"已同意,延期申请 #{extension_id} 已转区领导审批。", "success")
+    else:
+        flash(f"延期申请 #{extension_id}:{view.status_name}。", "success")
+    return redirect(url_for("web.extensions_page") + query_with())

@@ -1,0 +1,57 @@
+"""待办 / 已办: the steps to do (or done), with filters by light, key task and round, paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+
+from ..operations.dashboard import inbox_counts
+from ..operations.inbox import inbox
+from ..operations.ledger import key_task_choices, known_rounds
+from ..operations.lights import LIGHT_NAMES
+from ..security import login_required
+from .base import arg_choice, arg_int, arg_text, bp, me, reading
+
+PER_PAGE = 20
+STATES = {"open": "待办", "done": "已办"}
+
+
+@bp.get("/inbox")
+@login_required
+def inbox_page() -> Any:
+    actor = me()
+    state = arg_choice("state", "状态", STATES) or "open"
+    light = arg_choice("light", "灯色", LIGHT_NAMES)
+    key_task_id = arg_int("key_task", "重点任务")
+    round_name = arg_text("round", max_length=20)
+    cursor = arg_text("cursor", max_length=200)
+    page_number = arg_int("page", "页码", default=1) or 1
+    with reading() as work:
+        found = inbox(
+            work,
+            actor,
+            state=state,
+            limit=PER_PAGE,
+            cursor=cursor,
+            light=light,
+            key_task_id=key_task_id,
+            round_name=round_name,
+        )
+        counts = inbox_counts(work, actor, key_task_id=key_task_id, round_name=round_name) if state == "open" else None
+        key_tasks = key_task_choices(work, actor)
+        rounds = known_rounds(work)
+    return render_template(
+        "inbox.html",
+        page=found,
+        state=state,
+        states=STATES,
+        light=light,
+        key_task_id=key_task_id,
+        round_name=round_name,
+        counts=counts,
+        key_tasks=key_tasks,
+        rounds=rounds,
+        page_number=page_number,
+        per_page=PER_PAGE,
+    )

@@ -1,0 +1,112 @@
+"""督查台账: the ledger page, its print view and its .xlsx export (one layout, three forms)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from ..errors import DomainError
+from ..operations.cycles import start_cycle
+from ..operations.ledger import STATUS_NAMES, Ledger, ledger, ledger_xlsx
+from ..operations.lights import LIGHT_NAMES
+from ..operations.rounds import current_round, round_of
+from ..security import login_required
+from .base import (
+    FormErrors,
+    arg_choice,
+    arg_int,
+    arg_text,
+    bp,
+    local_time,
+    me,
+    query_with,
+    reading,
+    runtime,
+    to_int,
+    writing,
+)
+
+PER_PAGE = 50
+STARTERS = ("supervisor", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _read(*, every_row: bool) -> Ledger:
+    with reading() as work:
+        return ledger(
+            work,
+            me(),
+            plan_id=arg_int("plan", "计划"),
+            round_name=arg_text("round", max_length=20),
+            light=arg_choice("light", "灯色", LIGHT_NAMES),
+            status=arg_choice("status", "状态", STATUS_NAMES),
+            page=(arg_int("page", "页码", default=1) or 1) if not every_row else 1,
+            per_page=None if every_row else PER_PAGE,
+        )
+
+
+def _page(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
+    book = _read(every_row=False)
+    actor = me()
+    may_start = actor.role in STARTERS
+    default_round = book.round
+    if may_start and default_round is None:
+        today = book.now.astimezone(runtime().config.tz).date()
+        found = current_round(runtime(), book.now) or round_of(runtime().config, today)
+        default_round = found.name if found else None
+    return render_template(
+        "ledger.html",
+        book=book,
+        statuses=STATUS_NAMES,
+        may_start=may_start,
+        default_round=default_round or "",
+        errors=errors or FormErrors(),
+        values=values or {},
+    )
+
+
+@bp.get("/ledger")
+@login_required
+def ledger_page() -> Any:
+    return _page()
+
+
+@bp.post("/ledger/start")
+@login_required
+def ledger_start() -> Any:
+    """Starts a key task's cycle for a round (the office; rounds also open by themselves)."""
+    key_task_id = to_int(request.form.get("key_task", ""), "key_task", "重点任务编号")
+    round_name = request.form.get("round", "")
+    try:
+        with writing() as work:
+            started = start_cycle(work, me(), key_task_id, round_name)
+    except DomainError as error:
+        errors = FormErrors({f"start.{key_task_id}": error.detail})
+        return _page(errors, {f"start.{key_task_id}": round_name}), error.status
+    flash(f"已启动 {started.round} 轮次的办理,交办环节已进入督查室待办。", "success")
+    return redirect(url_for("web.ledger_page") + query_with(round=started.round, page=None))
+
+
+@bp.get("/ledger/print")
+@login_required
+def ledger_print() -> Any:
+    return render_template("ledger_print.html", book=_read(every_row=True))
+
+
+@bp.get("/ledger.xlsx")
+@login_required
+def ledger_export() -> Any:
+    book = _read(every_row=True)
+    data = ledger_xlsx(book, runtime().config.tz)
+    name = f"{book.plan.title}督查台账-{book.round or '未启动'}-{local_time(book.now, '%Y%m%d')}.xlsx"
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={
+            # RFC 5987: the Chinese file name for browsers, an ASCII one for the rest.
+            "Content-Disposition": f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )

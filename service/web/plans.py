@@ -1,0 +1,179 @@
+"""计划导入: upload a plan, see every parsed key task and every problem, correct unit names, then
+confirm. Nothing is written before the confirmation: every step before it is a dry run of
+``import_plan``.
+
+Between the requests the uploaded bytes wait in a server-side file named by a random token; the
+token is tied to the uploader's session and account, so nobody else can confirm (or read) it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+
+from ..errors import DomainError, Invalid, NotFound
+from ..operations.authz import require_role
+from ..operations.plans import ImportResult, import_plan
+from ..operations.units import list_units
+from ..security import login_required
+from .base import FormErrors, bp, me, reading, runtime, writing
+
+IMPORTERS = ("admin", "supervisor")
+ACCEPTED = (".txt", ".docx", ".xlsx")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+KEEP_SECONDS = 24 * 3600
+SESSION_KEY = "plan_upload"
+
+
+def _folder() -> Path:
+    # Beside the secret key: the service's own writable data directory (var/ by default).
+    config = runtime().config
+    folder = config.path(config.server.secret_key_file).parent / "plan-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep(data: bytes, filename: str, user_id: int | None) -> str:
+    folder = _folder()
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.iterdir():  # uploads nobody confirmed within a day
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({"filename": filename, "user_id": user_id}), encoding="utf-8")
+    session[SESSION_KEY] = token
+    return token
+
+
+def _kept(token: str) -> tuple[bytes, str]:
+    """The upload of this session and account, or NotFound (expired, another person's, made up)."""
+    if not TOKEN.match(token) or session.get(SESSION_KEY) != token:
+        raise NotFound("找不到这次上传的文件(可能已过期),请重新上传")
+    folder = _folder()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+        data = (folder / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        raise NotFound("找不到这次上传的文件(可能已过期),请重新上传") from None
+    if meta.get("user_id") != me().user_id:
+        raise NotFound("找不到这次上传的文件(可能已过期),请重新上传")
+    return data, str(meta.get("filename") or "plan.txt")
+
+
+def _forget(token: str) -> None:
+    folder = _folder()
+    for suffix in (".bin", ".json"):
+        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+    session.pop(SESSION_KEY, None)
+
+
+def _renames() -> dict[str, str]:
+    """rename_from_N / rename_to_N pairs of the preview's correction form."""
+    pairs: dict[str, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("rename_from_"):
+            target = request.form.get("rename_to_" + key[len("rename_from_") :], "").strip()
+            if value.strip() and target:
+                pairs[value.strip()] = target
+    return pairs
+
+
+def _preview(result: ImportResult, token: str, renames: dict[str, str], create_units: bool, errors: FormErrors) -> str:
+    with reading() as work:
+        units = [u.name for u in list_units(work.session)]
+    return render_template(
+        "plan_preview.html",
+        result=result,
+        token=token,
+        renames=renames,
+        create_units=create_units,
+        units=units,
+        errors=errors,
+    )
+
+
+@bp.get("/plans/import")
+@login_required
+def plan_import() -> Any:
+    require_role(me(), *IMPORTERS, doing="导入计划")
+    return render_template("plan_import.html", errors=FormErrors())
+
+
+@bp.post("/plans/import")
+@login_required
+def plan_upload() -> Any:
+    actor = me()
+    require_role(actor, *IMPORTERS, doing="导入计划")
+    upload = request.files.get("file")
+    errors = FormErrors()
+    if upload is None or not upload.filename:
+        errors["file"] = "请选择要导入的计划文件(.txt、.docx 或 .xlsx)"
+        return render_template("plan_import.html", errors=errors), 422
+    if not upload.filename.lower().endswith(ACCEPTED):
+        errors["file"] = f"不支持的文件类型“{upload.filename}”,请上传 .txt、.docx 或 .xlsx 文件"
+        return render_template("plan_import.html", errors=errors), 422
+    data = upload.read()
+    try:
+        with reading() as work:
+            result = import_plan(work, actor, data, upload.filename, dry_run=True)
+    except DomainError as error:
+        errors.take(error, ("file",))
+        return render_template("plan_import.html", errors=errors), error.status
+    token = _keep(data, upload.filename, actor.user_id)
+    return _preview(result, token, {}, False, errors)
+
+
+@bp.post("/plans/import/<token>")
+@login_required
+def plan_confirm(token: str) -> Any:
+    actor = me()
+    require_role(actor, *IMPORTERS, doing="导入计划")
+    data, filename = _kept(token)
+    renames = _renames()
+    create_units = request.form.get("create_units") == "1"
+    confirm = request.form.get("action") == "confirm"
+    errors = FormErrors()
+    try:
+        if confirm:
+            with writing() as work:
+                result = import_plan(
+                    work, actor, data, filename, dry_run=False, create_units=create_units, renames=renames
+                )
+                if not result.ok:  # nothing was written; show why
+                    raise _NotImported(result)
+        else:
+            with reading() as work:
+                result = import_plan(
+                    work, actor, data, filename, dry_run=True, create_units=create_units, renames=renames
+                )
+    except _NotImported as refused:
+        errors[FormErrors.FORM] = "尚不能导入,请先处理下面列出的问题。"
+        return _preview(refused.result, token, renames, create_units, errors), 422
+    except Invalid as error:
+        errors.take(error, ("renames",))
+        with reading() as work:
+            result = import_plan(work, actor, data, filename, dry_run=True, create_units=create_units)
+        return _preview(result, token, renames, create_units, errors), error.status
+    if not confirm:
+        return _preview(result, token, renames, create_units, errors)
+    _forget(token)
+    if result.already_imported:
+        flash(f"这个文件此前已导入过(计划 #{result.plan_id}),未重复导入。", "warning")
+    else:
+        flash(f"已导入《{result.parsed.title}》,共 {len(result.parsed.tasks)} 项重点任务。", "success")
+    return redirect(url_for("web.ledger_page", plan=result.plan_id))
+
+
+class _NotImported(Exception):
+    """Raised inside the write transaction so that it rolls back (nothing was written anyway)."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("not imported")
+        self.result = result

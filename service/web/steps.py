@@ -1,0 +1,109 @@
+"""办理: the step page. Everything needed to do the step (from ``operations/steps.py``), its form,
+the cycle's history and diagram; submitting it completes the step through ``complete_step``.
+
+A submission is one transaction: the attachments and the completion are written together or not
+at all. On an error the page comes back with what was typed and the message beside its field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+
+from ..errors import DomainError, Forbidden
+from ..operations import authz
+from ..operations.attachments import open_attachment, upload_attachment
+from ..operations.cycle_views import cycle_diagram
+from ..operations.cycles import complete_step
+from ..operations.extensions import list_extensions
+from ..operations.steps import StepDetail, step_detail
+from ..security import login_required
+from .base import FormErrors, bp, me, reading, runtime, writing
+
+DECISION_VERBS = {"pass": "审核通过", "return": "退回", "approve": "同意办结", "reject": "驳回"}
+
+
+@dataclass
+class _Step:
+    """What the authorization checks read of a step."""
+
+    role: str
+    unit_id: int | None
+    step_id: str
+    step_name: str
+
+
+def _may_ask_extension(detail: StepDetail) -> bool:
+    if detail.state != "open":
+        return False
+    step = _Step(role="unit", unit_id=detail.unit_id, step_id=detail.step, step_name=detail.step_name)
+    try:
+        authz.ensure_can_request_extension(me(), step, detail.party)
+    except Forbidden:
+        return False
+    return True
+
+
+def render_step(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
+    actor = me()
+    with reading() as work:
+        detail = step_detail(work, actor, task_id)
+        diagram = cycle_diagram(work, actor, detail.cycle_id)
+        extensions = list_extensions(work, actor, human_task_id=task_id, limit=10).items
+        now = work.now
+    return render_template(
+        "step.html",
+        step=detail,
+        diagram={"xml": diagram.xml, "states": diagram.element_states},
+        extensions=extensions,
+        may_ask_extension=_may_ask_extension(detail) and detail.due_at >= now,
+        values=values or {},
+        errors=errors or FormErrors(),
+        max_mb=runtime().config.attachments.max_mb,
+        allowed_types=runtime().config.attachments.allowed_types,
+    )
+
+
+@bp.get("/steps/<int(max=2147483647):task_id>")
+@login_required
+def step_page(task_id: int) -> Any:
+    return render_step(task_id)
+
+
+@bp.post("/steps/<int(max=2147483647):task_id>")
+@login_required
+def step_submit(task_id: int) -> Any:
+    actor = me()
+    data = {key[len("data.") :]: value for key, value in request.form.items() if key.startswith("data.")}
+    decision = request.form.get("decision") or None
+    comment = request.form.get("comment", "")
+    files = [f for f in request.files.getlist("files") if f.filename]
+    values = {f"data.{k}": v for k, v in data.items()} | {"decision": decision or "", "comment": comment}
+    try:
+        with writing() as work:
+            for upload in files:
+                upload_attachment(work, actor, task_id, upload.filename or "", upload.read())
+            done = complete_step(work, actor, task_id, data=data, decision=decision, comment=comment)
+    except DomainError as error:
+        errors = FormErrors()
+        errors.take(error, {*values, "files"}, rename={"file": "files"})
+        if files and "files" not in errors:
+            errors["files"] = "本次提交未成功,请重新选择要上传的附件。"
+        return render_step(task_id, values=values, errors=errors), error.status
+    verb = DECISION_VERBS.get(done.decision or "", "办理")
+    message = f"「{done.task.step_name}」已{verb}。" if done.decision else f"「{done.task.step_name}」已办理完毕。"
+    if done.closed:
+        message += "本轮办理已办结。"
+    flash(message, "success")
+    return redirect(url_for("web.inbox_page"))
+
+
+@bp.get("/attachments/<int(max=2147483647):attachment_id>")
+@login_required
+def attachment_download(attachment_id: int) -> Any:
+    # A write transaction: the download is an audit event.
+    with writing() as work:
+        view, path = open_attachment(work, me(), attachment_id)
+    return send_file(path, mimetype=view.content_type, as_attachment=True, download_name=view.filename)

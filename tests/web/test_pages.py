@@ -1,0 +1,495 @@
+"""The web pages over HTTP (Flask's test client): logins, forms and their errors, CSRF, escaping,
+error pages, plan import, extensions, notifications and administration, on a real database."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import (
+    Extension,
+    HumanTask,
+    HumanTaskState,
+    Notification,
+    Plan,
+    Role,
+    Unit,
+    UnitAlias,
+    UnitGroup,
+    UnitKind,
+    User,
+)
+from service.operations.cycles import complete_step, start_cycle
+from service.operations.demo import PLAN_FILE, load_demo
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def open_step(runtime, cycle_id: int, step: str, unit_id: int | None = None) -> int:
+    with runtime.work(write=False) as work:
+        query = select(HumanTask.id).where(
+            HumanTask.cycle_id == cycle_id, HumanTask.step_id == step, HumanTask.state == HumanTaskState.OPEN
+        )
+        if unit_id is not None:
+            query = query.where(HumanTask.unit_id == unit_id)
+        return work.session.scalar(query)
+
+
+def act(runtime, actor, cycle_id: int, step: str, unit_id: int | None = None, **form) -> None:
+    """Completes the open step in a transaction of its own, as a person would."""
+    task_id = open_step(runtime, cycle_id, step, unit_id)
+    with runtime.work() as work:
+        complete_step(work, actor, task_id, **form)
+
+
+@pytest.fixture
+def running(runtime, cast):
+    """The cycle of the cast's key task, dispatched and signed for: the co-units' inputs are open."""
+    with runtime.work() as work:
+        cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
+        complete_step(work, cast.supervisor, cycle.opened[0].id)
+    with runtime.work() as work:
+        complete_step(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+    return cycle.id
+
+
+# -- logging in ------------------------------------------------------------------------------
+
+
+def test_login_errors_stay_beside_their_field_and_keep_the_name(web, cast):
+    client = web(None)
+    client._refresh_token()
+    wrong = client.post("/login", {"username": "fgj", "password": "not-it"})
+    assert wrong.status_code == 401
+    page = text(wrong)
+    assert 'id="err-password"' in page and "用户名或密码错误" in page
+    assert 'value="fgj"' in page and "not-it" not in page
+    empty = client.post("/login", {"username": "", "password": "x"})
+    assert empty.status_code == 422 and 'id="err-username"' in text(empty)
+
+
+def test_pages_need_a_login_and_next_never_leaves_the_site(web, cast):
+    client = web(None)
+    response = client.get("/inbox?light=red")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/inbox")
+    client._refresh_token()
+    outward = client.post("/login", {"username": "fgj", "password": "correct-horse-9", "next": "//evil.example/"})
+    assert outward.status_code == 302 and outward.headers["Location"] == "/"
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(web, runtime, cast, running):
+    client = web("czj")
+    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    response = client.post(f"/steps/{task_id}", {"data.text": "意见"}, csrf=False)
+    assert response.status_code == 400 and "页面已过期" in text(response)
+    with runtime.work(write=False) as work:
+        assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
+
+
+def test_logout_ends_the_session(web, cast):
+    client = web("fgj")
+    assert client.post("/logout").status_code == 302
+    assert client.get("/inbox").status_code == 302
+
+
+# -- the inbox and the step page ------------------------------------------------------------------
+
+
+def test_typed_text_is_escaped_everywhere_it_is_shown(web, runtime, make, cast):
+    task = make.key_task([cast.lead], [cast.co_units[0]], plan=None, number=7, title=f"标题{SCRIPT}")
+    with runtime.work() as work:
+        cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2")
+        complete_step(work, cast.supervisor, cycle.opened[0].id)
+    with runtime.work() as work:
+        complete_step(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+    with runtime.work() as work:
+        complete_step(work, cast.co_heads[0], open_step(runtime, cycle.id, "co_input"), data={"text": SCRIPT})
+    client = web("fgj")
+    for path in ("/inbox", f"/steps/{open_step(runtime, cycle.id, 'consolidate')}", "/ledger", f"/cycles/{cycle.id}"):
+        page = text(client.get(path))
+        assert SCRIPT not in page, path
+        assert "&lt;script&gt;" in page, path
+
+
+def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
+    plan = cast.key_task.plan_id
+    with runtime.work(write=False) as work:
+        plan = work.session.get(Plan, plan)
+    tasks = [make.key_task([cast.lead], [], plan=plan, number=20 + n, title=f"任务{n}") for n in range(23)]
+    for index, task in enumerate(tasks):
+        with runtime.work(now=clock.now() - timedelta(days=20 if index < 5 else 0)) as work:
+            cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2" if index % 2 else "2024-Q3")
+            complete_step(work, cast.supervisor, cycle.opened[0].id)
+    client = web("fgj")
+    page = text(client.get("/inbox"))
+    assert re.search(r'id="total">23<', page)
+    assert page.count('data-label="编号"') == 20
+    cursor = re.search(r'cursor=([^&"]+)', page).group(1)
+    second = text(client.get(f"/inbox?cursor={cursor}&page=2"))
+    assert second.count('data-label="编号"') == 3 and "第 21–23 项" in second
+    red = text(client.get("/inbox?light=red"))
+    assert re.search(r'id="total">5<', red)
+    assert text(client.get("/inbox?round=2024-Q3")).count('data-label="编号"') == 12
+    only = text(client.get(f"/inbox?key_task={tasks[3].id}"))
+    assert re.search(r'id="total">1<', only) and "任务3" in only
+    assert "已办" in text(client.get("/inbox?state=done"))
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/inbox?light=blue", 422, "灯色应为"),
+        ("/inbox?page=abc", 422, "页码应为整数"),
+        ("/inbox?state=all", 422, "状态应为"),
+        ("/inbox?cursor=%%%", 422, "cursor 无效"),
+        ("/inbox?key_task=-4", 422, "重点任务不能小于"),
+        ("/ledger?plan=987654", 404, "计划 987654 不存在"),
+        ("/ledger?status=zzz", 422, "状态应为"),
+        ("/ledger?round=2031-Q1", 404, "没有 2031-Q1 轮次"),
+        ("/steps/987654", 404, "不存在"),
+        ("/cycles/987654", 404, "不存在"),
+        ("/attachments/987654", 404, "不存在"),
+        ("/no/such/page", 404, "页面不存在"),
+    ],
+)
+def test_bad_addresses_get_a_chinese_page_with_the_right_status(web, cast, path, status, words):
+    response = web("fgj").get(path)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert words in text(response)
+
+
+def test_the_api_keeps_its_own_json_errors(web, cast):
+    response = web("fgj").get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_a_wrong_method_gets_a_chinese_405(web, cast):
+    response = web("fgj").post("/inbox")
+    assert response.status_code == 405 and "不支持" in text(response)
+
+
+def test_a_step_form_error_keeps_everything_typed(web, runtime, cast, running):
+    for head in cast.co_heads:
+        act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
+    act(runtime, cast.lead_head, running, "consolidate", data={"report": "报告"})
+    review = open_step(runtime, running, "review")
+    client = web("duchashi")
+    bad = client.post(f"/steps/{review}", {"decision": "maybe", "comment": f"意见{SCRIPT}"})
+    assert bad.status_code == 422
+    page = text(bad)
+    assert 'id="err-decision"' in page and "无效的决定" in page
+    assert "意见&lt;script&gt;" in page  # the comment typed comes back, escaped
+    missing = client.post(f"/steps/{review}", {"decision": "return", "comment": "  "})
+    assert missing.status_code == 422 and 'id="err-comment"' in text(missing)
+    assert re.search(r'value="return"[^>]*checked', text(missing))
+    done = client.post(f"/steps/{review}", {"decision": "pass"})
+    assert done.status_code == 302
+    again = client.post(f"/steps/{review}", {"decision": "pass"})
+    assert again.status_code == 409 and "已经办理过了" in text(again)
+
+
+def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, cast, running):
+    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    client = web("czj")
+    from io import BytesIO
+
+    response = client.post(
+        f"/steps/{task_id}",
+        {"data.text": "我们的意见", "files": (BytesIO(b"MZ\x90\x00binary"), "setup.exe")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="err-files"' in page and "不支持的文件类型" in page
+    assert "我们的意见" in page
+    with runtime.work(write=False) as work:
+        assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
+
+
+def test_a_co_unit_reads_nothing_of_another_co_units_input(web, runtime, cast, running):
+    with runtime.work() as work:
+        complete_step(
+            work,
+            cast.co_heads[0],
+            open_step(runtime, running, "co_input", cast.co_units[0].id),
+            data={"text": "机密数字"},
+        )
+    street = web("fhjd")
+    own = text(street.get(f"/steps/{open_step(runtime, running, 'co_input', cast.co_units[1].id)}"))
+    assert "机密数字" not in own
+    assert "机密数字" not in text(street.get(f"/cycles/{running}"))
+    # The lead unit reads it where it consolidates.
+    act(runtime, cast.co_heads[1], running, "co_input", cast.co_units[1].id, data={"text": "街道意见"})
+    lead = web("fgj")
+    assert "机密数字" in text(lead.get(f"/steps/{open_step(runtime, running, 'consolidate')}"))
+
+
+# -- extensions and notifications --------------------------------------------------------------------
+
+
+def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtime, cast, running):
+    for head in cast.co_heads:
+        act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
+    consolidate = open_step(runtime, running, "consolidate")
+    lead = web("fgj")
+    page = text(lead.get(f"/steps/{consolidate}"))
+    assert "申请延期" in page
+    bad = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-06", "reason": ""})
+    assert bad.status_code == 422
+    assert 'id="err-new_due_date"' in text(bad) or 'id="err-reason"' in text(bad)
+    weekend = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-13", "reason": "等数据"})
+    assert weekend.status_code == 422 and "不是工作日" in text(weekend) and "等数据" in text(weekend)
+    asked = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-12", "reason": "等统计数据"})
+    assert asked.status_code == 302
+
+    supervisor = web("duchashi")
+    listing = text(supervisor.get("/extensions"))
+    assert "等统计数据" in listing and "批准" in listing
+    with runtime.work(write=False) as work:
+        extension_id = work.session.scalar(select(Extension.id))
+    refused = supervisor.post(f"/extensions/{extension_id}/decide", {"decision": "refuse", "comment": ""})
+    assert refused.status_code == 422 and "不批准时请填写理由" in text(refused)
+    assert supervisor.post(f"/extensions/{extension_id}/decide", {"decision": "grant"}).status_code == 302
+    with runtime.work(write=False) as work:
+        due = work.session.get(HumanTask, consolidate).due_at
+        assert due.astimezone(runtime.config.tz).date().isoformat() == "2024-04-12"
+    # The lead unit was told, and can mark the notice read.
+    notices = text(lead.get("/notifications"))
+    assert "延期已批准" in notices
+    assert lead.post("/notifications/read", {"all": "1"}).status_code == 302
+    with runtime.work(write=False) as work:
+        unread = work.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == cast.lead_head.user_id, Notification.read_at.is_(None))
+        )
+        assert unread == 0
+    # A unit may not decide.
+    assert lead.post(f"/extensions/{extension_id}/decide", {"decision": "grant"}).status_code in (403, 409)
+
+
+def test_statistics_are_for_the_office_and_the_leaders(web, runtime, cast, running):
+    assert web("fgj").get("/dashboard").status_code == 403
+    assert web("czj").get("/league").status_code == 403
+    leader = web("lingdao")
+    board = leader.get("/dashboard")
+    assert board.status_code == 200 and "推行产业链长制" in text(board)
+    league = leader.get("/league")
+    assert league.status_code == 200 and "区发展改革和经济信息化局" in text(league)
+
+
+def test_the_ledger_can_start_a_round_for_the_office_only(web, runtime, cast):
+    unit = web("fgj")
+    assert 'form class="start"' not in text(unit.get("/ledger"))
+    assert unit.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"}).status_code == 403
+    supervisor = web("duchashi")
+    bad = supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "第二季度"})
+    assert bad.status_code == 422 and "格式不对" in text(bad) and 'value="第二季度"' in text(bad)
+    assert supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"}).status_code == 302
+    twice = supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"})
+    assert twice.status_code == 409
+
+
+# -- plan import -------------------------------------------------------------------------------------
+
+
+def plan_count(runtime) -> int:
+    with runtime.work(write=False) as work:
+        return work.session.scalar(select(func.count()).select_from(Plan)) or 0
+
+
+def test_plan_import_previews_takes_corrections_and_writes_only_on_confirmation(web, runtime, make):
+    with runtime.work() as work:
+        load_demo(work, with_plan=False)
+    make.user(Role.SUPERVISOR, username="ducha2")
+    make.user(Role.SUPERVISOR, username="ducha3")
+    source = PLAN_FILE.read_text(encoding="utf-8").replace("区统计局", "区统计局局本部")
+    client = web("ducha2")
+    from io import BytesIO
+
+    preview = client.post(
+        "/plans/import",
+        {"file": (BytesIO(source.encode("utf-8")), "方案.txt")},
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200
+    page = text(preview)
+    assert "推行产业链长制" in page and "区统计局局本部" in page and "不在单位名录中" in page
+    assert plan_count(runtime) == 0
+    token = re.search(r'/plans/import/([A-Za-z0-9_-]{32})"', page).group(1)
+    index = re.search(r'name="rename_from_(\d+)" value="区统计局局本部"', page).group(1)
+
+    # Confirming with the unknown unit uncorrected is refused and writes nothing.
+    refused = client.post(f"/plans/import/{token}", {"action": "confirm"})
+    assert refused.status_code == 422 and plan_count(runtime) == 0
+    # A correction to a unit that does not exist is refused beside the corrections.
+    wrong = client.post(
+        f"/plans/import/{token}",
+        {"action": "check", f"rename_from_{index}": "区统计局局本部", f"rename_to_{index}": "区不存在局"},
+    )
+    assert wrong.status_code == 422 and "更正的目标单位不存在" in text(wrong)
+    checked = client.post(
+        f"/plans/import/{token}",
+        {"action": "check", f"rename_from_{index}": "区统计局局本部", f"rename_to_{index}": "区统计局"},
+    )
+    assert checked.status_code == 200 and "无法导入" not in text(checked) and plan_count(runtime) == 0
+    # Another person's session cannot use the token.
+    assert web("ducha3").post(f"/plans/import/{token}", {"action": "confirm"}).status_code == 404
+    done = client.post(
+        f"/plans/import/{token}",
+        {"action": "confirm", f"rename_from_{index}": "区统计局局本部", f"rename_to_{index}": "区统计局"},
+    )
+    assert done.status_code == 302 and plan_count(runtime) == 1
+    with runtime.work(write=False) as work:
+        assert work.session.get(UnitAlias, "区统计局局本部") is not None
+    # The token is used up.
+    assert client.post(f"/plans/import/{token}", {"action": "confirm"}).status_code == 404
+
+
+def test_plan_import_refuses_what_it_cannot_read(web, runtime, make):
+    make.user(Role.ADMIN, username="root")
+    client = web("root")
+    from io import BytesIO
+
+    none = client.post("/plans/import", {}, content_type="multipart/form-data")
+    assert none.status_code == 422 and 'id="err-file"' in text(none)
+    exe = client.post("/plans/import", {"file": (BytesIO(b"MZ"), "plan.exe")}, content_type="multipart/form-data")
+    assert exe.status_code == 422 and "不支持的文件类型" in text(exe)
+    assert web(None).get("/plans/import").status_code == 302
+    assert plan_count(runtime) == 0
+
+
+# -- administration --------------------------------------------------------------------------------
+
+
+def test_admins_manage_users_and_units_with_errors_beside_the_fields(web, runtime, make, cast):
+    make.user(Role.ADMIN, username="root")
+    assert web("fgj").get("/admin/users").status_code == 403
+    admin = web("root")
+    short = admin.post(
+        "/admin/users",
+        {"username": "newbie", "display_name": "新人", "unit": "区财政局", "role": "unit_staff", "password": "abc"},
+    )
+    assert short.status_code == 422
+    page = text(short)
+    assert 'id="err-password"' in page and 'value="newbie"' in page and 'value="新人"' in page
+    taken = admin.post(
+        "/admin/users",
+        {"username": "fgj", "unit": "区财政局", "role": "unit_staff", "password": "long-enough-1"},
+    )
+    assert taken.status_code == 409 and 'id="err-username"' in text(taken)
+    added = admin.post(
+        "/admin/users",
+        {"username": "newbie", "unit": "区财政局", "role": "unit_staff", "password": "long-enough-1"},
+    )
+    assert added.status_code == 302
+    assert admin.post("/admin/users/newbie/disable").status_code == 302
+    with runtime.work(write=False) as work:
+        assert work.session.scalar(select(User.active).where(User.username == "newbie")) is False
+
+    assert admin.post("/admin/units", {"name": "区数据局", "kind": "department"}).status_code == 302
+    twice = admin.post("/admin/units", {"name": "区数据局", "kind": "department"})
+    assert twice.status_code == 409 and 'id="err-name"' in text(twice)
+    with runtime.work(write=False) as work:
+        unit_id = work.session.scalar(select(Unit.id).where(Unit.name == "区数据局"))
+    assert admin.post(f"/admin/units/{unit_id}/alias", {"alias": "区大数据局"}).status_code == 302
+    assert admin.post("/admin/groups", {"name": "各部门", "members": [str(unit_id)]}).status_code == 302
+    assert admin.post(f"/admin/units/{unit_id}/disable").status_code == 302
+    with runtime.work(write=False) as work:
+        office = work.session.scalar(select(Unit.id).where(Unit.kind == UnitKind.OFFICE))
+    refused = admin.post(f"/admin/units/{office}/disable")
+    assert refused.status_code == 409 and "不能停用" in text(refused)
+    with runtime.work(write=False) as work:
+        assert work.session.get(Unit, unit_id).active is False
+        assert work.session.get(UnitAlias, "区大数据局").unit_id == unit_id
+        group = work.session.scalar(select(UnitGroup).where(UnitGroup.name == "各部门"))
+        assert [m.unit_id for m in group.members] == [unit_id]
+
+
+# -- nothing malformed gets a 500 ---------------------------------------------------------------------
+
+ODD = ["", "0", "-1", "99999999999999999999", "1.5", "%00", "'; drop table units;--", "\u202e\u0000", "a" * 500, "[]"]
+
+
+def test_malformed_requests_never_get_a_500(web, runtime, cast, running):
+    client = web("duchashi")
+    step = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    gets = [
+        "/inbox",
+        "/ledger",
+        "/ledger.xlsx",
+        "/ledger/print",
+        "/dashboard",
+        "/league",
+        "/extensions",
+        "/notifications",
+    ]
+    for path in gets:
+        for name in ("light", "page", "plan", "round", "cursor", "state", "key_task", "status", "view", "unread"):
+            for value in ODD:
+                response = client.get(path, query_string={name: value})
+                assert response.status_code < 500, (path, name, value, response.status_code)
+    for path in ("/steps/", "/cycles/", "/attachments/"):
+        assert client.get(path + "9" * 30).status_code == 404
+    posts = [
+        f"/steps/{step}",
+        f"/steps/{step}/extension",
+        "/extensions/1/decide",
+        "/notifications/read",
+        "/ledger/start",
+        "/plans/import",
+        "/plans/import/abc",
+        "/admin/users",
+        "/admin/units/1/alias",
+        "/admin/groups",
+    ]
+    for path in posts:
+        for value in ODD:
+            form = {
+                "decision": value,
+                "comment": value,
+                "data.text": value,
+                "data.nope": value,
+                "new_due_date": value,
+                "reason": value,
+                "id": value,
+                "key_task": value,
+                "round": value,
+                "members": value,
+                "group_id": value,
+            }
+            response = client.post(path, form)
+            assert response.status_code < 500, (path, value, response.status_code)
+
+
+def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, cast, running):
+    client = web("czj")
+    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    from io import BytesIO
+
+    form = client.post("/notifications/read", {"id": "1", "padding": "x" * (3 * 1024 * 1024)})
+    assert form.status_code == 413 and "过大" in text(form)
+    upload = client.post(
+        f"/steps/{task_id}",
+        {"data.text": "意见", "files": (BytesIO(b"%PDF-" + b"0" * (23 * 1024 * 1024)), "big.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 413
+    with runtime.work(write=False) as work:
+        assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
+
+
+def test_a_nul_character_is_refused_naming_the_field(web, runtime, cast, running):
+    client = web("czj")
+    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    response = client.post(f"/steps/{task_id}", {"data.text": "意见\x00"})
+    assert response.status_code == 422 and "data.text" in text(response) and "NUL" in text(response)
+    assert client.get("/inbox?round=2024\x00").status_code == 422

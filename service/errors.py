@@ -70,3 +70,11 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached (or stayed locked): nothing was done; try again."""
+
+    status = 503
+    code = "unavailable"
+    title = "服务暂时不可用"

@@ -6,6 +6,7 @@ Operations take the ``Work`` and never commit.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.session import Sessions, make_engine, session_factory, unit_of_work
@@ -21,7 +23,10 @@ from workflows import Engine, StepDefinition
 
 from .clock import Clock, SystemClock
 from .config import Config
+from .errors import Unavailable
 from .workdays import Deadline, WorkCalendar, YearArrangement, deadline_after
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,8 +74,14 @@ class Runtime:
     # -- units of work ----------------------------------------------------------------------
     @contextmanager
     def work(self, *, write: bool = True, ip: str | None = None, now: datetime | None = None) -> Iterator[Work]:
-        with unit_of_work(self.sessions, write=write) as session:
-            yield Work(session=session, now=now or self.clock.now(), runtime=self, ip=ip)
+        try:
+            with unit_of_work(self.sessions, write=write) as session:
+                yield Work(session=session, now=now or self.clock.now(), runtime=self, ip=ip)
+        except OperationalError as exc:
+            # The database went away (a restart) or stayed locked past the busy timeout: the
+            # transaction was rolled back; the caller may simply try again.
+            log.warning("database unavailable: %s", exc.orig)
+            raise Unavailable("数据库暂时不可用(连接中断或繁忙),操作未执行,请稍后重试") from exc
 
     def dispose(self) -> None:
         self.db.dispose()

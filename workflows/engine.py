@@ -15,7 +15,6 @@ SpiffWorkflow does the BPMN semantics; this module decides what is kept and how:
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import zlib
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
@@ -175,7 +175,7 @@ class Engine:
             workflow, scan = live
             return CycleRun(self, workflow, self._diagrams[self._digest_of_spec[id(workflow.spec)]], scan)
         try:
-            workflow = self._serializer.from_dict(json.loads(zlib.decompress(state)))
+            workflow = self._serializer.from_dict(orjson.loads(zlib.decompress(state)))
         except (ValueError, zlib.error) as exc:
             raise EngineError(f"无法读取流程状态: {exc}") from None
         workflow.script_engine = self._script_engine
@@ -203,7 +203,7 @@ class Engine:
             dct = self._serializer.to_dict(workflow)
         finally:
             self._serializer.registry._encoder_mode = False
-        state = zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 1)
+        state = zlib.compress(orjson.dumps(dct, option=orjson.OPT_NON_STR_KEYS), 1)
         key = hashlib.blake2b(state, digest_size=20).digest()
         with self._lock:
             self._live[key] = (workflow, scan)
@@ -322,10 +322,15 @@ class CycleRun:
         """One pass over the flat task table (cheaper than SpiffWorkflow's tree iterator)."""
         if self._known is None:
             steps, timers = [], []
+            # The instances of a multi-instance step share their timers: read them once per anchor.
+            due_by_anchor: dict[int, datetime | None] = {}
             for task in self._all_tasks():
                 if task.state == TaskState.READY and task.task_spec.manual:
                     definition = self.diagram.step(task.task_spec.bpmn_id)
                     unit = task.data.get(definition.instance_variable) if definition.multi_instance else None
+                    anchor = self._anchor_of(task)
+                    if id(anchor) not in due_by_anchor:
+                        due_by_anchor[id(anchor)] = _earliest(_timer_due(t) for t in self._timers_of(task))
                     steps.append(
                         ReadyStep(
                             instance_id=str(task.id),
@@ -333,7 +338,7 @@ class CycleRun:
                             name=definition.name,
                             party=definition.party,
                             unit=unit if isinstance(unit, int) else None,
-                            due_at=_earliest(_timer_due(t) for t in self._timers_of(task)),
+                            due_at=due_by_anchor[id(anchor)],
                         )
                     )
                 elif _is_waiting_timer(task):
@@ -412,7 +417,11 @@ class CycleRun:
 
     # -- internals ------------------------------------------------------------------------
     def _check_depth(self) -> None:
+        seen: set[str] = set()
         for step in self.ready_steps():
+            if step.step_id in seen:  # instances of one step stand at the same depth
+                continue
+            seen.add(step.step_id)
             task, depth = self._wf.get_task_from_id(UUID(step.instance_id)), 0
             while task is not None and depth <= MAX_TREE_DEPTH:
                 task, depth = task.parent, depth + 1
@@ -428,11 +437,17 @@ class CycleRun:
             raise StepNotReady(instance_id)
         return task
 
-    def _timers_of(self, task: Any) -> list[Any]:
-        """The waiting timer boundary events of a user task (for a multi-instance child: of its parent)."""
+    @staticmethod
+    def _anchor_of(task: Any) -> Any:
+        """The task a step's boundary events hang beside (for a multi-instance child: its parent)."""
         anchor = task
         while anchor.parent is not None and anchor.parent.task_spec.bpmn_id == task.task_spec.bpmn_id:
             anchor = anchor.parent
+        return anchor
+
+    def _timers_of(self, task: Any) -> list[Any]:
+        """The waiting timer boundary events of a user task (for a multi-instance child: of its parent)."""
+        anchor = self._anchor_of(task)
         split = anchor.parent
         if split is None:
             return []

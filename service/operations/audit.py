@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timezone
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert, select, text
@@ -26,22 +27,19 @@ _CHAIN_LOCK = 0x6475_6261_6E01  # an arbitrary constant naming the audit chain's
 _TAKE_CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK})")
 _LAST_EVENT = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 _APPEND = insert(AuditEvent)
-_COLUMNS = (
-    "seq",
-    "at",
-    "action",
-    "actor_id",
-    "actor_name",
-    "actor_role",
-    "unit_id",
-    "cycle_id",
-    "human_task_id",
-    "step_id",
-    "data",
-    "ip",
-    "prev_hash",
-    "hash",
-)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append."""
+
+    actor: Actor
+    action: str
+    cycle_id: int | None = None
+    human_task_id: int | None = None
+    step_id: str | None = None
+    unit_id: int | None = None
+    data: dict[str, Any] | None = None
 
 
 def record(
@@ -54,33 +52,47 @@ def record(
     step_id: str | None = None,
     unit_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> None:
+    """Appends one event."""
+    append(work, [Entry(actor, action, cycle_id, human_task_id, step_id, unit_id, data)])
+
+
+def append(work: Work, entries: list[Entry]) -> None:
+    """Appends events in order, chained to the last one: one read of the chain's end and one
+    insert however many there are (an escalation pass writes a thousand)."""
+    if not entries:
+        return
     conn = work.session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_TAKE_CHAIN_LOCK)
     last = conn.execute(_LAST_EVENT).first()
-    event = AuditEvent(
-        seq=(last.seq + 1) if last else 1,
-        at=work.now,
-        action=action,
-        actor_id=actor.user_id,
-        actor_name=actor.display_name,
-        actor_role=actor.role,
-        unit_id=unit_id if unit_id is not None else actor.unit_id,
-        cycle_id=cycle_id,
-        human_task_id=human_task_id,
-        step_id=step_id,
-        data=data or {},
-        ip=work.ip,
-        prev_hash=last.hash if last else GENESIS,
-    )
-    event.hash = event_hash(event)
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    rows = []
+    for entry in entries:
+        seq += 1
+        row: dict[str, Any] = {
+            "seq": seq,
+            "at": work.now,
+            "action": entry.action,
+            "actor_id": entry.actor.user_id,
+            "actor_name": entry.actor.display_name,
+            "actor_role": entry.actor.role,
+            "unit_id": entry.unit_id if entry.unit_id is not None else entry.actor.unit_id,
+            "cycle_id": entry.cycle_id,
+            "human_task_id": entry.human_task_id,
+            "step_id": entry.step_id,
+            "data": entry.data or {},
+            "ip": work.ip,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = event_hash(SimpleNamespace(**row))
+        rows.append(row)
     # A Core insert: the trail is append-only, the ORM's change tracking would only cost time.
-    conn.execute(_APPEND, {column: getattr(event, column) for column in _COLUMNS})
-    return event
+    conn.execute(_APPEND, rows)
 
 
-def event_hash(event: AuditEvent) -> str:
+def event_hash(event: Any) -> str:
+    """The hash of an event (a row, or anything with its attributes) chained to ``prev_hash``."""
     content = {
         "seq": event.seq,
         "at": event.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -244,6 +244,9 @@ _TOKEN_ACTOR = _USER_ACTOR.add_columns(
 ).join(ApiToken, ApiToken.user_id == User.id)
 
 
+_TOKEN_BY_HASH = _TOKEN_ACTOR.where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 @dataclass(frozen=True)
 class TokenIdentity:
     actor: Actor
@@ -254,7 +257,8 @@ def actor_for_token(session: Session, now: datetime, token: str) -> TokenIdentit
     """Who a bearer token speaks for, or None when it is unknown, expired, revoked or outlived."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.execute(_TOKEN_ACTOR.where(ApiToken.token_hash == token_hash(token))).first()
+    # Every API request asks this: a Core statement built once, on the session's connection.
+    row = session.connection().execute(_TOKEN_BY_HASH, {"token_hash": token_hash(token)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if not row.active or row.token_epoch != row.session_epoch:

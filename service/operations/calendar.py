@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import CalendarYear, Extension, ExtensionStatus, HumanTask, HumanTaskState
 
-from ..errors import Invalid
+from ..errors import Invalid, Unavailable
 from ..runtime import Runtime, Work
 from ..workdays import Basis, WorkCalendar, YearArrangement, deadline_after
 from . import audit, authz
@@ -320,7 +320,7 @@ def refresh_calendar(runtime: Runtime, *, max_age: float | None = None) -> bool:
                 return False
             rows = list(work.session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
             arrangements = [YearArrangement(r.year, *r.days()) for r in rows]
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, Unavailable) as exc:
         log.debug("calendar years not read: %s", exc.__class__.__name__)
         return False
     runtime.use_calendar(arrangements)

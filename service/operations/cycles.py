@@ -246,8 +246,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
             ).one()
     except IntegrityError:
         raise Conflict(f"重点任务 {key_task.number} 在 {round_name} 轮次已有办理周期") from None
-    audit.record(
-        work,
+    started = audit.Entry(
         actor,
         "cycle.started",
         cycle_id=created.id,
@@ -260,7 +259,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
         version=created.version,
         status=CycleStatus.RUNNING.value,
     )
-    opened, _closed = _store(work, ref, run, before=(), fired=())
+    opened, _closed = _store(work, ref, run, before=(), fired=(), event=started)
     return StartedCycle(id=created.id, key_task_id=key_task_id, round=round_name, opened=opened)
 
 
@@ -329,8 +328,7 @@ def complete_step(
     )
     if done.rowcount != 1:
         raise Conflict(f"“{row.step_name}”刚刚被他人办理,请刷新后查看")
-    audit.record(
-        work,
+    event = audit.Entry(
         actor,
         "step.completed",
         cycle_id=row.cycle_id,
@@ -346,7 +344,7 @@ def complete_step(
         version=row.cycle_version,
         status=row.cycle_status,
     )
-    opened, closed = _store(work, cycle, run, before=before, fired=fired, completed=row.instance_id)
+    opened, closed = _store(work, cycle, run, before=before, fired=fired, completed=row.instance_id, event=event)
     return Completion(task=_ref(row), cycle_id=row.cycle_id, decision=submission.decision, opened=opened, closed=closed)
 
 
@@ -442,8 +440,11 @@ def _store(
     before: tuple[ReadyStep, ...],
     fired: tuple[FiredTimer, ...],
     completed: str | None = None,
+    event: audit.Entry | None = None,
 ) -> tuple[tuple[StepRef, ...], bool]:
-    """Writes the run's state and brings the human tasks in line with its ready steps.
+    """Writes the run's state, brings the human tasks in line with its ready steps, and appends
+    the audit events (the operation's own ``event`` among them) last of all: the audit chain's
+    lock is then held for the shortest time.
 
     The open rows of a cycle are exactly the ready steps of its last stored state, so what to
     insert and what to cancel follows from ``before`` and the ready steps now."""
@@ -480,17 +481,22 @@ def _store(
     if new_rows:
         inserted = conn.execute(_OPEN_TASKS, new_rows)
         opened = tuple(_ref(r) for r in inserted)
-    if closed:
-        audit.record(work, SYSTEM, "cycle.closed", cycle_id=cycle.id)
-    for timer in fired:
-        audit.record(
-            work,
+    # Timers that fell due before this action fired first; a close comes after it.
+    entries = [
+        audit.Entry(
             SYSTEM,
             "step.overdue",
             cycle_id=cycle.id,
             step_id=timer.step_id,
             data={"timer": timer.element_id, "due_at": timer.due_at.isoformat() if timer.due_at else None},
         )
+        for timer in fired
+    ]
+    if event is not None:
+        entries.append(event)
+    if closed:
+        entries.append(audit.Entry(SYSTEM, "cycle.closed", cycle_id=cycle.id))
+    audit.append(work, entries)
     return opened, closed
 
 

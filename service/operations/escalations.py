@@ -221,6 +221,7 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
     inserted = {r.human_task_id: r.id for r in conn.execute(_INSERT[conn.dialect.name], rows)}
     recipients = Recipients(work)
     notices: list[tuple[tuple[Recipient, ...], Notice]] = []
+    events: list[audit.Entry] = []
     fired: list[Fired] = []
     tz = work.runtime.config.tz
     for c in candidates:
@@ -228,15 +229,16 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
         if escalation_id is None:
             continue
         unit = c.unit_name or PARTY_NAMES.get(c.role, c.role)
-        audit.record(
-            work,
-            SYSTEM,
-            f"step.{rung.kind}",
-            cycle_id=c.cycle_id,
-            human_task_id=c.id,
-            step_id=c.step_id,
-            unit_id=c.unit_id,
-            data={"level": rung.level, "due_at": c.due_at.isoformat()},
+        events.append(
+            audit.Entry(
+                SYSTEM,
+                f"step.{rung.kind}",
+                cycle_id=c.cycle_id,
+                human_task_id=c.id,
+                step_id=c.step_id,
+                unit_id=c.unit_id,
+                data={"level": rung.level, "due_at": c.due_at.isoformat()},
+            )
         )
         due = c.due_at.astimezone(tz)
         what = f"重点任务{c.number}「{c.title}」({c.round})的「{c.step_name}」"
@@ -270,6 +272,7 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
         )
         fired.append(Fired(c.id, rung.level, c.step_name, c.number, unit))
     notify_many(work, notices)
+    audit.append(work, events)  # one read of the chain's end, one insert, for the whole batch
     return fired
 
 

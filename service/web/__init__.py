@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..errors import Unavailable
 from ..operations.authz import ROLE_NAMES
 from ..operations.ledger import DECISION_NAMES
 from ..operations.lights import LIGHT_NAMES
@@ -69,7 +70,7 @@ def _page_context() -> dict[str, Any]:
     """The logged-in person, their menu and unread notices, on every page."""
     try:
         actor = current_actor()
-    except SQLAlchemyError:  # an error page must still render when the database is away
+    except (SQLAlchemyError, Unavailable):  # an error page must still render when the database is away
         log.warning("could not read the session's user for a page", exc_info=True)
         actor = None
     if actor is None:
@@ -87,6 +88,6 @@ def _unread(actor: Any) -> int:
     try:
         with reading() as work:
             return unread_count(work, actor)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, Unavailable):
         log.warning("could not count unread notices", exc_info=True)
         return 0

@@ -157,7 +157,7 @@ class Server:
                 "--workers",
                 "2",
                 "--worker-class",
-                os.environ.get("BENCH_WORKER_CLASS", "gthread"),
+                "gthread",
                 "--threads",
                 "4",
                 "--bind",

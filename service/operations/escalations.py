@@ -17,9 +17,6 @@ from it; rungs already reached stay on record.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -37,6 +34,7 @@ from . import audit, authz
 from .actor import SYSTEM, Actor
 from .lights import light_of
 from .notifications import Notice, Recipient, Recipients, notify_many
+from .paging import decode_cursor, encode_cursor
 
 TASKS = cast(Table, HumanTask.__table__)
 ESCALATIONS = cast(Table, Escalation.__table__)
@@ -372,7 +370,7 @@ def list_escalations(
     total = work.session.scalar(joined.where(*conditions)) or 0
     page_conditions = list(conditions)
     if cursor:
-        at, last_id = _decode_cursor(cursor)
+        at, last_id = decode_cursor(cursor, datetime, int)
         page_conditions.append(or_(Escalation.fired_at < at, and_(Escalation.fired_at == at, Escalation.id < last_id)))
     rows = work.session.execute(
         select(Escalation, HumanTask, KeyTask.number, KeyTask.title, Cycle.round, Unit.name)
@@ -409,25 +407,8 @@ def list_escalations(
         )
         for e, task, number, title, round_, unit_name in rows[:limit]
     )
-    next_cursor = _encode_cursor(items[-1].fired_at, items[-1].id) if more and items else None
+    next_cursor = encode_cursor(items[-1].fired_at, items[-1].id) if more and items else None
     return EscalationPage(items=items, total=total, next_cursor=next_cursor)
-
-
-def _encode_cursor(at: datetime, last_id: int) -> str:
-    raw = json.dumps([at.isoformat(), last_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at_text, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        at = datetime.fromisoformat(at_text)
-        if at.tzinfo is None:
-            raise ValueError(at_text)
-        return at, int(last_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise Invalid("cursor 无效(请使用上一页返回的 next_cursor)", field="cursor") from None
 
 
 __all__ = ["Rung", "due_bound", "escalate", "fires_at", "ladder", "list_escalations", "run_escalations", "schedule"]

@@ -10,8 +10,6 @@ the other gets a clear conflict.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -30,6 +28,7 @@ from .actor import Actor
 from .cycles import diagram_for_version, load_run, lock_cycle, save_run
 from .escalations import schedule
 from .notifications import Notice, Recipients, notify
+from .paging import decode_cursor, encode_cursor
 
 EXTENSIONS = cast(Table, Extension.__table__)
 TASKS = cast(Table, HumanTask.__table__)
@@ -418,17 +417,10 @@ def list_extensions(
         conditions.append(Extension.human_task_id == human_task_id)
     total = work.session.scalar(select(func.count()).select_from(Extension).where(*conditions)) or 0
     if cursor:
-        conditions.append(Extension.id < _decode_cursor(cursor))
+        (after,) = decode_cursor(cursor, int)
+        conditions.append(Extension.id < after)
     rows = work.session.execute(_VIEW.where(*conditions).order_by(Extension.id.desc()).limit(limit + 1)).all()
     items = tuple(_to_view(r) for r in rows[:limit])
     more = len(rows) > limit
-    next_cursor = base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=") if more and items else None
+    next_cursor = encode_cursor(items[-1].id) if more and items else None
     return ExtensionPage(items=items, total=total, next_cursor=next_cursor)
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("cursor 无效(请使用上一页返回的 next_cursor)", field="cursor") from None
-    return value

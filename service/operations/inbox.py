@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
@@ -18,6 +14,7 @@ from ..runtime import Work
 from .actor import Actor
 from .authz import UNIT_ROLES
 from .lights import LIGHTS, light_clause, light_of
+from .paging import decode_cursor, encode_cursor
 
 MAX_LIMIT = 200
 
@@ -111,7 +108,7 @@ def inbox(
     sort_column = HumanTask.due_at if open_state else HumanTask.completed_at
     page_conditions = list(conditions)
     if cursor:
-        at, last_id = _decode_cursor(cursor)
+        at, last_id = decode_cursor(cursor, datetime, int)
         if open_state:
             page_conditions.append(or_(sort_column > at, and_(sort_column == at, HumanTask.id > last_id)))
         else:
@@ -153,19 +150,5 @@ def inbox(
     next_cursor = None
     if more and items:
         last = items[-1]
-        next_cursor = _encode_cursor(last.due_at if open_state else last.completed_at, last.id)
+        next_cursor = encode_cursor(last.due_at if open_state else last.completed_at, last.id)
     return InboxPage(items=items, total=total, next_cursor=next_cursor)
-
-
-def _encode_cursor(at: datetime | None, last_id: int) -> str:
-    raw = json.dumps([at.isoformat() if at else None, last_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[Any, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at_text, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(at_text), int(last_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise Invalid("cursor 无效(请使用上一页返回的 next_cursor)", field="cursor") from None

@@ -8,8 +8,6 @@ supervisors, the leaders.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +20,7 @@ from db.models import MailStatus, Notification, OutboxMail, Role, User
 from ..errors import Forbidden, Invalid
 from ..runtime import Work
 from .actor import Actor
+from .paging import decode_cursor, encode_cursor
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
 OUTBOX = cast(Table, OutboxMail.__table__)
@@ -190,7 +189,8 @@ def list_notifications(
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if cursor:
-        query = query.where(Notification.id < _decode_cursor(cursor))
+        (after,) = decode_cursor(cursor, int)
+        query = query.where(Notification.id < after)
     found = list(work.session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
     more = len(found) > limit
     found = found[:limit]
@@ -209,7 +209,7 @@ def list_notifications(
         )
         for n in found
     )
-    next_cursor = _encode_cursor(items[-1].id) if more and items else None
+    next_cursor = encode_cursor(items[-1].id) if more and items else None
     return NotificationPage(items=items, unread=unread_count(work, actor), next_cursor=next_cursor)
 
 
@@ -245,17 +245,3 @@ def mark_read(work: Work, actor: Actor, ids: object = None, *, everything: bool 
                 raise Invalid(f"ids 第 {position + 1} 项 {value!r} 不是有效的通知编号", field="ids")
         statement = statement.where(NOTIFICATIONS.c.id.in_(ids))
     return work.session.connection().execute(statement).rowcount
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("cursor 无效(请使用上一页返回的 next_cursor)", field="cursor") from None
-    if value < 1:
-        raise Invalid("cursor 无效(请使用上一页返回的 next_cursor)", field="cursor")
-    return value

@@ -6,23 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from .base import Base
+from .base import Base, str_enum
 from .plans import KeyTask
 from .units import Unit
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=12,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class DiagramVersion(Base):
@@ -55,7 +44,7 @@ class Cycle(Base):
     key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id"))
     round: Mapped[str] = mapped_column(String(20))
     diagram_version_id: Mapped[int] = mapped_column(ForeignKey("diagram_versions.id"))
-    status: Mapped[CycleStatus] = mapped_column(_enum(CycleStatus, "cycle_status"))
+    status: Mapped[CycleStatus] = mapped_column(str_enum(CycleStatus, "cycle_status", 12))
     state: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     state_format: Mapped[str] = mapped_column(String(40))
     # Optimistic concurrency: every write checks and bumps it (SQLAlchemy's version counter).
@@ -105,7 +94,7 @@ class HumanTask(Base):
     # Who acts: a unit (lead or co-unit steps) or, for supervisor and leader steps, a role.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     role: Mapped[str] = mapped_column(String(20))
-    state: Mapped[HumanTaskState] = mapped_column(_enum(HumanTaskState, "human_task_state"))
+    state: Mapped[HumanTaskState] = mapped_column(str_enum(HumanTaskState, "human_task_state", 12))
     ready_at: Mapped[datetime]
     due_at: Mapped[datetime]
     # The light turns yellow at this instant (working days before due_at), red at due_at.

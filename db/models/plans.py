@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, str_enum
 from .units import Unit
 
 
@@ -74,16 +74,7 @@ class KeyTaskUnit(Base):
 
     key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
-    part: Mapped[UnitPart] = mapped_column(
-        Enum(
-            UnitPart,
-            name="unit_part",
-            native_enum=False,
-            create_constraint=True,
-            length=8,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    part: Mapped[UnitPart] = mapped_column(str_enum(UnitPart, "unit_part", 8))
     position: Mapped[int] = mapped_column(default=0)
 
     unit: Mapped[Unit] = relationship(lazy="joined")

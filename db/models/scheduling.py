@@ -7,21 +7,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=12,
-        values_callable=lambda members: [m.value for m in members],
-    )
+from .base import Base, str_enum
 
 
 class Escalation(Base):
@@ -84,7 +73,7 @@ class Extension(Base):
     new_due_at: Mapped[datetime]
     # Working days the deadline moves by.
     working_days: Mapped[int]
-    status: Mapped[ExtensionStatus] = mapped_column(_enum(ExtensionStatus, "extension_status"))
+    status: Mapped[ExtensionStatus] = mapped_column(str_enum(ExtensionStatus, "extension_status", 12))
     # Who decides next while pending: "supervisor", then "leader" when the leader must grant too.
     stage: Mapped[str] = mapped_column(String(12))
     needs_leader: Mapped[bool]
@@ -136,7 +125,7 @@ class OutboxMail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
-    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus, "mail_status"))
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, "mail_status", 12))
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

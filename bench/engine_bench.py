@@ -101,11 +101,11 @@ def spiff_cycle(
 
 
 def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], int], Callable[[], list[int]]]:
-    from sqlalchemy import delete, select, text
+    from sqlalchemy import select
 
+    from db.maintenance import empty_all_tables
     from db.migrate import upgrade
     from db.models import (
-        Base,
         Cycle,
         HumanTask,
         HumanTaskState,
@@ -126,15 +126,7 @@ def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], 
 
     upgrade(url)
     runtime = build_runtime(load_config(overrides={"database.url": url}), SystemClock())
-    with runtime.db.begin() as connection:
-        tables = list(reversed(Base.metadata.sorted_tables))
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
-            for table in tables:
-                connection.execute(delete(table))
+    empty_all_tables(runtime.db)
 
     with runtime.work() as work:
         session, now = work.session, work.now

@@ -59,10 +59,10 @@ def _ensure_database(url: str) -> None:
 
 def _seed(url: str, key_tasks: int) -> dict[str, Any]:
     """Empties the tables and writes units, users and key tasks for the completion run."""
-    from sqlalchemy import delete, text
 
+    from db.maintenance import empty_all_tables
     from db.migrate import upgrade
-    from db.models import Base, KeyTask, KeyTaskUnit, Plan, Role, Unit, UnitKind, UnitPart, User
+    from db.models import KeyTask, KeyTaskUnit, Plan, Role, Unit, UnitKind, UnitPart, User
     from service.clock import SystemClock
     from service.config import load_config
     from service.passwords import hash_password
@@ -70,15 +70,7 @@ def _seed(url: str, key_tasks: int) -> dict[str, Any]:
 
     upgrade(url)
     runtime = build_runtime(load_config(overrides={"database.url": url}), SystemClock())
-    tables = list(reversed(Base.metadata.sorted_tables))
-    with runtime.db.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
-            for table in tables:
-                connection.execute(delete(table))
+    empty_all_tables(runtime.db)
     password_hash = hash_password(PASSWORD)
     with runtime.work() as work:
         session, now = work.session, work.now

@@ -31,24 +31,16 @@ TARGET_MS = 100.0
 
 
 def _rig(url: str) -> Any:
-    from sqlalchemy import delete, text
 
+    from db.maintenance import empty_all_tables
     from db.migrate import upgrade
-    from db.models import Base
     from service.clock import FixedClock
     from service.config import load_config
     from service.runtime import build_runtime
 
     upgrade(url)
     runtime = build_runtime(load_config(overrides={"database.url": url}), FixedClock(NOW))
-    with runtime.db.begin() as connection:
-        tables = list(reversed(Base.metadata.sorted_tables))
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(delete(table))
+    empty_all_tables(runtime.db)
     return runtime
 
 

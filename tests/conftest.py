@@ -15,12 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from db.maintenance import empty_all_tables
 from db.migrate import upgrade
 from db.models import (
-    Base,
     HumanTask,
     HumanTaskState,
     KeyTask,
@@ -75,14 +75,7 @@ def is_postgres(database_url: str) -> bool:
 
 
 def _empty_tables(runtime: Runtime) -> None:
-    tables = [t for t in reversed(Base.metadata.sorted_tables)]
-    with runtime.db.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(delete(table))
+    empty_all_tables(runtime.db)
 
 
 @pytest.fixture

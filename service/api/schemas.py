@@ -339,6 +339,10 @@ class InboxQuery(Schema):
     key_task = ids()
     round = Str(validate=validate.Length(max=20, error="过长"))
     plan = ids()
+    order = Str(
+        validate=validate.OneOf(["asc", "desc"], error="应为 asc 或 desc"),
+        metadata={"description": "排序方向:待办按截止时间,默认 asc(最紧急的在前);已办按办理时间,默认 desc"},
+    )
 
 
 class InboxItemSchema(Schema):

@@ -45,6 +45,7 @@ def inbox(args: dict[str, Any]) -> Any:
             key_task_id=args.get("key_task"),
             round_name=args.get("round"),
             plan_id=args.get("plan"),
+            order=args.get("order"),
         )
     # The busiest read of all, written out directly: the same JSON InboxSchema documents (the
     # schemathesis run checks it), at a fraction of marshmallow's cost per item.

@@ -17,6 +17,7 @@ from .lights import LIGHTS, light_clause, light_of
 from .paging import decode_cursor, encode_cursor
 
 MAX_LIMIT = 200
+ORDERS = ("asc", "desc")
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,16 @@ def inbox(
     key_task_id: int | None = None,
     round_name: str | None = None,
     plan_id: int | None = None,
+    order: str | None = None,
 ) -> InboxPage:
+    """Open steps are sorted by due time, most urgent first; done steps by completion, newest
+    first; ``order`` ("asc" or "desc") turns either around."""
     if state not in ("open", "done"):
         raise Invalid("state 应为 open 或 done", field="state")
+    if order is None:
+        order = "asc" if state == "open" else "desc"
+    if order not in ORDERS:
+        raise Invalid("order 应为 asc 或 desc", field="order")
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     if light is not None and light not in LIGHTS:
@@ -106,21 +114,24 @@ def inbox(
 
     total = work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
     sort_column = HumanTask.due_at if open_state else HumanTask.completed_at
+    ascending = order == "asc"
     page_conditions = list(conditions)
     if cursor:
-        at, last_id = decode_cursor(cursor, datetime, int)
-        if open_state:
+        at, last_id, cursor_order = decode_cursor(cursor, datetime, int, int)
+        if cursor_order != ORDERS.index(order):
+            raise Invalid("cursor 属于另一种排序,请从第一页开始", field="cursor")
+        if ascending:
             page_conditions.append(or_(sort_column > at, and_(sort_column == at, HumanTask.id > last_id)))
         else:
             page_conditions.append(or_(sort_column < at, and_(sort_column == at, HumanTask.id < last_id)))
-    order = (sort_column.asc(), HumanTask.id.asc()) if open_state else (sort_column.desc(), HumanTask.id.desc())
+    sorting = (sort_column.asc(), HumanTask.id.asc()) if ascending else (sort_column.desc(), HumanTask.id.desc())
     rows = work.session.execute(
         select(HumanTask, KeyTask.number, KeyTask.title, Unit.name, Cycle.round)
         .join(KeyTask, KeyTask.id == HumanTask.key_task_id)
         .join(Cycle, Cycle.id == HumanTask.cycle_id)
         .outerjoin(Unit, Unit.id == HumanTask.unit_id)
         .where(*page_conditions)
-        .order_by(*order)
+        .order_by(*sorting)
         .limit(limit + 1)
     ).all()
     more = len(rows) > limit
@@ -150,5 +161,5 @@ def inbox(
     next_cursor = None
     if more and items:
         last = items[-1]
-        next_cursor = encode_cursor(last.due_at if open_state else last.completed_at, last.id)
+        next_cursor = encode_cursor(last.due_at if open_state else last.completed_at, last.id, ORDERS.index(order))
     return InboxPage(items=items, total=total, next_cursor=next_cursor)

@@ -15,6 +15,8 @@ from .base import arg_choice, arg_int, arg_text, bp, me, reading
 
 PER_PAGE = 20
 STATES = {"open": "待办", "done": "已办"}
+ORDERS = {"asc": "升序", "desc": "降序"}
+DEFAULT_ORDER = {"open": "asc", "done": "desc"}
 
 
 @bp.get("/inbox")
@@ -25,6 +27,7 @@ def inbox_page() -> Any:
     light = arg_choice("light", "灯色", LIGHT_NAMES)
     key_task_id = arg_int("key_task", "重点任务")
     round_name = arg_text("round", max_length=20)
+    order = arg_choice("order", "排序", ORDERS)
     cursor = arg_text("cursor", max_length=200)
     page_number = arg_int("page", "页码", default=1) or 1
     with reading() as work:
@@ -37,6 +40,7 @@ def inbox_page() -> Any:
             light=light,
             key_task_id=key_task_id,
             round_name=round_name,
+            order=order,
         )
         counts = inbox_counts(work, actor, key_task_id=key_task_id, round_name=round_name) if state == "open" else None
         key_tasks = key_task_choices(work, actor)
@@ -46,6 +50,7 @@ def inbox_page() -> Any:
         page=found,
         state=state,
         states=STATES,
+        order=order or DEFAULT_ORDER[state],
         light=light,
         key_task_id=key_task_id,
         round_name=round_name,

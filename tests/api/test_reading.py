@@ -165,3 +165,32 @@ def test_the_inbox_json_is_what_its_schema_says(api, people, runtime, start):
     assert expected["total"] == 3 and len(expected["items"]) == 2 and expected["next_cursor"]
     rest = api(people.supervisor).get(f"/api/v1/inbox?limit=2&cursor={expected['next_cursor']}").get_json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+
+
+def test_the_inbox_pages_the_same_steps_in_either_direction(api, people, start):
+    for round_name in ("2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"):
+        start(round_name)
+    client = api(people.supervisor)
+
+    def walk(order: str) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            query = f"/api/v1/inbox?limit=2&order={order}" + (f"&cursor={cursor}" if cursor else "")
+            page = client.get(query).get_json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+
+    ascending, descending = walk("asc"), walk("desc")
+    assert len(ascending) == 5 and [i["id"] for i in descending] == [i["id"] for i in reversed(ascending)]
+    keys = [(i["due_at"], i["id"]) for i in ascending]
+    assert keys == sorted(keys)
+    # The default for open steps is the most urgent first.
+    assert [i["id"] for i in client.get("/api/v1/inbox?limit=5").get_json()["items"]] == [i["id"] for i in ascending]
+    # A cursor belongs to its direction: reusing it the other way round is a clear 422, not a wrong page.
+    cursor = client.get("/api/v1/inbox?limit=2&order=asc").get_json()["next_cursor"]
+    mixed = client.get(f"/api/v1/inbox?limit=2&order=desc&cursor={cursor}")
+    assert mixed.status_code == 422 and mixed.get_json()["field"] == "cursor"
+    bad = client.get("/api/v1/inbox?order=sideways")
+    assert bad.status_code == 422 and bad.get_json()["field"] == "order"

@@ -134,6 +134,26 @@ def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
     cursor = re.search(r'cursor=([^&"]+)', page).group(1)
     second = text(client.get(f"/inbox?cursor={cursor}&page=2"))
     assert second.count('data-label="编号"') == 3 and "第 21–23 项" in second
+
+    # Sorted by due date, most urgent first: the five overdue steps (任务0–4) open the first page;
+    # the column header turns the order round, and paging keeps the chosen order.
+    def titles(html: str) -> list[str]:
+        return re.findall(r'data-label="重点任务" class="wide"><a href="[^"]+">([^<]+)</a>', html)
+
+    assert set(titles(page)[:5]) == {f"任务{n}" for n in range(5)}
+    flip = re.search(r'id="sort" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "order=desc" in flip
+    latest_first = text(client.get(f"/inbox{flip}"))
+    assert 'aria-sort="descending"' in latest_first and re.search(r'id="total">23<', latest_first)
+    overdue = {f"任务{n}" for n in range(5)}
+    newest = titles(latest_first)
+    assert len(newest) == 20 and not overdue & set(newest[:18]) and set(newest[18:]) <= overdue
+    following = re.search(r'rel="next" href="([^"]+)"', latest_first).group(1).replace("&amp;", "&")
+    assert "order=desc" in following
+    rest = titles(text(client.get(f"/inbox{following}")))
+    assert len(rest) == 3 and set(rest) <= overdue and not set(rest) & set(newest)
+    back = re.search(r'id="sort" href="([^"]+)"', latest_first).group(1).replace("&amp;", "&")
+    assert "order=asc" in back and "cursor" not in back
     red = text(client.get("/inbox?light=red"))
     assert re.search(r'id="total">5<', red)
     assert text(client.get("/inbox?round=2024-Q3")).count('data-label="编号"') == 12

@@ -112,26 +112,64 @@ def event_hash(event: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A link of the chain written down outside the database (``SEQ:HASH``).
+
+    The chain alone proves that nothing before its newest event was changed, but not that the
+    newest events are still there: deleting the tail leaves a shorter chain that verifies. An
+    anchor kept elsewhere (the operator's log, a mail, a printed page) closes that gap.
+    """
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq, sep, digest = text.strip().partition(":")
+        digest = digest.lower()
+        if not (sep and seq.isdigit() and int(seq) > 0 and len(digest) == 64):
+            raise ValueError(f"锚点应为 序号:哈希(64 位十六进制),收到 {text!r}")
+        try:
+            int(digest, 16)
+        except ValueError:
+            raise ValueError(f"锚点的哈希应为 64 位十六进制,收到 {digest!r}") from None
+        return cls(int(seq), digest)
+
+
+@dataclass(frozen=True)
 class ChainReport:
     checked: int
     broken_at: int | None  # seq of the first event that does not fit the chain
     reason: str | None
+    head: Anchor | None = None  # the newest event, when the chain holds
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(session: Session, batch: int = 2000) -> ChainReport:
-    """Walks the chain in order; reports the first edited, inserted, reordered or missing event."""
+def chain_head(session: Session) -> Anchor | None:
+    """The newest event as an anchor to write down (None while the trail is empty)."""
+    last = session.execute(_LAST_EVENT).first()
+    return Anchor(last.seq, last.hash) if last else None
+
+
+def verify_chain(session: Session, batch: int = 2000, anchors: tuple[Anchor, ...] = ()) -> ChainReport:
+    """Walks the chain in order; reports the first edited, inserted, reordered or missing event,
+    and any anchor the chain no longer reaches or no longer matches."""
+    pinned = {anchor.seq: anchor.hash for anchor in anchors}
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
+    head: Anchor | None = None
     while True:
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
         ).all()
         if not events:
-            return ChainReport(checked, None, None)
+            break
         for event in events:
             if event.seq != expected_seq:
                 return ChainReport(checked, expected_seq, f"事件 {expected_seq} 缺失(下一个是 {event.seq})")
@@ -139,7 +177,16 @@ def verify_chain(session: Session, batch: int = 2000) -> ChainReport:
                 return ChainReport(checked, event.seq, "与前一事件的哈希不衔接(前一事件被删除或篡改)")
             if event_hash(event) != event.hash:
                 return ChainReport(checked, event.seq, "事件内容与其哈希不符(内容被篡改)")
+            if event.seq in pinned and pinned[event.seq] != event.hash:
+                return ChainReport(checked, event.seq, "与记录的锚点不符(此前的日志被整体改写)")
             expected_prev, expected_seq = event.hash, event.seq + 1
             checked += 1
+        head = Anchor(events[-1].seq, events[-1].hash)
         last_seq = events[-1].seq
         session.expunge_all()
+    beyond = [seq for seq in pinned if seq > last_seq]
+    if beyond:
+        return ChainReport(
+            checked, last_seq + 1, f"日志止于第 {last_seq} 个事件,而锚点记录了第 {max(beyond)} 个事件(最新的事件被删除)"
+        )
+    return ChainReport(checked, None, None, head)

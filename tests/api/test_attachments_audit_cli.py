@@ -180,6 +180,39 @@ def test_audit_verify_reports_the_first_broken_link(runtime, people, start, monk
     assert deleted.exit_code == 1 and "缺失" in deleted.output
 
 
+def test_an_anchor_kept_outside_detects_a_deleted_tail(runtime, people, start, monkeypatch, config):
+    start("2024-Q2")
+    start("2024-Q3")
+    cli = CliRunner()
+    monkeypatch.setenv("DUBAN_DATABASE_URL", config.database_url)
+    monkeypatch.setenv("DUBAN_SECRET_KEY", "test-secret")
+    monkeypatch.delenv("DUBAN_CONFIG", raising=False)
+    head = cli.invoke(duban, ["audit", "head"])
+    assert head.exit_code == 0
+    anchor = head.output.strip()
+    seq, digest = anchor.split(":")
+    with runtime.work(write=False) as work:
+        newest = work.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (int(seq), digest) == (newest.seq, newest.hash)
+    verified = cli.invoke(duban, ["audit", "verify", "--anchor", anchor])
+    assert verified.exit_code == 0 and "锚点相符" in verified.output and anchor in verified.output
+    assert int(seq) >= 2
+    forged = cli.invoke(duban, ["audit", "verify", "--anchor", f"1:{'0' * 64}"])
+    assert forged.exit_code == 1 and "第 1 个事件" in forged.output and "锚点不符" in forged.output
+    start("2024-Q4")  # the chain grows past the anchor: still fine
+    assert cli.invoke(duban, ["audit", "verify", "--anchor", anchor]).exit_code == 0
+    # Deleting the newest events leaves a chain that holds on its own, but not against the anchor.
+    with runtime.work() as work:
+        work.session.execute(text("DELETE FROM audit_events WHERE seq >= :s"), {"s": int(seq)})
+    assert cli.invoke(duban, ["audit", "verify"]).exit_code == 0
+    truncated = cli.invoke(duban, ["audit", "verify", "--anchor", anchor])
+    assert truncated.exit_code == 1
+    assert f"止于第 {int(seq) - 1} 个事件" in truncated.output and "最新的事件被删除" in truncated.output
+    for bad in ("12", "x:abc", f"0:{'0' * 64}", f"3:{'g' * 64}"):
+        refused = cli.invoke(duban, ["audit", "verify", "--anchor", bad])
+        assert refused.exit_code == 2 and "锚点" in refused.output
+
+
 def test_user_commands(runtime, people, monkeypatch, config):
     monkeypatch.setenv("DUBAN_DATABASE_URL", config.database_url)
     monkeypatch.setenv("DUBAN_SECRET_KEY", "test-secret")

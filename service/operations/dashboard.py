@@ -389,7 +389,7 @@ def inbox_counts(
     """How many of the actor's open steps are red, yellow and green, by the inbox's own scope.
 
     Three counts rather than one GROUP BY: all open steps and the red ones are counted on the
-    (…, state, due_at) indexes alone; only the yellow ones need ``yellow_at``, and only among the
+    deadline indexes alone; only the yellow ones need ``yellow_at``, and only among the
     steps not yet due. Green is what remains."""
     now = work.now
     conditions: list[ColumnElement[bool]] = [scope_of(actor), HumanTask.state == HumanTaskState.OPEN]

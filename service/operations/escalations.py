@@ -2,8 +2,8 @@
 
 Each rung falls due at ``[escalation] at`` on a working day counted from the step's due day. The
 scan never walks the open steps: for each rung it turns ``now`` into a bound on ``due_at`` (the
-calendar is inverted once per pass), so it reads the index on ``(state, due_at)`` over exactly the
-steps whose rung has come. Its cost follows what is due, not what is open.
+calendar is inverted once per pass), so it reads the partial index of open steps by ``due_at`` over
+exactly the steps whose rung has come. Its cost follows what is due, not what is open.
 
 Exactly once, whoever runs: a rung is a row with a unique ``(human_task_id, level)``; it is written
 with ``INSERT … ON CONFLICT DO NOTHING`` and only the rows actually inserted get their audit event
@@ -178,7 +178,7 @@ def due_candidates(work: Work, rung: Rung, *, limit: int, after: tuple[datetime,
     if after is not None:
         conditions.append(or_(TASKS.c.due_at > after[0], and_(TASKS.c.due_at == after[0], TASKS.c.id > after[1])))
     # Two steps, so that no planner (whatever its statistics) can start from the joined tables and
-    # walk every open step: the ids come from the (state, due_at) index alone, the details after.
+    # walk every open step: the ids come from the open steps' due_at index alone, the details after.
     conn = work.session.connection()
     ids = list(conn.scalars(select(TASKS.c.id).where(*conditions).order_by(TASKS.c.due_at, TASKS.c.id).limit(limit)))
     if not ids:

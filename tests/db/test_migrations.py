@@ -35,7 +35,7 @@ def scratch_url(tmp_path):
 
 def test_upgrade_matches_the_models_and_downgrade_undoes_it(scratch_url):
     upgrade(scratch_url)
-    assert current(scratch_url) == "0004"
+    assert current(scratch_url) == "0005"
     engine = create_engine(scratch_url)
     try:
         with engine.connect() as connection:

@@ -82,13 +82,19 @@ class HumanTask(Base):
         UniqueConstraint("cycle_id", "instance_id"),
         Index("ix_human_tasks_unit_state_due", "unit_id", "state", "due_at"),
         Index("ix_human_tasks_role_state_due", "role", "state", "due_at"),
-        # Open steps only, and without ``state`` as a key: a planner without statistics (SQLite's,
-        # until ANALYZE) takes ``state = 'open'`` for a selective key and walked every open step
-        # for queries that name ids, key tasks or cycles. Done steps pile up over the years; the
-        # scheduler and the inboxes only ever look at open ones by deadline. (Queries bind 'open'
-        # as a parameter; PostgreSQL's plan cache keeps custom plans for them, as a generic plan
-        # could not use this index and is costed far higher.)
-        Index("ix_human_tasks_open_due", "due_at", "id", sqlite_where=OPEN_ONLY, postgresql_where=OPEN_ONLY),
+        # Open steps only, by deadline, with no index led by ``state``: a planner without
+        # statistics (SQLite's, until ANALYZE) took ``state = 'open'`` for a selective key and
+        # walked every open step for queries that name ids, key tasks or cycles. Done steps pile
+        # up over the years; the scheduler and the inboxes only look at open ones by deadline.
+        # yellow_at and state (trailing) let the light counts read the index alone. Queries bind
+        # 'open' as a parameter: PostgreSQL's plan cache keeps custom plans for them, as a generic
+        # plan could not use this index and is costed far higher.
+        Index(
+            "ix_human_tasks_open_due",
+            *("due_at", "id", "yellow_at", "state"),
+            sqlite_where=OPEN_ONLY,
+            postgresql_where=OPEN_ONLY,
+        ),
         Index("ix_human_tasks_cycle_state", "cycle_id", "state"),
     )
 

@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_human_tasks_open_due",
         "human_tasks",
-        ["due_at", "id"],
+        ["due_at", "id", "yellow_at", "state"],
         sqlite_where=OPEN_ONLY,
         postgresql_where=OPEN_ONLY,
     )

@@ -156,7 +156,7 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
-                "service.app:create_app()",
+                "service.wsgi:app",
             ],
             cwd=REPO,
             env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -55,6 +56,18 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return jsonify(report), (200 if report["status"] == "ok" else 503)
 
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Moves what start-up made (modules, the app, the calendar) out of the cyclic collector's way.
+
+    Those ~140,000 objects live as long as the process, yet every full collection walked them
+    all: a 50–60 ms pause every few dozen requests, the whole p99 of a page. Frozen, a full
+    collection walks only what requests made since. Garbage is collected first, so none of it
+    is kept for good. For serving processes only (tests build many apps and must free them).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def runtime_of(app: Flask) -> Runtime:

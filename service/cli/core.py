@@ -177,6 +177,9 @@ def serve(host: str | None, port: int | None, no_scheduler: bool) -> None:
 
         scheduler = start_background_scheduler(runtime())
     click.echo(f"duban 已启动: http://{host}:{port}/" + ("" if scheduler else " (未运行调度器)"))
+    from ..app import freeze_startup_objects
+
+    freeze_startup_objects()
     try:
         # Werkzeug's server directly: Flask refuses app.run() inside its own CLI.
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -126,3 +126,27 @@ def test_another_config_file(cli, tmp_path):
     config.write_text('[database]\nurl = "sqlite:///x.sqlite3"\nbogus = 1\n', encoding="utf-8")
     bad = subprocess.run([str(DUBAN), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode != 0 and "bogus" in bad.stderr
+
+
+def test_the_wsgi_entry_serves_with_its_start_up_heap_frozen(loaded_database, tmp_path):
+    """What gunicorn loads (`service.wsgi:app`): a working app, whose start-up objects the
+    collector no longer walks (see service.app.freeze_startup_objects)."""
+    shutil.copy(loaded_database[0], tmp_path / "served.sqlite3")
+    probe = (
+        "import gc, service.wsgi as w\n"
+        "frozen = gc.get_freeze_count()\n"
+        "client = w.app.test_client()\n"
+        "page = client.get('/login')\n"
+        "print(frozen, page.status_code, '登录' in page.get_data(as_text=True))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=_environment(tmp_path / "served.sqlite3"),
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, status, has_form = done.stdout.split()
+    assert int(frozen) > 10_000 and status == "200" and has_form == "True"

@@ -89,7 +89,10 @@ def config(database_url: str, tmp_path: Path) -> Any:
         REPO_ROOT / "config.toml",
         overrides={
             "database.url": database_url,
+            # Every writable path inside the test's own folder: nothing a test writes outlives it
+            # or meets another run's files.
             "server.secret_key_file": str(tmp_path / "secret_key"),
+            "attachments.storage_dir": str(tmp_path / "attachments"),
             "engine.diagram": str(REPO_ROOT / "bpmn" / "key_task_cycle.bpmn"),
         },
     )

@@ -45,7 +45,20 @@ def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: in
         first_seen.setdefault(draft.number, draft.where)
     if not tasks:
         problems.append(Problem(0, _nothing_found(source), "error"))
-    return ParsedPlan(title, outline.sections(), tuple(tasks), tuple(problems), filename, digest)
+    return ParsedPlan(title, outline.sections(), tuple(tasks), _collapse(problems), filename, digest)
+
+
+def _collapse(problems: list[Problem]) -> tuple[Problem, ...]:
+    """The same problem on the same line once, with how often it occurs: a line with a hundred
+    unclosed brackets is one thing to fix, not a hundred messages to read."""
+    counts = collections.Counter(problems)
+    out: list[Problem] = []
+    for problem in dict.fromkeys(problems):  # first occurrence, document order
+        count = counts[problem]
+        if count > 1:
+            problem = Problem(problem.line, f"{problem.message}(共 {count} 处)", problem.severity)
+        out.append(problem)
+    return tuple(out)
 
 
 def _title_from_filename(filename: str) -> str:

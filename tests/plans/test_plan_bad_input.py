@@ -153,6 +153,14 @@ def test_hostile_text_is_parsed(parse: Parse, name: str) -> None:
     assert len(plan.tasks) <= 1
 
 
+def test_a_problem_repeated_on_one_line_is_reported_once_with_its_count(parse: Parse) -> None:
+    plan = parse("1.推进X。(牵头单位:区财政局)((( 目标\n2.推进Y。(牵头单位:区财政局)(\n", "plan.txt")
+    brackets = [p for p in plan.problems if "括号不配对" in p.message]
+    assert [(p.line, p.message.endswith("(共 3 处)")) for p in brackets] == [(1, True), (2, False)]
+    hostile = parse(HOSTILE["unclosed brackets"], "hostile.txt")
+    assert len(hostile.problems) < 5 and any("(共 60000 处)" in p.message for p in hostile.problems)
+
+
 def test_malformed_web_page(parse: Parse) -> None:
     page = "<!DOCTYPE html><html><body><![bogus x]><p>1.推行产业链长制。(牵头单位:区发改局)</p></body></html>"
     plan = parse(page, "plan.html")

@@ -51,7 +51,7 @@ def inbox_page() -> Any:
         state=state,
         states=STATES,
         order=order or DEFAULT_ORDER[state],
-        light=light,
+        light_filter=light,  # not "light": the template imports the macro of that name
         key_task_id=key_task_id,
         round_name=round_name,
         counts=counts,

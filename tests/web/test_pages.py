@@ -156,6 +156,10 @@ def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
     assert "order=asc" in back and "cursor" not in back
     red = text(client.get("/inbox?light=red"))
     assert re.search(r'id="total">5<', red)
+    # The page remembers the chosen light (the select and the count chip) and offers to clear it.
+    assert '<option value="red" selected>' in red and "清除筛选" in red
+    assert re.search(r'<a href="[^"]*light=red[^"]*" aria-current="true">', red)
+    assert " selected>" not in page.split('name="light"')[1].split("</select>")[0] and "清除筛选" not in page
     assert text(client.get("/inbox?round=2024-Q3")).count('data-label="编号"') == 12
     only = text(client.get(f"/inbox?key_task={tasks[3].id}"))
     assert re.search(r'id="total">1<', only) and "任务3" in only

@@ -278,8 +278,22 @@ def decide_extension(
     recipients = Recipients(work)
     subject = f"“{task.step_name}”延期至 {_local(work, extension.new_due_at)}"
     base = {"extension": extension_id, "stage": stage, "comment": text or None}
+
+    def record(action: str, data: dict[str, Any]) -> None:
+        """Every decision names the step and its unit, as every other event does."""
+        audit.record(
+            work,
+            actor,
+            action,
+            cycle_id=task.cycle_id,
+            human_task_id=task.id,
+            step_id=task.step_id,
+            unit_id=task.unit_id,
+            data=data,
+        )
+
     if forward:
-        audit.record(work, actor, "extension.forwarded", cycle_id=task.cycle_id, human_task_id=task.id, data=base)
+        record("extension.forwarded", base)
         notify(
             work,
             recipients.role("leader"),
@@ -296,15 +310,9 @@ def decide_extension(
     elif decision == "grant":
         before = schedule(work.runtime, task.due_at)
         move_deadline(work, task, extension.new_due_at)
-        audit.record(
-            work,
-            actor,
+        record(
             "extension.granted",
-            cycle_id=task.cycle_id,
-            human_task_id=task.id,
-            step_id=task.step_id,
-            unit_id=task.unit_id,
-            data={
+            {
                 **base,
                 "old_due_at": extension.old_due_at.isoformat(),
                 "new_due_at": extension.new_due_at.isoformat(),
@@ -326,15 +334,7 @@ def decide_extension(
             ),
         )
     else:
-        audit.record(
-            work,
-            actor,
-            "extension.refused",
-            cycle_id=task.cycle_id,
-            human_task_id=task.id,
-            unit_id=task.unit_id,
-            data=base,
-        )
+        record("extension.refused", base)
         notify(
             work,
             recipients.unit(extension.unit_id),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from db.models import AuditEvent, Extension, HumanTask
 from service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -86,6 +87,15 @@ def test_the_leader_decides_beyond_the_configured_days(runtime, district, consol
     refused = decide(runtime, d.leader, asked.id, local(2024, 4, 12), decision="refuse", comment="不同意延期")
     assert refused.status == "refused"
     assert task_row(runtime, consolidate.id).due_at == consolidate.due_at
+    # Every event of the request names the step and the unit it concerns.
+    with runtime.work(write=False) as work:
+        events = work.session.execute(
+            select(AuditEvent.action, AuditEvent.step_id, AuditEvent.unit_id)
+            .where(AuditEvent.action.startswith("extension."))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [e.action for e in events] == ["extension.requested", "extension.forwarded", "extension.refused"]
+    assert {(e.step_id, e.unit_id) for e in events} == {("consolidate", consolidate.unit_id)}
 
 
 def test_who_may_ask(runtime, district, consolidate, make):

@@ -351,6 +351,13 @@ class CycleRun:
         for subprocess in self._wf.subprocesses.values():
             yield from subprocess.tasks.values()
 
+    def process_data(self) -> dict[str, Any]:
+        """A copy of the data the process carries now: what its most recently run task left
+        (for a finished process, its end). The multi-instance results (``co_inputs``) live here."""
+        last = self._wf.last_task
+        source = last.data if last is not None else self._wf.data
+        return orjson.loads(orjson.dumps(source, option=orjson.OPT_NON_STR_KEYS))
+
     def element_states(self) -> dict[str, str]:
         """BPMN element id -> 'done' or 'open', for drawing the diagram."""
         states: dict[str, str] = {}

@@ -20,9 +20,17 @@ def calendar_days_policy(step: Any, now: datetime, data: Any) -> datetime:
     return now + timedelta(days=step.working_days or 3)
 
 
+@pytest.fixture(params=["live", "restart"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """How steps meet the engine: ``live`` keeps a cycle's object warm between steps, as one
+    process does; ``restart`` gives every step a new engine that has to parse the diagram and read
+    the saved state, as another process (a second gunicorn worker, a restart) does."""
+    return str(request.param)
+
+
 @pytest.fixture
-def engine() -> Engine:
-    return Engine(calendar_days_policy)
+def engine(mode: str) -> Engine:
+    return Engine(calendar_days_policy, live_cycles=0 if mode == "restart" else 128)
 
 
 @pytest.fixture
@@ -33,8 +41,9 @@ def diagram(engine: Engine) -> Diagram:
 class Driver:
     """Completes steps the way the service does: through a save/load round trip every time."""
 
-    def __init__(self, engine: Engine, diagram: Diagram, run: CycleRun, now: datetime) -> None:
+    def __init__(self, engine: Engine, diagram: Diagram, run: CycleRun, now: datetime, restart: bool) -> None:
         self.engine, self.diagram, self.run, self.now = engine, diagram, run, now
+        self.restart = restart
         self.sizes: list[int] = []
 
     def ready(self, step_id: str | None = None) -> list[ReadyStep]:
@@ -62,17 +71,22 @@ class Driver:
         return fired
 
     def roundtrip(self, cold: bool = False) -> None:
+        """Saves the cycle and loads it back: into a new engine in ``restart`` mode (a process
+        switch), else into the same one (``cold`` drops its live objects first)."""
         state = self.run.save()
         self.sizes.append(len(state))
-        if cold:
+        if self.restart:
+            self.engine = Engine(calendar_days_policy, live_cycles=0)
+            self.engine.deploy(self.diagram.xml)
+        elif cold:
             self.engine.forget_live_cycles()
         self.run = self.engine.load(state)
 
 
 @pytest.fixture
-def start(engine: Engine, diagram: Diagram) -> Callable[..., Driver]:
+def start(engine: Engine, diagram: Diagram, mode: str) -> Callable[..., Driver]:
     def _start(co_units: list[int], lead_units: list[int] | None = None, now: datetime = START) -> Driver:
         run = engine.start(diagram.digest, {"lead_units": lead_units or [100], "co_units": co_units}, now)
-        return Driver(engine, diagram, run, now)
+        return Driver(engine, diagram, run, now, restart=mode == "restart")
 
     return _start

@@ -120,8 +120,8 @@ def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], 
     )
     from service.clock import SystemClock
     from service.config import load_config
-    from service.operations.actor import Actor
-    from service.operations.cycles import complete_step, start_cycle
+    from service.operations.common.actor import Actor
+    from service.operations.cycles.lifecycle import complete_step, start_cycle
     from service.runtime import build_runtime
 
     upgrade(url)

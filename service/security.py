@@ -38,8 +38,8 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from db.models import User
 
 from .errors import Unauthenticated
-from .operations.actor import Actor
-from .operations.auth import actor_for_session, actor_for_token, authenticate
+from .operations.common.actor import Actor
+from .operations.directory.auth import actor_for_session, actor_for_token, authenticate
 from .runtime import Runtime, Work
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -140,7 +140,7 @@ def login_user(work: Work, user: User) -> Actor:
     session.permanent = True
     actor = Actor.of(user)
     g._duban_actor = actor
-    from .operations import audit
+    from .operations.common import audit
 
     audit.record(work, actor, "auth.login", data={"via": "session"})
     return actor

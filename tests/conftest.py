@@ -34,7 +34,7 @@ from db.models import (
 )
 from service.clock import FixedClock
 from service.config import REPO_ROOT, load_config
-from service.operations.actor import Actor
+from service.operations.common.actor import Actor
 from service.passwords import hash_password, use_fast_hashing_for_tests
 from service.runtime import Runtime, build_runtime
 

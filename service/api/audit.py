@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..operations.audit_log import audit_events
+from ..operations.queries.audit_log import audit_events
 from .base import Blueprint, acting
 from .schemas import AuditPageSchema, AuditQuery
 

@@ -7,8 +7,8 @@ from typing import Any
 from flask import session
 
 from ..errors import DomainError
-from ..operations.auth import authenticate, issue_token, list_tokens, revoke_token
-from ..operations.authz import ROLE_NAMES
+from ..operations.common.authz import ROLE_NAMES
+from ..operations.directory.auth import authenticate, issue_token, list_tokens, revoke_token
 from ..security import bearer_token, csrf_token, current_token_id, logout_user, sign_in
 from .base import Blueprint, acting, actor, work
 from .schemas import CsrfSchema, LoginSchema, MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema

@@ -20,7 +20,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..errors import DomainError, Invalid
-from ..operations.actor import Actor
+from ..operations.common.actor import Actor
 from ..runtime import Runtime, Work
 from ..security import client_ip, require_actor
 from .problems import PROBLEM_JSON, first_message, handle_errors_of

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from db.models import KeyTask, Plan
 
-from ..operations.plans import MAX_PLAN_BYTES, import_plan
-from ..operations.units import list_units
+from ..operations.directory.plan_import import MAX_PLAN_BYTES, import_plan
+from ..operations.directory.units import list_units
 from .base import Blueprint, acting, upload_limit
 from .problems import problem
 from .schemas import ImportResultSchema, PlanImportArgs, PlanSchema, UnitSchema

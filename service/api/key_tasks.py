@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict
-from ..operations.cycle_views import cycle_detail, cycle_diagram
-from ..operations.cycles import start_cycle
-from ..operations.key_tasks import key_task_detail, list_key_tasks
+from ..operations.cycles.lifecycle import start_cycle
+from ..operations.queries.cycle_views import cycle_detail, cycle_diagram
+from ..operations.queries.key_tasks import key_task_detail, list_key_tasks
 from .base import Blueprint, acting
 from .schemas import CycleSchema, DiagramSchema, KeyTaskDetailSchema, KeyTaskListSchema, KeyTaskQuery, StartCycleSchema
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from ..operations.authz import ensure_can_manage
-from ..operations.calendar import calendar_status, load_year, parse_year_file, refresh_calendar
-from ..operations.escalations import list_escalations
-from ..operations.extensions import decide_extension, get_extension, list_extensions, request_extension
-from ..operations.notifications import list_notifications, mark_read, unread_count
+from ..operations.common.authz import ensure_can_manage
+from ..operations.common.notifications import list_notifications, mark_read, unread_count
+from ..operations.supervision.calendar import calendar_status, load_year, parse_year_file, refresh_calendar
+from ..operations.supervision.escalations import list_escalations
+from ..operations.supervision.extensions import decide_extension, get_extension, list_extensions, request_extension
 from .base import Blueprint, actor, runtime, work
 from .schemas import Bool, Int, Schema, Str, ids
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import current_app, send_file
 
-from ..operations.attachments import list_attachments, open_attachment, upload_attachment
-from ..operations.cycles import complete_step
-from ..operations.inbox import InboxItem
-from ..operations.inbox import inbox as inbox_page
-from ..operations.steps import step_detail
+from ..operations.cycles.attachments import list_attachments, open_attachment, upload_attachment
+from ..operations.cycles.lifecycle import complete_step
+from ..operations.queries.human_tasks import step_detail
+from ..operations.queries.inbox import InboxItem
+from ..operations.queries.inbox import inbox as inbox_page
 from .base import Blueprint, acting, upload_limit
 from .schemas import (
     AttachmentListSchema,

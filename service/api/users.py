@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..operations.users import add_user, disable_user, enable_user, list_users, reset_password, username_of
+from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password, username_of
 from .base import Blueprint, acting
 from .schemas import NewUserSchema, PasswordSchema, UserListSchema, UserSchema
 

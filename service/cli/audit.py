@@ -16,7 +16,7 @@ def audit() -> None:
 
 
 def _anchor(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[Any, ...]:
-    from ..operations.audit import Anchor
+    from ..operations.common.audit import Anchor
 
     try:
         return tuple(Anchor.parse(value) for value in values)
@@ -38,7 +38,7 @@ def audit_verify(anchors: tuple[Any, ...]) -> None:
 
     On success it prints the chain's head; keep it outside the database and pass it back with
     --anchor, so that deleting the newest events is detected too."""
-    from ..operations.audit import verify_chain
+    from ..operations.common.audit import verify_chain
 
     with runtime().work(write=False) as work:
         report = verify_chain(work.session, anchors=anchors)
@@ -59,7 +59,7 @@ def audit_verify(anchors: tuple[Any, ...]) -> None:
 @audit.command("head")
 def audit_head() -> None:
     """Print the newest event as SEQ:HASH, to keep outside the database (e.g. daily from cron)."""
-    from ..operations.audit import chain_head
+    from ..operations.common.audit import chain_head
 
     with runtime().work(write=False) as work:
         head = chain_head(work.session)

@@ -54,7 +54,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the district's units, demo accounts and the 2024 plan (idempotent)."""
-    from ..operations.demo import load_demo
+    from ..demo.seed import load_demo
 
     with runtime().work() as work:
         summary = load_demo(work)
@@ -72,7 +72,7 @@ def units() -> None:
 @units.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def units_list(as_json: bool) -> None:
-    from ..operations.units import list_units
+    from ..operations.directory.units import list_units
 
     with runtime().work(write=False) as work:
         found = list_units(work.session)
@@ -112,8 +112,8 @@ def plan() -> None:
 def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool, title: str | None) -> None:
     """Import a plan from a .txt, .docx or .xlsx file."""
     from ..errors import DomainError
-    from ..operations.actor import SYSTEM
-    from ..operations.plans import import_plan
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.plan_import import import_plan
 
     try:
         data = path.read_bytes()
@@ -146,8 +146,8 @@ def cycle() -> None:
 @click.option("--round", "round_name", required=True, help="e.g. 2024-Q2")
 def cycle_start(key_task_id: int, round_name: str) -> None:
     from ..errors import DomainError
-    from ..operations.actor import SYSTEM
-    from ..operations.cycles import start_cycle
+    from ..operations.common.actor import SYSTEM
+    from ..operations.cycles.lifecycle import start_cycle
 
     try:
         with runtime().work() as work:
@@ -173,7 +173,7 @@ def serve(host: str | None, port: int | None, no_scheduler: bool) -> None:
     port = port or config.server.port
     scheduler = None
     if not no_scheduler:
-        from ..scheduler import start_background_scheduler
+        from ..scheduling.scheduler import start_background_scheduler
 
         scheduler = start_background_scheduler(runtime())
     click.echo(f"duban 已启动: http://{host}:{port}/" + ("" if scheduler else " (未运行调度器)"))

@@ -28,7 +28,7 @@ def _instant(value: str | None) -> datetime | None:
 @click.option("--now", "now_text", default=None, help="Run as of this ISO time (default: now).")
 def tick(now_text: str | None) -> None:
     """Run every due job once (timers, rounds, escalations, e-mail) and print what was done."""
-    from ..jobs import run_due_jobs
+    from ..scheduling.jobs import run_due_jobs
 
     report = run_due_jobs(runtime(), _instant(now_text))
     for line in report.lines():
@@ -44,7 +44,7 @@ def tick(now_text: str | None) -> None:
 @click.option("--interval", type=float, default=None, help="Seconds between passes (default: config [scheduler]).")
 def scheduler_command(now_text: str | None, speed: float, anchor: float | None, interval: float | None) -> None:
     """Run the scheduler as its own process (one active at a time; others wait to take over)."""
-    from ..scheduler import SchedulerLoop, ShiftedClock, build_scheduler, leader_lock_for
+    from ..scheduling.scheduler import SchedulerLoop, ShiftedClock, build_scheduler, leader_lock_for
 
     rt = runtime()
     start = _instant(now_text)
@@ -83,8 +83,8 @@ def calendar_group() -> None:
 def calendar_load(path: Path) -> None:
     """Load (or replace) a year's official arrangement from a TOML file."""
     from ..errors import DomainError
-    from ..operations.actor import SYSTEM
-    from ..operations.calendar import load_year, parse_year_file, refresh_calendar
+    from ..operations.common.actor import SYSTEM
+    from ..operations.supervision.calendar import load_year, parse_year_file, refresh_calendar
 
     try:
         data = path.read_bytes()
@@ -109,7 +109,7 @@ def calendar_load(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def calendar_list(as_json: bool) -> None:
     """Which years are known, and how (loaded by an admin, the chinese-calendar package, or weekends only)."""
-    from ..operations.calendar import calendar_status, refresh_calendar
+    from ..operations.supervision.calendar import calendar_status, refresh_calendar
 
     rt = runtime()
     refresh_calendar(rt)

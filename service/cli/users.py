@@ -43,8 +43,8 @@ def user() -> None:
 @click.option("--email", default=None)
 def user_add(username: str, unit_name: str, role: str, display_name: str | None, email: str | None) -> None:
     """Add an account; the password comes from standard input."""
-    from ..operations.actor import SYSTEM
-    from ..operations.users import add_user
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.users import add_user
 
     password = _password(confirm=True)
 
@@ -69,8 +69,8 @@ def user_add(username: str, unit_name: str, role: str, display_name: str | None,
 @click.argument("username")
 def user_disable(username: str) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
-    from ..operations.actor import SYSTEM
-    from ..operations.users import disable_user
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.users import disable_user
 
     def act() -> object:
         with runtime().work() as work:
@@ -84,8 +84,8 @@ def user_disable(username: str) -> None:
 @click.argument("username")
 def user_enable(username: str) -> None:
     """Enable a disabled account again."""
-    from ..operations.actor import SYSTEM
-    from ..operations.users import enable_user
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.users import enable_user
 
     def act() -> object:
         with runtime().work() as work:
@@ -99,8 +99,8 @@ def user_enable(username: str) -> None:
 @click.argument("username")
 def user_reset_password(username: str) -> None:
     """Set a new password (from standard input); the user's sessions and tokens end."""
-    from ..operations.actor import SYSTEM
-    from ..operations.users import reset_password
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.users import reset_password
 
     password = _password(confirm=True)
 
@@ -116,8 +116,8 @@ def user_reset_password(username: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def user_list(as_json: bool) -> None:
     """List accounts."""
-    from ..operations.actor import SYSTEM
-    from ..operations.users import list_users
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.users import list_users
 
     with runtime().work(write=False) as work:
         found = list_users(work, SYSTEM)

@@ -1,7 +1,7 @@
 """The web pages (Chinese), server-rendered with Jinja and a little JavaScript.
 
 Every page calls the same operations as the API, so who may see and do what is decided in one
-place (``service/operations/authz.py``). Forms carry the CSRF token (``security.py``).
+place (``service/operations/common/authz.py``). Forms carry the CSRF token (``security.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Unavailable
-from ..operations.authz import ROLE_NAMES
-from ..operations.ledger import DECISION_NAMES
-from ..operations.lights import LIGHT_NAMES
+from ..operations.common.authz import ROLE_NAMES
+from ..operations.common.lights import LIGHT_NAMES
+from ..operations.queries.ledger import DECISION_NAMES
 from ..security import csrf_token, current_actor
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def _page_context() -> dict[str, Any]:
 def _unread(actor: Any) -> int:
     if actor.user_id is None:
         return 0
-    from ..operations.notifications import unread_count
+    from ..operations.common.notifications import unread_count
     from .base import reading
 
     try:

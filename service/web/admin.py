@@ -7,10 +7,17 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError, Invalid
-from ..operations.authz import ROLE_NAMES, ensure_can_manage
-from ..operations.unit_admin import add_alias, add_unit, list_groups, remove_alias, save_group, set_unit_active
-from ..operations.units import KIND_NAMES, list_units
-from ..operations.users import add_user, disable_user, enable_user, list_users, reset_password
+from ..operations.common.authz import ROLE_NAMES, ensure_can_manage
+from ..operations.directory.unit_admin import (
+    add_alias,
+    add_unit,
+    list_groups,
+    remove_alias,
+    save_group,
+    set_unit_active,
+)
+from ..operations.directory.units import KIND_NAMES, list_units
+from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, to_int, writing
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from ..errors import DomainError, Invalid
-from ..operations.actor import Actor
+from ..operations.common.actor import Actor
 from ..runtime import Runtime, Work
 from ..security import client_ip, current_actor
 
@@ -33,7 +33,7 @@ FORM_BYTES = 2 * 1024 * 1024
 
 
 def _body_limit() -> int:
-    from ..operations.plans import MAX_PLAN_BYTES
+    from ..operations.directory.plan_import import MAX_PLAN_BYTES
 
     if request.endpoint == "web.step_submit":
         # The attachments (their own limit) and the typed text beside them.

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template
 
-from ..operations.cycle_views import cycle_detail, cycle_diagram
+from ..operations.queries.cycle_views import cycle_detail, cycle_diagram
 from ..security import login_required
 from .base import bp, me, reading
 

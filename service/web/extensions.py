@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
-from ..operations.extensions import STATUS_NAMES, decide_extension, list_extensions, request_extension
+from ..operations.supervision.extensions import STATUS_NAMES, decide_extension, list_extensions, request_extension
 from ..security import login_required
 from .base import FormErrors, arg_choice, arg_text, bp, me, query_with, reading, writing
 from .steps import render_step

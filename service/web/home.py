@@ -8,12 +8,12 @@ from typing import Any
 from flask import render_template
 
 from ..errors import NotFound
-from ..operations.dashboard import inbox_counts
-from ..operations.escalations import list_escalations
-from ..operations.extensions import list_extensions
-from ..operations.inbox import inbox
-from ..operations.ledger import ledger
-from ..operations.notifications import list_notifications
+from ..operations.common.notifications import list_notifications
+from ..operations.queries.dashboard import inbox_counts
+from ..operations.queries.inbox import inbox
+from ..operations.queries.ledger import ledger
+from ..operations.supervision.escalations import list_escalations
+from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import bp, me, reading
 

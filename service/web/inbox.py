@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import render_template
 
-from ..operations.dashboard import inbox_counts
-from ..operations.inbox import inbox
-from ..operations.ledger import key_task_choices, known_rounds
-from ..operations.lights import LIGHT_NAMES
+from ..operations.common.lights import LIGHT_NAMES
+from ..operations.queries.dashboard import inbox_counts
+from ..operations.queries.inbox import inbox
+from ..operations.queries.ledger import key_task_choices, known_rounds
 from ..security import login_required
 from .base import arg_choice, arg_int, arg_text, bp, me, reading
 

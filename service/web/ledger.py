@@ -8,10 +8,10 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
-from ..operations.cycles import start_cycle
-from ..operations.ledger import STATUS_NAMES, Ledger, ledger, ledger_xlsx
-from ..operations.lights import LIGHT_NAMES
-from ..operations.rounds import current_round, round_of
+from ..operations.common.lights import LIGHT_NAMES
+from ..operations.cycles.lifecycle import start_cycle
+from ..operations.queries.ledger import STATUS_NAMES, Ledger, ledger, ledger_xlsx
+from ..operations.supervision.rounds import current_round, round_of
 from ..security import login_required
 from .base import (
     FormErrors,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..operations.notifications import list_notifications, mark_read
+from ..operations.common.notifications import list_notifications, mark_read
 from ..security import login_required, safe_next
 from .base import arg_text, bp, me, reading, to_int, writing
 

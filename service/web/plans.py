@@ -18,9 +18,9 @@ from typing import Any
 from flask import flash, redirect, render_template, request, session, url_for
 
 from ..errors import DomainError, Invalid, NotFound
-from ..operations.authz import require_role
-from ..operations.plans import ImportResult, import_plan
-from ..operations.units import list_units
+from ..operations.common.authz import require_role
+from ..operations.directory.plan_import import ImportResult, import_plan
+from ..operations.directory.units import list_units
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template
 
-from ..operations.dashboard import dashboard, league
+from ..operations.queries.dashboard import dashboard, league
 from ..security import login_required
 from .base import arg_int, arg_text, bp, me, reading
 

@@ -1,4 +1,4 @@
-"""办理: the step page. Everything needed to do the step (from ``operations/steps.py``), its form,
+"""办理: the step page. Everything needed to do the step (from ``operations/queries/human_tasks.py``), its form,
 the cycle's history and diagram; submitting it completes the step through ``complete_step``.
 
 A submission is one transaction: the attachments and the completion are written together or not
@@ -13,12 +13,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 
 from ..errors import DomainError, Forbidden
-from ..operations import authz
-from ..operations.attachments import open_attachment, upload_attachment
-from ..operations.cycle_views import cycle_diagram
-from ..operations.cycles import complete_step
-from ..operations.extensions import list_extensions
-from ..operations.steps import StepDetail, step_detail
+from ..operations.common import authz
+from ..operations.cycles.attachments import open_attachment, upload_attachment
+from ..operations.cycles.lifecycle import complete_step
+from ..operations.queries.cycle_views import cycle_diagram
+from ..operations.queries.human_tasks import StepDetail, step_detail
+from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import HumanTask, HumanTaskState, User
-from service.operations.attachments import upload_attachment
-from service.operations.cycles import complete_step
+from service.operations.cycles.attachments import upload_attachment
+from service.operations.cycles.lifecycle import complete_step
 
 ROLES = ("anonymous", "unit_staff", "unit_head", "co_unit", "outsider", "supervisor", "leader", "admin")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Role
-from service.operations.audit import verify_chain
+from service.operations.common.audit import verify_chain
 
 
 def open_step(session, base, cycle_id, step):
@@ -165,7 +165,7 @@ def test_thirty_co_units_submitting_at_the_same_moment_all_succeed(live_server, 
 
 def _another_supervisor(runtime, people):
     from db.models import User
-    from service.operations.actor import Actor
+    from service.operations.common.actor import Actor
     from service.passwords import hash_password
 
     with runtime.work() as work:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import ApiToken, AuditEvent
-from service.operations.actor import SYSTEM
-from service.operations.users import disable_user, reset_password
+from service.operations.common.actor import SYSTEM
+from service.operations.directory.users import disable_user, reset_password
 from service.security import login_required
 
 PASSWORD = "correct-horse-9"

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from db.models import HumanTask, HumanTaskState
-from service.operations.demo import PLAN_FILE
+from service.demo.seed import PLAN_FILE
 
 
 def open_step(runtime, cycle_id, step):
@@ -154,7 +154,7 @@ def test_the_document_and_its_page(app):
 
 def test_the_inbox_json_is_what_its_schema_says(api, people, runtime, start):
     from service.api.schemas import InboxSchema
-    from service.operations.inbox import inbox
+    from service.operations.queries.inbox import inbox
 
     for round_name in ("2024-Q2", "2024-Q3", "2024-Q4"):
         start(round_name)

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from db.models import AuditEvent, Escalation, HumanTask, HumanTaskState, KeyTask, Notification, Role, Unit, User
-from service.jobs import TickReport, run_due_jobs
-from service.operations.actor import Actor
-from service.operations.cycles import Completion, complete_step
+from service.operations.common.actor import Actor
+from service.operations.cycles.lifecycle import Completion, complete_step
+from service.scheduling.jobs import TickReport, run_due_jobs
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from service.jobs import run_due_jobs
-from service.operations.cycles import start_cycle
+from service.operations.cycles.lifecycle import start_cycle
+from service.scheduling.jobs import run_due_jobs
 
 from .conftest import TZ, local, open_steps
 
@@ -39,7 +39,7 @@ def as_user(app):
 def consolidate(runtime, district, clock):
     """Consolidation of the lead unit, ready 8 April, due 15 April 2024; the clock at 10 April."""
     d = district
-    from service.operations.cycles import complete_step
+    from service.operations.cycles.lifecycle import complete_step
 
     def act(actor, task_id, now, **form):
         with runtime.work(now=now) as work:

@@ -10,8 +10,8 @@ import pytest
 from db.models import CalendarYear, Cycle
 from service.errors import Forbidden, Invalid
 from service.health import health_report
-from service.operations.calendar import calendar_status, load_year, parse_year_file, refresh_calendar
-from service.operations.cycles import start_cycle
+from service.operations.cycles.lifecycle import start_cycle
+from service.operations.supervision.calendar import calendar_status, load_year, parse_year_file, refresh_calendar
 from service.runtime import build_runtime
 from service.workdays import Basis
 
@@ -107,7 +107,7 @@ def test_loading_makes_deadlines_of_that_year_loaded_and_other_processes_follow(
         with pytest.raises(Forbidden), runtime.work() as work:
             load_year(work, supervisor, parse_year_file(YEAR_2027))
         with runtime.work() as work:
-            from service.operations.actor import SYSTEM
+            from service.operations.common.actor import SYSTEM
 
             loaded = load_year(work, SYSTEM, parse_year_file(YEAR_2027))
         assert (loaded.year, loaded.holidays, loaded.workdays, loaded.replaced) == (2027, 10, 2, False)
@@ -138,7 +138,7 @@ def test_loading_makes_deadlines_of_that_year_loaded_and_other_processes_follow(
 
     # Loading the same year again replaces it (a correction), and is recorded.
     with runtime.work() as work:
-        from service.operations.actor import SYSTEM
+        from service.operations.common.actor import SYSTEM
 
         again = load_year(work, SYSTEM, parse_year_file(YEAR_2027.replace('"2027-02-20"]', '"2027-02-21"]')))
     assert again.replaced and again.revision == loaded.revision + 1
@@ -173,9 +173,9 @@ def test_the_status_lists_years_around_now(runtime):
 
 
 def test_a_granted_extension_is_not_recounted(runtime, make):
-    from service.operations.actor import SYSTEM
-    from service.operations.cycles import complete_step
-    from service.operations.extensions import decide_extension, request_extension
+    from service.operations.common.actor import SYSTEM
+    from service.operations.cycles.lifecycle import complete_step
+    from service.operations.supervision.extensions import decide_extension, request_extension
 
     supervisor = make.user("supervisor")
     lead = make.unit()

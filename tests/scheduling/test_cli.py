@@ -130,7 +130,7 @@ def test_a_rehearsal_clock_never_runs_before_its_start():
     import time as wall
     from datetime import datetime, timedelta, timezone
 
-    from service.scheduler import ShiftedClock
+    from service.scheduling.scheduler import ShiftedClock
 
     start = datetime(2024, 4, 1, tzinfo=timezone.utc)
     assert ShiftedClock(start, speed=150_000, anchor=wall.time() + 60).now() == start

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from service.config import REPO_ROOT, ConfigError, load_config
-from service.operations.cycles import start_cycle
-from service.operations.lights import cycle_lights, key_task_lights
+from service.operations.common.lights import cycle_lights, key_task_lights
+from service.operations.cycles.lifecycle import start_cycle
 
 from .conftest import local
 

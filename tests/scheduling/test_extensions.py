@@ -9,8 +9,13 @@ from sqlalchemy import select
 
 from db.models import AuditEvent, Extension, HumanTask
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.operations.cycles import start_cycle
-from service.operations.extensions import decide_extension, get_extension, list_extensions, request_extension
+from service.operations.cycles.lifecycle import start_cycle
+from service.operations.supervision.extensions import (
+    decide_extension,
+    get_extension,
+    list_extensions,
+    request_extension,
+)
 
 from .conftest import actions, count, local, notified, open_steps, task_row
 

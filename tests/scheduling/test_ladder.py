@@ -11,9 +11,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from db.models import AuditEvent, Escalation, HumanTask, Notification, Role
-from service.operations.actor import SYSTEM
-from service.operations.cycles import start_cycle
-from service.operations.escalations import (
+from service.operations.common.actor import SYSTEM
+from service.operations.cycles.lifecycle import start_cycle
+from service.operations.supervision.escalations import (
     CUIBAN,
     DUBAN,
     REMINDER,

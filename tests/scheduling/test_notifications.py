@@ -17,9 +17,8 @@ from sqlalchemy import select, update
 from db.models import MailStatus, Notification, OutboxMail, User
 from service.errors import Forbidden, Invalid
 from service.mail import send_outbox
-from service.operations.actor import SYSTEM
-from service.operations.escalations import run_escalations
-from service.operations.notifications import (
+from service.operations.common.actor import SYSTEM
+from service.operations.common.notifications import (
     Notice,
     Recipients,
     list_notifications,
@@ -27,6 +26,7 @@ from service.operations.notifications import (
     notify,
     unread_count,
 )
+from service.operations.supervision.escalations import run_escalations
 from service.runtime import build_runtime
 
 from .conftest import count, local
@@ -136,7 +136,7 @@ def test_no_mail_is_written_while_smtp_is_off(runtime, district):
 def test_escalation_mail_goes_out_once_after_commit(runtime, mail_runtime, district, smtp):
     _, mailbox = smtp
     d = district
-    from service.operations.cycles import start_cycle
+    from service.operations.cycles.lifecycle import start_cycle
 
     with mail_runtime.work(now=local(2024, 4, 1, 9)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from db.models import Cycle, CycleStatus, Escalation, Notification
-from service.operations.extensions import decide_extension, request_extension
-from service.operations.lights import cycle_lights, key_task_lights, light_of
+from service.operations.common.lights import cycle_lights, key_task_lights, light_of
+from service.operations.supervision.extensions import decide_extension, request_extension
 
 from .conftest import TZ, actions, count, local, notified, open_steps, rungs_of, task_row
 

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select, update
 
 from db.models import Cycle, KeyTask, Plan
-from service.operations.rounds import current_round, open_rounds, opens_at, report_due_at, round_of
+from service.operations.supervision.rounds import current_round, open_rounds, opens_at, report_due_at, round_of
 from service.runtime import build_runtime
 
 from .conftest import local

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Escalation, HumanTask, Notification, Role
-from service.operations.cycles import complete_step, start_cycle
+from service.operations.cycles.lifecycle import complete_step, start_cycle
 
 from .conftest import local
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from db.models import KeyTask, Role, Unit
-from service.operations.actor import Actor
-from service.operations.cycles import Completion, complete_step, start_cycle
+from service.operations.common.actor import Actor
+from service.operations.cycles.lifecycle import Completion, complete_step, start_cycle
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from service.operations.demo import PLAN_FILE
+from service.demo.seed import PLAN_FILE
 
 DUBAN = Path(sys.executable).parent / "duban"
 

@@ -9,7 +9,7 @@ import pytest
 
 from db.models import KeyTask, Plan
 from service.errors import Forbidden
-from service.operations.dashboard import dashboard, league
+from service.operations.queries.dashboard import dashboard, league
 
 from .test_cycles import run_to_consolidate
 

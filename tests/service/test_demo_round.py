@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Cycle, CycleStatus, Escalation, Extension, HumanTask, HumanTaskState, Notification
-from service.operations.audit import verify_chain
-from service.operations.demo import load_demo
+from service.demo.seed import load_demo
+from service.operations.common.audit import verify_chain
 
 TZ = ZoneInfo("Asia/Shanghai")
 

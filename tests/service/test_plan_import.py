@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, KeyTask, KeyTaskUnit, Plan, Unit, UnitAlias, UnitKind, UnitPart
+from service.demo.seed import PLAN_FILE, load_demo
 from service.errors import Forbidden
-from service.operations.actor import SYSTEM
-from service.operations.demo import PLAN_FILE, load_demo
-from service.operations.plans import guess_kind, import_plan
+from service.operations.common.actor import SYSTEM
+from service.operations.directory.plan_import import guess_kind, import_plan
 
 SAMPLE = """2025年某区重点工作任务分解方案
 一、优化营商环境

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from db.models import KeyTask, Role, Unit, UnitKind
 from service.config import REPO_ROOT
-from service.operations.actor import Actor
+from service.operations.common.actor import Actor
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

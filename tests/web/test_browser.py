@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, Plan, User
-from service.operations.audit import verify_chain
+from service.operations.common.audit import verify_chain
 
 pytestmark = pytest.mark.browser
 
@@ -162,7 +162,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
 
 def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
-    from service.operations.cycles import start_cycle
+    from service.operations.cycles.lifecycle import start_cycle
 
     with runtime.work(write=False) as work:
         plan = work.session.get(Plan, cast.key_task.plan_id)
@@ -207,7 +207,7 @@ def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
 
 
 def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
-    from service.operations.cycles import complete_step, start_cycle
+    from service.operations.cycles.lifecycle import complete_step, start_cycle
 
     # Twenty-five key tasks signed for long ago (red) and today (green) for the lead unit.
     with runtime.work(write=False) as work:
@@ -246,7 +246,7 @@ def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
 
 
 def test_a_unit_is_refused_another_units_step(people, cast, runtime):
-    from service.operations.cycles import complete_step, start_cycle
+    from service.operations.cycles.lifecycle import complete_step, start_cycle
 
     with runtime.work() as work:
         started = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
@@ -279,7 +279,7 @@ def _open_id(work, cycle_id: int, step: str) -> int:
 def test_every_page_renders_with_the_demo_data(people, runtime):
     """The demo round loaded, every page opened by the person it is for: no script error, the
     charts and diagrams drawn, a screenshot of each."""
-    from service.operations.demo import DEMO_PASSWORD, load_demo
+    from service.demo.seed import DEMO_PASSWORD, load_demo
 
     with runtime.work() as work:
         load_demo(work)

@@ -22,8 +22,8 @@ from db.models import (
     UnitKind,
     User,
 )
-from service.operations.cycles import complete_step, start_cycle
-from service.operations.demo import PLAN_FILE, load_demo
+from service.demo.seed import PLAN_FILE, load_demo
+from service.operations.cycles.lifecycle import complete_step, start_cycle
 
 SCRIPT = "<script>alert('x')</script>"
 

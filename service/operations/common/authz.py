@@ -1,0 +1,190 @@
+"""Who may see and do what. The one place that decides; the API and the web pages both go through
+the operations, and the operations ask here.
+
+- unit staff and unit heads see the key tasks (and their cycles) in which their unit takes part,
+  and act only on their own unit's steps; some steps need the unit head (config).
+- supervisors see everything and act on the supervisor's steps (dispatch, review).
+- leaders see everything and act on the leader's steps (approve).
+- admins see everything and manage users, units and plans; they do not act on steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit, Role
+
+from ...config import Config
+from ...errors import Forbidden, NotFound
+from .actor import Actor
+
+UNIT_ROLES = frozenset({Role.UNIT_STAFF.value, Role.UNIT_HEAD.value})
+SEE_ALL_ROLES = frozenset({Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system"})
+ROLE_NAMES = {
+    "unit_staff": "单位经办人",
+    "unit_head": "单位负责人",
+    "supervisor": "督查室",
+    "leader": "区领导",
+    "admin": "系统管理员",
+    "system": "系统",
+}
+
+
+def require_role(actor: Actor, *roles: str, doing: str) -> None:
+    if actor.role not in roles:
+        allowed = "、".join(ROLE_NAMES.get(r, r) for r in roles)
+        raise Forbidden(f"{doing}需要以下角色之一: {allowed}")
+
+
+def sees_everything(actor: Actor) -> bool:
+    return actor.role in SEE_ALL_ROLES
+
+
+def key_task_visible(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on KeyTask: the key tasks this actor may see."""
+    if sees_everything(actor):
+        return true()
+    return exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.unit_id == actor.unit_id)
+
+
+def ensure_sees_key_task(session: Session, actor: Actor, key_task_id: int) -> None:
+    """NotFound rather than Forbidden for what one may not see: its existence is not disclosed."""
+    visible = session.scalar(select(KeyTask.id).where(KeyTask.id == key_task_id, key_task_visible(actor)))
+    if visible is None:
+        raise NotFound(f"重点任务 {key_task_id} 不存在或无权查看")
+
+
+def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> None:
+    """A step is seen by those who may act on it, and by the roles that see everything.
+
+    A unit never sees another unit's step (a lead unit reads the co-units' inputs on its own
+    consolidation step instead)."""
+    if sees_everything(actor):
+        return
+    if actor.role in UNIT_ROLES and task.unit_id is not None and task.unit_id == actor.unit_id:
+        return
+    raise Forbidden(f"待办 {task.id} 不属于您所在的单位,无权查看")
+
+
+class StepLike(Protocol):
+    """What deciding about a step needs: a HumanTask, or a row read with its columns."""
+
+    role: str
+    unit_id: int | None
+    step_id: str
+    step_name: str
+
+
+def ensure_can_act(actor: Actor, task: StepLike, config: Config) -> None:
+    """Raises Forbidden unless this actor may complete this step."""
+    if task.role == "supervisor":
+        require_role(actor, Role.SUPERVISOR.value, doing=f"办理“{task.step_name}”")
+        return
+    if task.role == "leader":
+        require_role(actor, Role.LEADER.value, doing=f"办理“{task.step_name}”")
+        return
+    if actor.role not in UNIT_ROLES:
+        raise Forbidden(f"“{task.step_name}”由承办单位办理")
+    if task.unit_id != actor.unit_id:
+        raise Forbidden(f"“{task.step_name}”不是您所在单位的待办")
+    if task.step_id in config.permissions.head_required_steps and actor.role != Role.UNIT_HEAD.value:
+        raise Forbidden(f"“{task.step_name}”需要单位负责人办理")
+
+
+def can_act(actor: Actor, task: StepLike, config: Config) -> bool:
+    try:
+        ensure_can_act(actor, task, config)
+    except Forbidden:
+        return False
+    return True
+
+
+def ensure_can_manage(actor: Actor, doing: str) -> None:
+    require_role(actor, Role.ADMIN.value, "system", doing=doing)
+
+
+def ensure_can_start_cycles(actor: Actor) -> None:
+    require_role(actor, Role.SUPERVISOR.value, Role.ADMIN.value, "system", doing="启动办理周期")
+
+
+# -- scheduling: extensions, escalations (issue 4) ---------------------------------------------
+
+
+def ensure_can_request_extension(actor: Actor, task: StepLike, party: str) -> None:
+    """The lead unit's head asks for more time on the lead unit's own steps (延期申请)."""
+    if party != "lead_unit":
+        raise Forbidden(f"“{task.step_name}”不能申请延期(只有牵头单位的办理环节可以申请)")
+    if actor.role not in UNIT_ROLES or task.unit_id != actor.unit_id:
+        raise Forbidden(f"“{task.step_name}”不是您所在单位的待办,不能为其申请延期")
+    if actor.role != Role.UNIT_HEAD.value:
+        raise Forbidden("延期申请需要由单位负责人提出")
+
+
+def ensure_can_decide_extension(actor: Actor, stage: str) -> None:
+    """The supervisor decides first; the leader decides requests beyond the configured days."""
+    role = Role.LEADER.value if stage == "leader" else Role.SUPERVISOR.value
+    require_role(actor, role, doing="审批该延期申请")
+
+
+def unit_scoped(actor: Actor, unit_column: Any) -> ColumnElement[bool]:
+    """A WHERE clause on a unit column: units see their own rows, the other roles everything."""
+    if sees_everything(actor):
+        return true()
+    return unit_column == actor.unit_id
+
+
+# -- reading cycles, step contents, the audit trail; managing users (issue 3) ------------------
+
+
+def ensure_sees_cycle(session: Session, actor: Actor, cycle_id: int) -> None:
+    """A cycle is seen by whoever sees its key task; NotFound otherwise (existence not disclosed)."""
+    key_task_id = session.scalar(select(Cycle.key_task_id).where(Cycle.id == cycle_id))
+    if key_task_id is None:
+        raise NotFound(f"办理周期 {cycle_id} 不存在或无权查看")
+    try:
+        ensure_sees_key_task(session, actor, key_task_id)
+    except NotFound:
+        raise NotFound(f"办理周期 {cycle_id} 不存在或无权查看") from None
+
+
+def sees_step_content(actor: Actor, step_unit_id: int | None, cycle_lead_unit_id: int) -> bool:
+    """What was written on a step (its data, comment, attachments) is read by the roles that see
+    everything, by the step's own unit, and by the cycle's lead unit (which consolidates the
+    co-units' inputs and receives the review and approval). A co-unit never reads another's."""
+    if sees_everything(actor):
+        return True
+    if actor.role not in UNIT_ROLES or actor.unit_id is None:
+        return False
+    return actor.unit_id in (step_unit_id, cycle_lead_unit_id)
+
+
+AUDIT_READERS = frozenset({Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system"})
+
+
+def audit_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on AuditEvent: supervisors, leaders and admins read every event; units read
+    the events of cycles whose key task they take part in (never logins or administration)."""
+    if actor.role in AUDIT_READERS:
+        return true()
+    if actor.role not in UNIT_ROLES:
+        return AuditEvent.id.is_(None)
+    return exists().where(
+        Cycle.id == AuditEvent.cycle_id,
+        KeyTaskUnit.key_task_id == Cycle.key_task_id,
+        KeyTaskUnit.unit_id == actor.unit_id,
+    )
+
+
+def ensure_can_manage_users(actor: Actor) -> None:
+    ensure_can_manage(actor, "管理用户")
+
+
+# -- statistics and the league table (issue 5) -----------------------------------------------
+
+
+def ensure_can_see_statistics(actor: Actor) -> None:
+    """统计 and 打擂台 compare units with each other: the office, the leaders and the admins."""
+    require_role(actor, Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system", doing="查看统计和打擂台")

@@ -1,0 +1,2 @@
+"""Running cycles: diagrams, starting, completing human tasks, diagram timers, the human-task projection,
+attachments."""

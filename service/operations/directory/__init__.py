@@ -1,0 +1,1 @@
+"""Who and what exists: units, users, logging in, and importing plans."""

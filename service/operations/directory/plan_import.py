@@ -1,0 +1,245 @@
+"""Importing a plan: parse it, check it against the unit directory, and write it in one go.
+
+Atomic: a plan with errors, or with units nobody knows (unless asked to create them), writes
+nothing. Idempotent: the same file (by content hash) imported twice is one plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import KeyTask, KeyTaskUnit, Plan, Unit, UnitAlias, UnitKind, UnitPart
+
+from ...errors import Invalid
+from ...plans.directory import UnitDirectory
+from ...plans.model import ParsedPlan
+from ...plans.parse import parse_plan
+from ...runtime import Work
+from ..common import audit, authz
+from ..common.actor import Actor
+from .units import unit_directory
+
+MAX_PLAN_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    parsed: ParsedPlan
+    dry_run: bool
+    plan_id: int | None = None
+    already_imported: bool = False
+    unknown_units: tuple[str, ...] = ()
+    created_units: tuple[str, ...] = ()
+    blockers: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the plan is (or, in a dry run, would be) imported."""
+        return not self.blockers
+
+    def as_json(self) -> dict[str, Any]:
+        out = self.parsed.to_json()
+        out.update(
+            {
+                "ok": self.ok,
+                "dry_run": self.dry_run,
+                "plan_id": self.plan_id,
+                "already_imported": self.already_imported,
+                "unknown_units": list(self.unknown_units),
+                "created_units": list(self.created_units),
+                "blockers": list(self.blockers),
+            }
+        )
+        return out
+
+    def describe(self) -> str:
+        lines = [f"《{self.parsed.title}》: {len(self.parsed.sections)} 个部分, {len(self.parsed.tasks)} 项重点任务"]
+        for problem in self.parsed.problems:
+            kind = "错误" if problem.severity == "error" else "提示"
+            lines.append(f"  [{kind}] {problem.message}")  # messages name their place themselves
+        if self.created_units:
+            lines.append(f"  新建单位: {'、'.join(self.created_units)}")
+        for blocker in self.blockers:
+            lines.append(f"  无法导入: {blocker}")
+        if self.ok and not self.dry_run:
+            lines.append(f"已导入为计划 #{self.plan_id}" + ("(此前已导入过同一文件)" if self.already_imported else ""))
+        elif self.ok:
+            lines.append("试运行: 可以导入(未写入任何数据)")
+        return "\n".join(lines)
+
+
+def import_plan(
+    work: Work,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    create_units: bool = False,
+    renames: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> ImportResult:
+    """``renames`` maps a unit name as written to a directory unit (corrections made on the import
+    page); on a real import they are kept as aliases so the next plan resolves them by itself.
+    ``title`` replaces the title the parser found (or made up from the file name)."""
+    authz.require_role(actor, "admin", "supervisor", "system", doing="导入计划")
+    if len(data) > MAX_PLAN_BYTES:
+        raise Invalid(f"文件过大(上限 {MAX_PLAN_BYTES // 1024 // 1024} MB)", field="file")
+    session = work.session
+    directory = unit_directory(session)
+    renames = {k.strip(): v.strip() for k, v in (renames or {}).items() if k.strip() and v.strip()}
+    if renames:
+        unknown_targets = sorted({v for v in renames.values() if v not in directory.units})
+        if unknown_targets:
+            raise Invalid(f"更正的目标单位不存在: {'、'.join(unknown_targets)}", field="renames")
+        directory = UnitDirectory(
+            units=directory.units,
+            aliases={**directory.aliases, **renames},
+            groups=directory.groups,
+            district=directory.district,
+        )
+    parsed = parse_plan(data, filename, directory, year=None)
+    if title and title.strip():
+        # Many plans (the shared one among them) carry no title line: the importer may give one.
+        parsed = dataclasses.replace(parsed, title=title.strip()[:300])
+
+    unknown = tuple(dict.fromkeys(name for task in parsed.tasks for name in task.unknown_units))
+    blockers: list[str] = [p.message for p in parsed.errors]
+    if not parsed.tasks:
+        blockers.append("文件中没有识别到任何重点任务")
+    if unknown and not create_units:
+        blockers.append(f"以下单位不在单位名录中: {'、'.join(unknown)}(可更正名称,或选择自动新建这些单位)")
+
+    existing = session.scalar(select(Plan).where(Plan.source_sha256 == parsed.source_sha256))
+    if existing is not None and not blockers:
+        return ImportResult(
+            parsed=parsed, dry_run=dry_run, plan_id=existing.id, already_imported=True, unknown_units=unknown
+        )
+    if dry_run or blockers:
+        return ImportResult(parsed=parsed, dry_run=dry_run, unknown_units=unknown, blockers=tuple(blockers))
+
+    created = _create_units(work, unknown) if unknown else ()
+    _keep_aliases(work, renames)
+    plan = _write_plan(work, actor, parsed)
+    audit.record(
+        work,
+        actor,
+        "plan.imported",
+        data={
+            "plan_id": plan.id,
+            "title": plan.title,
+            "tasks": len(parsed.tasks),
+            "source": parsed.source_name,
+            "sha256": parsed.source_sha256,
+            "created_units": list(created),
+        },
+    )
+    return ImportResult(parsed=parsed, dry_run=False, plan_id=plan.id, unknown_units=unknown, created_units=created)
+
+
+def _write_plan(work: Work, actor: Actor, parsed: ParsedPlan) -> Plan:
+    session = work.session
+    plan = Plan(
+        title=parsed.title,
+        year=_year_of(parsed),
+        source_name=parsed.source_name,
+        source_sha256=parsed.source_sha256,
+        sections=[s.to_json() for s in parsed.sections],
+        imported_at=work.now,
+        imported_by_id=actor.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    by_name = {u.name: u for u in session.scalars(select(Unit))}
+    for task in parsed.tasks:
+        key_task = KeyTask(
+            plan_id=plan.id,
+            number=task.number,
+            section=task.section,
+            title=task.title,
+            body=task.body,
+            lead_units_text="、".join(task.lead_units),
+            co_units_text="、".join(task.co_units),
+            targets=[t.to_json() for t in task.targets],
+            deadline_text=task.deadline.text if task.deadline else None,
+            deadline_date=task.deadline.date if task.deadline else None,
+        )
+        session.add(key_task)
+        session.flush()
+        seen: set[int] = set()
+        leads = [_resolve(by_name, name, work) for name in task.lead_units]
+        for position, unit in enumerate(leads):
+            if unit.id not in seen:
+                seen.add(unit.id)
+                session.add(
+                    KeyTaskUnit(key_task_id=key_task.id, unit_id=unit.id, part=UnitPart.LEAD, position=position)
+                )
+        for position, name in enumerate(task.co_units_resolved):
+            unit = _resolve(by_name, name, work)
+            if unit.id not in seen:
+                seen.add(unit.id)
+                session.add(KeyTaskUnit(key_task_id=key_task.id, unit_id=unit.id, part=UnitPart.CO, position=position))
+    session.flush()
+    return plan
+
+
+def _resolve(by_name: dict[str, Unit], name: str, work: Work) -> Unit:
+    unit = by_name.get(name)
+    if unit is None:
+        directory = unit_directory(work.session)
+        canonical = directory.resolve(name)
+        unit = by_name.get(canonical) if canonical else None
+    if unit is None:
+        raise Invalid(f"单位 {name} 不在单位名录中", field="units")
+    return unit
+
+
+_KIND_BY_SUFFIX = (
+    ("街道", UnitKind.STREET),
+    ("镇", UnitKind.TOWN),
+    ("乡", UnitKind.TOWNSHIP),
+    ("开发区", UnitKind.ZONE),
+)
+
+
+def guess_kind(name: str) -> UnitKind:
+    for suffix, kind in _KIND_BY_SUFFIX:
+        if name.endswith(suffix):
+            return kind
+    if name.startswith(("区", "团区委")) or re.search(r"(局|委|办|中心|部|院|队|会|联|公司|机关|所)$", name):
+        return UnitKind.DEPARTMENT
+    return UnitKind.OTHER
+
+
+def _create_units(work: Work, names: tuple[str, ...]) -> tuple[str, ...]:
+    session = work.session
+    district = session.scalar(select(Unit).where(Unit.kind == UnitKind.DISTRICT))
+    for name in names:
+        session.add(
+            Unit(name=name, kind=guess_kind(name), parent_id=district.id if district else None, created_at=work.now)
+        )
+    session.flush()
+    return names
+
+
+def _keep_aliases(work: Work, renames: Mapping[str, str]) -> None:
+    session = work.session
+    for alias, target in renames.items():
+        unit = session.scalar(select(Unit).where(Unit.name == target))
+        if unit is not None and alias != target and session.get(UnitAlias, alias) is None:
+            session.add(UnitAlias(alias=alias, unit_id=unit.id))
+    session.flush()
+
+
+def _year_of(parsed: ParsedPlan) -> int | None:
+    for text in (parsed.title, parsed.source_name):
+        found = re.search(r"(20\d{2})", text or "")
+        if found:
+            return int(found.group(1))
+    return None

@@ -1,0 +1,164 @@
+"""People who log in: add, disable, enable, reset a password, list. Admins only (and the CLI).
+
+Disabling an account or resetting its password moves its ``session_epoch``: every web session and
+bearer token of that user stops working at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from db.models import ApiToken, Role, Unit, User
+
+from ...errors import Conflict, Invalid, NotFound
+from ...passwords import hash_password, password_problem
+from ...runtime import Work
+from ..common import audit, authz
+from ..common.actor import Actor
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
+ROLES = tuple(r.value for r in Role)
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    role_name: str
+    unit_id: int
+    unit: str
+    email: str | None
+    active: bool
+    created_at: datetime
+
+
+def add_user(
+    work: Work,
+    actor: Actor,
+    username: str,
+    *,
+    unit_name: str,
+    role: str,
+    password: str,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> UserView:
+    authz.ensure_can_manage_users(actor)
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise Invalid("用户名应为 2 到 64 位字母、数字或 _ . -,以字母或数字开头", field="username")
+    if role not in ROLES:
+        raise Invalid(f"角色应为 {'、'.join(ROLES)} 之一", field="role")
+    problem = password_problem(password or "")
+    if problem:
+        raise Invalid(problem, field="password")
+    unit = work.session.scalar(select(Unit).where(Unit.name == (unit_name or "").strip()))
+    if unit is None:
+        raise Invalid(f"单位“{unit_name}”不存在(可用 duban units list 查看单位名称)", field="unit")
+    if email is not None and email.strip() and "@" not in email:
+        raise Invalid("电子邮箱格式不对", field="email")
+    if work.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"用户名 {username} 已存在")
+    display = (display_name or "").strip() or f"{unit.name} {username}"
+    if len(display) > 100:
+        raise Invalid("姓名不能超过 100 字", field="display_name")
+    user = User(
+        username=username,
+        display_name=display,
+        password_hash=hash_password(password),
+        role=Role(role),
+        unit_id=unit.id,
+        email=(email or "").strip() or None,
+        created_at=work.now,
+    )
+    work.session.add(user)
+    work.session.flush()
+    audit.record(work, actor, "user.added", data={"user_id": user.id, "username": username, "role": role})
+    return _view(user, unit)
+
+
+def disable_user(work: Work, actor: Actor, username: str) -> UserView:
+    """Disables an account; its sessions and tokens die at once. Disabling twice changes nothing."""
+    authz.ensure_can_manage_users(actor)
+    user = _user(work, username)
+    if user.id == actor.user_id:
+        raise Conflict("不能停用自己的账号")
+    if user.active:
+        user.active = False
+        user.session_epoch += 1
+        work.session.flush()
+        audit.record(work, actor, "user.disabled", data={"user_id": user.id, "username": user.username})
+    return _view(user, user.unit)
+
+
+def enable_user(work: Work, actor: Actor, username: str) -> UserView:
+    authz.ensure_can_manage_users(actor)
+    user = _user(work, username)
+    if not user.active:
+        user.active = True
+        work.session.flush()
+        audit.record(work, actor, "user.enabled", data={"user_id": user.id, "username": user.username})
+    return _view(user, user.unit)
+
+
+def reset_password(work: Work, actor: Actor, username: str, password: str) -> UserView:
+    """Sets a new password; the user's sessions and tokens end (they log in again)."""
+    authz.ensure_can_manage_users(actor)
+    user = _user(work, username)
+    problem = password_problem(password or "")
+    if problem:
+        raise Invalid(problem, field="password")
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    # Tokens die with the epoch anyway; marking them revoked makes that visible in token lists.
+    work.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=work.now)
+    )
+    work.session.flush()
+    audit.record(work, actor, "user.password_reset", data={"user_id": user.id, "username": user.username})
+    return _view(user, user.unit)
+
+
+def list_users(work: Work, actor: Actor, *, include_disabled: bool = True) -> list[UserView]:
+    authz.ensure_can_manage_users(actor)
+    query = select(User, Unit).join(Unit, Unit.id == User.unit_id).order_by(User.id)
+    if not include_disabled:
+        query = query.where(User.active.is_(True))
+    return [_view(user, unit) for user, unit in work.session.execute(query)]
+
+
+def username_of(work: Work, actor: Actor, user_id: int) -> str:
+    """The username of an account id (for callers that address accounts by id), admins only."""
+    authz.ensure_can_manage_users(actor)
+    username = work.session.scalar(select(User.username).where(User.id == user_id))
+    if username is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    return username
+
+
+def _user(work: Work, username: str) -> User:
+    user = work.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def _view(user: User, unit: Unit) -> UserView:
+    return UserView(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role.value,
+        role_name=authz.ROLE_NAMES.get(user.role.value, user.role.value),
+        unit_id=unit.id,
+        unit=unit.name,
+        email=user.email,
+        active=user.active,
+        created_at=user.created_at,
+    )

@@ -1,0 +1,165 @@
+"""A cycle as people read it: its steps done and open (who, when, what was decided), and its
+diagram with each element's state for a viewer (done, open, overdue)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, undefer
+
+from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
+
+from ...errors import NotFound
+from ...runtime import Work
+from ..common import authz
+from ..common.actor import Actor
+from ..common.lights import light_of, worst
+from ..cycles.lifecycle import diagram_for_version
+from .inbox import PARTY_NAMES
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One human task of a cycle. ``comment`` is None where the reader may not see the content."""
+
+    id: int
+    step: str
+    step_name: str
+    party: str
+    unit_id: int | None
+    unit: str
+    state: str
+    ready_at: datetime
+    due_at: datetime
+    completed_at: datetime | None
+    completed_by: str | None
+    decision: str | None
+    decision_label: str | None
+    comment: str | None
+    light: str
+    escalation_level: int
+    content_visible: bool
+
+
+@dataclass(frozen=True)
+class CycleDetail:
+    id: int
+    key_task_id: int
+    key_task_number: int
+    key_task_title: str
+    round: str
+    status: str
+    started_at: datetime
+    closed_at: datetime | None
+    lead_unit_id: int
+    lead_unit: str
+    light: str | None
+    steps_done: tuple[StepRecord, ...]
+    steps_open: tuple[StepRecord, ...]
+
+
+@dataclass(frozen=True)
+class CycleDiagram:
+    cycle_id: int
+    xml: str
+    element_states: dict[str, str]  # BPMN element id -> done | open | overdue
+
+
+def _cycle(work: Work, actor: Actor, cycle_id: int) -> Cycle:
+    authz.ensure_sees_cycle(work.session, actor, cycle_id)
+    cycle = work.session.get(Cycle, cycle_id)
+    if cycle is None:  # pragma: no cover - ensure_sees_cycle has checked
+        raise NotFound(f"办理周期 {cycle_id} 不存在")
+    return cycle
+
+
+def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[StepRecord]:
+    """Every human task of the cycle in the order they became ready (cancelled ones left out)."""
+    completer = aliased(User)
+    rows = work.session.execute(
+        select(HumanTask, Unit.name, completer.display_name)
+        .outerjoin(Unit, Unit.id == HumanTask.unit_id)
+        .outerjoin(completer, completer.id == HumanTask.completed_by_id)
+        .where(HumanTask.cycle_id == cycle.id, HumanTask.state != HumanTaskState.CANCELLED)
+        .order_by(HumanTask.ready_at, HumanTask.id)
+    ).all()
+    diagram = diagram_for_version(work, cycle.diagram_version_id)
+    records = []
+    for task, unit_name, completed_by in rows:
+        visible = authz.sees_step_content(actor, task.unit_id, cycle.lead_unit_id)
+        label = None
+        if task.decision:
+            try:
+                definition = diagram.step(task.step_id).decision
+            except KeyError:
+                definition = None
+            label = definition.label_of(task.decision) if definition else task.decision
+        records.append(
+            StepRecord(
+                id=task.id,
+                step=task.step_id,
+                step_name=task.step_name,
+                party=task.party,
+                unit_id=task.unit_id,
+                unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+                state=task.state.value,
+                ready_at=task.ready_at,
+                due_at=task.due_at,
+                completed_at=task.completed_at,
+                completed_by=completed_by,
+                decision=task.decision,
+                decision_label=label,
+                comment=task.comment if visible else None,
+                light=light_of(work.now, task.due_at, task.yellow_at, task.completed_at),
+                escalation_level=task.escalation_level,
+                content_visible=visible,
+            )
+        )
+    return records
+
+
+def cycle_detail(work: Work, actor: Actor, cycle_id: int) -> CycleDetail:
+    """A cycle's status and its steps done and open, with who and when."""
+    cycle = _cycle(work, actor, cycle_id)
+    key_task = work.session.get(KeyTask, cycle.key_task_id)
+    lead = work.session.get(Unit, cycle.lead_unit_id)
+    assert key_task is not None and lead is not None
+    steps = cycle_steps(work, actor, cycle)
+    open_steps = tuple(s for s in steps if s.state == HumanTaskState.OPEN.value)
+    return CycleDetail(
+        id=cycle.id,
+        key_task_id=key_task.id,
+        key_task_number=key_task.number,
+        key_task_title=key_task.title,
+        round=cycle.round,
+        status=cycle.status.value,
+        started_at=cycle.started_at,
+        closed_at=cycle.closed_at,
+        lead_unit_id=lead.id,
+        lead_unit=lead.name,
+        light=worst([s.light for s in open_steps]),
+        steps_done=tuple(s for s in steps if s.state == HumanTaskState.DONE.value),
+        steps_open=open_steps,
+    )
+
+
+def cycle_diagram(work: Work, actor: Actor, cycle_id: int) -> CycleDiagram:
+    """The BPMN XML the cycle runs and each element's state; an open step past its due time is
+    overdue."""
+    authz.ensure_sees_cycle(work.session, actor, cycle_id)
+    cycle = work.session.scalar(select(Cycle).where(Cycle.id == cycle_id).options(undefer(Cycle.state)))
+    assert cycle is not None
+    diagram = diagram_for_version(work, cycle.diagram_version_id)
+    with work.runtime.engine.reading(cycle.state) as run:
+        states = dict(run.element_states())
+    overdue = work.session.scalars(
+        select(HumanTask.step_id).where(
+            HumanTask.cycle_id == cycle_id, HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at < work.now
+        )
+    ).all()
+    for step_id in overdue:
+        if states.get(step_id) == "open":
+            states[step_id] = "overdue"
+    return CycleDiagram(cycle_id=cycle.id, xml=diagram.xml.decode("utf-8"), element_states=states)

@@ -1,0 +1,165 @@
+"""Inboxes: the steps an actor has to do (open) or has done, with deadlines and lights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+
+from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit
+
+from ...errors import Invalid
+from ...runtime import Work
+from ..common.actor import Actor
+from ..common.authz import UNIT_ROLES
+from ..common.lights import LIGHTS, light_clause, light_of
+from ..common.paging import decode_cursor, encode_cursor
+
+MAX_LIMIT = 200
+ORDERS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    cycle_id: int
+    round: str
+    key_task_id: int
+    key_task_number: int
+    key_task_title: str
+    step: str
+    step_name: str
+    unit_id: int | None
+    unit: str
+    ready_at: datetime
+    due_at: datetime
+    due_basis: str
+    light: str
+    escalation_level: int
+    state: str
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: tuple[InboxItem, ...]
+    total: int
+    next_cursor: str | None
+
+
+PARTY_NAMES = {"supervisor": "区政府督查室", "leader": "区领导"}
+
+
+def scope_of(actor: Actor) -> ColumnElement[bool]:
+    """Whose steps land in this actor's inbox."""
+    if actor.role in UNIT_ROLES:
+        return HumanTask.unit_id == actor.unit_id
+    if actor.role in ("supervisor", "leader"):
+        return HumanTask.role == actor.role
+    return true()  # admins and the system see every step
+
+
+def inbox(
+    work: Work,
+    actor: Actor,
+    *,
+    state: str = "open",
+    limit: int = 50,
+    cursor: str | None = None,
+    light: str | None = None,
+    key_task_id: int | None = None,
+    round_name: str | None = None,
+    plan_id: int | None = None,
+    order: str | None = None,
+) -> InboxPage:
+    """Open steps are sorted by due time, most urgent first; done steps by completion, newest
+    first; ``order`` ("asc" or "desc") turns either around."""
+    if state not in ("open", "done"):
+        raise Invalid("state 应为 open 或 done", field="state")
+    if order is None:
+        order = "asc" if state == "open" else "desc"
+    if order not in ORDERS:
+        raise Invalid("order 应为 asc 或 desc", field="order")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
+    if light is not None and light not in LIGHTS:
+        raise Invalid(f"light 应为 {'、'.join(LIGHTS)} 之一", field="light")
+    now = work.now
+    conditions: list[ColumnElement[bool]] = [scope_of(actor)]
+    open_state = state == "open"
+    conditions.append(HumanTask.state == (HumanTaskState.OPEN if open_state else HumanTaskState.DONE))
+    if light is not None:
+        if open_state:
+            conditions.append(light_clause(light, now))
+        else:
+            late = HumanTask.completed_at > HumanTask.due_at
+            on_time_yellow = and_(
+                HumanTask.completed_at >= HumanTask.yellow_at, HumanTask.completed_at <= HumanTask.due_at
+            )
+            conditions.append(
+                {"red": late, "yellow": on_time_yellow, "green": HumanTask.completed_at < HumanTask.yellow_at}[light]
+            )
+    if key_task_id is not None:
+        conditions.append(HumanTask.key_task_id == key_task_id)
+    if round_name or plan_id is not None:
+        cycle_filter = [Cycle.id == HumanTask.cycle_id]
+        if round_name:
+            cycle_filter.append(Cycle.round == round_name)
+        if plan_id is not None:
+            cycle_filter.append(KeyTask.plan_id == plan_id)
+            cycle_filter.append(KeyTask.id == HumanTask.key_task_id)
+        # Correlated to the step only: the page query joins cycles and key tasks itself.
+        conditions.append(select(Cycle.id).where(*cycle_filter).correlate(HumanTask).exists())
+
+    total = work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
+    sort_column = HumanTask.due_at if open_state else HumanTask.completed_at
+    ascending = order == "asc"
+    page_conditions = list(conditions)
+    if cursor:
+        at, last_id, cursor_order = decode_cursor(cursor, datetime, int, int)
+        if cursor_order != ORDERS.index(order):
+            raise Invalid("cursor 属于另一种排序,请从第一页开始", field="cursor")
+        if ascending:
+            page_conditions.append(or_(sort_column > at, and_(sort_column == at, HumanTask.id > last_id)))
+        else:
+            page_conditions.append(or_(sort_column < at, and_(sort_column == at, HumanTask.id < last_id)))
+    sorting = (sort_column.asc(), HumanTask.id.asc()) if ascending else (sort_column.desc(), HumanTask.id.desc())
+    rows = work.session.execute(
+        select(HumanTask, KeyTask.number, KeyTask.title, Unit.name, Cycle.round)
+        .join(KeyTask, KeyTask.id == HumanTask.key_task_id)
+        .join(Cycle, Cycle.id == HumanTask.cycle_id)
+        .outerjoin(Unit, Unit.id == HumanTask.unit_id)
+        .where(*page_conditions)
+        .order_by(*sorting)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = tuple(
+        InboxItem(
+            id=task.id,
+            cycle_id=task.cycle_id,
+            round=round_,
+            key_task_id=task.key_task_id,
+            key_task_number=number,
+            key_task_title=title,
+            step=task.step_id,
+            step_name=task.step_name,
+            unit_id=task.unit_id,
+            unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+            ready_at=task.ready_at,
+            due_at=task.due_at,
+            due_basis=task.due_basis,
+            light=light_of(now, task.due_at, task.yellow_at, task.completed_at),
+            escalation_level=task.escalation_level,
+            state=task.state.value,
+            completed_at=task.completed_at,
+        )
+        for task, number, title, unit_name, round_ in rows
+    )
+    next_cursor = None
+    if more and items:
+        last = items[-1]
+        next_cursor = encode_cursor(last.due_at if open_state else last.completed_at, last.id, ORDERS.index(order))
+    return InboxPage(items=items, total=total, next_cursor=next_cursor)

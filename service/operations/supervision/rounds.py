@@ -1,0 +1,161 @@
+"""Reporting rounds (config.toml [rounds]): the plan runs all year, one cycle per key task per round.
+
+A quarterly round is named ``2024-Q2``, a monthly one ``2024-M04``. It opens on the first working day
+on or after ``open_day`` of its period's first month, at ``open_at``; its report is due on
+``report_day`` of the month after the period, moved to the next working day when that is a day
+off (as a legal time limit ending on a holiday runs to the next working day).
+
+Opening is idempotent: the job starts cycles only for active key tasks that have none for the
+round, each in its own transaction; a second scheduler racing it meets the unique
+``(key_task_id, round)`` of cycles and its attempt is counted as already done.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import cast
+
+from sqlalchemy import Table, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
+
+from ...config import Config
+from ...errors import Conflict, DomainError
+from ...runtime import Runtime, Work
+from ...workdays import END_OF_DAY, WorkCalendar
+from ..common.actor import SYSTEM
+from ..common.notifications import Notice, Recipients, notify
+from ..cycles.lifecycle import start_cycle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    year: int
+    first_month: int
+    months: int
+
+    def next(self) -> Round:
+        month = self.first_month + self.months
+        year = self.year + (month - 1) // 12
+        month = (month - 1) % 12 + 1
+        return round_starting(year, month, self.months)
+
+    def opens_on(self, calendar: WorkCalendar, open_day: int) -> date:
+        day = date(self.year, self.first_month, open_day)
+        return day if calendar.is_workday(day) else calendar.next_workday(day)
+
+    def report_due_on(self, calendar: WorkCalendar, report_day: int) -> date:
+        after = self.next()
+        day = date(after.year, after.first_month, report_day)
+        return day if calendar.is_workday(day) else calendar.next_workday(day)
+
+
+def round_starting(year: int, month: int, months: int) -> Round:
+    if months == 3:
+        return Round(f"{year}-Q{(month - 1) // 3 + 1}", year, month, 3)
+    return Round(f"{year}-M{month:02d}", year, month, 1)
+
+
+def round_of(config: Config, day: date) -> Round | None:
+    """The round whose period contains ``day`` (None when rounds are off)."""
+    period = config.rounds.period
+    if period == "off":
+        return None
+    if period == "quarter":
+        return round_starting(day.year, (day.month - 1) // 3 * 3 + 1, 3)
+    return round_starting(day.year, day.month, 1)
+
+
+def _time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def opens_at(runtime: Runtime, rnd: Round) -> datetime:
+    config = runtime.config
+    day = rnd.opens_on(runtime.calendar, config.rounds.open_day)
+    return datetime.combine(day, _time(config.rounds.open_at), config.tz)
+
+
+def report_due_at(runtime: Runtime, rnd: Round) -> datetime:
+    day = rnd.report_due_on(runtime.calendar, runtime.config.rounds.report_day)
+    return datetime.combine(day, END_OF_DAY, runtime.config.tz)
+
+
+def current_round(runtime: Runtime, now: datetime) -> Round | None:
+    """The round open at ``now``: this period's once it has opened, else still the last one's."""
+    rnd = round_of(runtime.config, now.astimezone(runtime.config.tz).date())
+    if rnd is None or now >= opens_at(runtime, rnd):
+        return rnd
+    return None  # before this period's opening day, the previous round was opened long ago
+
+
+def missing_key_tasks(work: Work, rnd: Round) -> list[int]:
+    """Active key tasks of this year's plans (or plans without a year) with no cycle for the round."""
+    has_cycle = exists().where(Cycle.key_task_id == KeyTask.id, Cycle.round == rnd.name)
+    has_lead = exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.part == UnitPart.LEAD)
+    return list(
+        work.session.scalars(
+            select(KeyTask.id)
+            .join(Plan, Plan.id == KeyTask.plan_id)
+            .where(
+                KeyTask.active.is_(True),
+                or_(Plan.year == rnd.year, Plan.year.is_(None)),
+                has_lead,
+                ~has_cycle,
+            )
+            .order_by(KeyTask.id)
+        )
+    )
+
+
+@dataclass
+class RoundReport:
+    round: str | None = None
+    started: list[int] = field(default_factory=list)  # cycle ids
+    already: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def open_rounds(runtime: Runtime, now: datetime) -> RoundReport:
+    """Opens the current round for every active key task that lacks its cycle."""
+    rnd = current_round(runtime, now)
+    report = RoundReport(round=rnd.name if rnd else None)
+    if rnd is None:
+        return report
+    with runtime.work(write=False, now=now) as work:
+        missing = missing_key_tasks(work, rnd)
+    due_at = report_due_at(runtime, rnd)
+    for key_task_id in missing:
+        try:
+            with runtime.work(now=now) as work:
+                started = start_cycle(work, SYSTEM, key_task_id, rnd.name)
+                cycles = cast(Table, Cycle.__table__)
+                work.session.connection().execute(
+                    update(cycles).where(cycles.c.id == started.id).values(report_due_at=due_at)
+                )
+            report.started.append(started.id)
+        except (Conflict, IntegrityError):
+            report.already += 1  # another scheduler (or a person) started it first
+        except DomainError as exc:
+            log.warning("round %s: key task %s not started: %s", rnd.name, key_task_id, exc.detail)
+            report.failures.append(f"重点任务 #{key_task_id}: {exc.detail}")
+    if report.started:
+        with runtime.work(now=now) as work:
+            notify(
+                work,
+                Recipients(work).role("supervisor"),
+                Notice(
+                    kind="round_opened",
+                    title=f"{rnd.name} 轮次已开启",
+                    body=f"{rnd.name} 轮次已为 {len(report.started)} 项重点任务启动办理周期,请及时交办;"
+                    f"本轮报告截止 {due_at.astimezone(runtime.config.tz):%Y-%m-%d}。",
+                ),
+            )
+    return report

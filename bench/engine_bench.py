@@ -121,7 +121,8 @@ def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], 
     from service.clock import SystemClock
     from service.config import load_config
     from service.operations.common.actor import Actor
-    from service.operations.cycles.lifecycle import complete_step, start_cycle
+    from service.operations.cycles.complete import complete_human_task
+    from service.operations.cycles.start import start_cycle
     from service.runtime import build_runtime
 
     upgrade(url)
@@ -204,7 +205,7 @@ def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], 
             task = queue.pop(0)
             form = forms.get(task.step_id, {})
             with runtime.work() as work:
-                completion = complete_step(
+                completion = complete_human_task(
                     work, actor_for(task), task.id, data=form.get("data"), decision=form.get("decision")
                 )
                 queue.extend(completion.opened)

@@ -46,7 +46,7 @@ class Steps:
 
     def __init__(self, runtime: Any) -> None:
         from db.models import Plan, Role, Unit, UnitKind, User
-        from service.operations.cycles.lifecycle import current_diagram
+        from service.operations.cycles.diagrams import current_diagram
 
         self.runtime = runtime
         self.cycles = 0
@@ -169,7 +169,7 @@ def _settle(runtime: Any) -> None:
 
 
 def _pass_seconds(runtime: Any, reps: int) -> list[float]:
-    from service.operations.supervision.escalations import run_escalations
+    from service.scheduling.loops import run_escalations
 
     times: list[float] = []
     for _ in range(reps):
@@ -183,7 +183,7 @@ def _pass_seconds(runtime: Any, reps: int) -> list[float]:
 
 def _idle_seconds(runtime: Any, reps: int) -> list[float]:
     """A pass when everything due was escalated already: only the scans, finding nothing."""
-    from service.operations.supervision.escalations import run_escalations
+    from service.scheduling.loops import run_escalations
 
     times: list[float] = []
     for _ in range(reps * 4):

@@ -62,7 +62,7 @@ def _fill(runtime: Any) -> None:
         UnitPart,
         User,
     )
-    from service.operations.cycles.lifecycle import current_diagram
+    from service.operations.cycles.diagrams import current_diagram
     from service.passwords import hash_password
 
     digest = hash_password(PASSWORD)

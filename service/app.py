@@ -33,7 +33,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     # The holiday years an admin loaded; a year another process loads is picked up within
     # [scheduler] calendar_check_seconds (one tiny query at most that often, not per request).
-    from .operations.supervision.calendar import refresh_calendar
+    from .scheduling.calendar import refresh_calendar
 
     refresh_calendar(runtime)
 

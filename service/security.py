@@ -40,6 +40,7 @@ from db.models import User
 from .errors import Unauthenticated
 from .operations.common.actor import Actor
 from .operations.directory.auth import actor_for_session, actor_for_token, authenticate
+from .problems import wants_problem_json
 from .runtime import Runtime, Work
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -174,7 +175,7 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_actor() is None:
-            if request.path.startswith("/api/"):
+            if wants_problem_json():
                 require_actor()
             return redirect(f"/login?next={quote(_local_path(), safe='/')}")
         return view(*args, **kwargs)
@@ -205,6 +206,6 @@ def _csrf_guard() -> None:
         return
     if bearer_token() is not None:
         return
-    if request.path.startswith("/api/") and _SESSION_USER not in session:
+    if wants_problem_json() and _SESSION_USER not in session:
         return
     csrf.protect()

@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from service.vocabulary import Party
+
 from .sandbox import UnsafeCode, check_source
 from .types import Decision, DecisionOption, Diagram, FormField, StepDefinition
 
@@ -31,9 +33,9 @@ NS = {"bpmn": BPMN_NS, "duban": DUBAN_NS}
 
 MAX_BYTES = 2_000_000
 MAX_ELEMENTS = 5_000
-PARTIES = ("supervisor", "lead_unit", "co_unit", "leader")
+PARTIES = tuple(party.value for party in Party)
 # Parties whose multi-instance steps take a unit id as the instance item.
-UNIT_PARTIES = ("lead_unit", "co_unit")
+UNIT_PARTIES = tuple(party.value for party in Party if party.is_unit)
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _UNSUPPORTED = {
     "callActivity": "不支持调用活动(callActivity)",
@@ -285,7 +287,7 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
         collection_variable = (collection.text or "").strip()
         instance_variable = item.get("name") or item.get("id")
         output_variable = output.get("name") or output.get("id")
-    elif party == "co_unit":
+    elif party == Party.CO_UNIT:
         raise DiagramError("责任单位泳道中的用户任务必须是多实例任务(每个责任单位一个实例)", step_id, node.sourceline)
     return StepDefinition(
         step_id=step_id,

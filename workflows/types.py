@@ -44,7 +44,7 @@ class StepDefinition:
 
     step_id: str
     name: str
-    party: str  # supervisor | lead_unit | co_unit | leader
+    party: str  # a service.vocabulary.Party value: supervisor | lead_unit | co_unit | leader
     lane_name: str
     working_days: int | None
     yellow_before: int | None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from service.vocabulary import CycleStatus, HumanTaskState
 
 from .base import Base, str_enum
 from .plans import KeyTask
@@ -25,11 +26,6 @@ class DiagramVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     xml: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     deployed_at: Mapped[datetime]
-
-
-class CycleStatus(enum.StrEnum):
-    RUNNING = "running"
-    CLOSED = "closed"
 
 
 class Cycle(Base):
@@ -63,12 +59,6 @@ class Cycle(Base):
     diagram_version: Mapped[DiagramVersion] = relationship()
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
-
-
-class HumanTaskState(enum.StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 OPEN_ONLY = text("state = 'open'")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.vocabulary import UnitPart
+
 from .base import Base, str_enum
 from .units import Unit
-
-
-class UnitPart(enum.StrEnum):
-    LEAD = "lead"
-    CO = "co"
 
 
 class Plan(Base):

@@ -3,12 +3,13 @@ and the official calendar years an administrator loaded."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from service.vocabulary import ExtensionStatus, MailStatus
 
 from .base import Base, str_enum
 
@@ -36,12 +37,6 @@ class Escalation(Base):
     # The deadline it was counted from (an extension may move the step's due_at later).
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime]
-
-
-class ExtensionStatus(enum.StrEnum):
-    PENDING = "pending"
-    GRANTED = "granted"
-    REFUSED = "refused"
 
 
 class Extension(Base):
@@ -102,13 +97,6 @@ class Notification(Base):
     extension_id: Mapped[int | None] = mapped_column(ForeignKey("extensions.id"))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
-
-
-class MailStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class OutboxMail(Base):

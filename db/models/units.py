@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.vocabulary import Role, UnitKind
+
 from .base import Base, str_enum
-
-
-class UnitKind(enum.StrEnum):
-    DISTRICT = "district"
-    STREET = "street"
-    TOWN = "town"
-    TOWNSHIP = "township"
-    ZONE = "zone"
-    DEPARTMENT = "department"
-    OFFICE = "office"  # the supervision office (督查室)
-    LEADERSHIP = "leadership"  # the district leaders (区领导)
-    OTHER = "other"
-
-
-class Role(enum.StrEnum):
-    UNIT_STAFF = "unit_staff"
-    UNIT_HEAD = "unit_head"
-    SUPERVISOR = "supervisor"
-    LEADER = "leader"
-    ADMIN = "admin"
 
 
 class Unit(Base):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import audit, auth, directory, docs, key_tasks, scheduling, tasks, users
+from ..problems import install
+from . import audit, auth, calendar, directory, docs, escalations, extensions, key_tasks, notifications, tasks, users
 from .base import BEARER, Api, size_limit
-from .problems import install
 
 DESCRIPTION = """督办(duban)的 JSON 接口。
 
@@ -39,7 +39,18 @@ def register(app: Flask) -> None:
         },
     )
     api = Api(app)
-    blueprints = [auth.blp, directory.blp, key_tasks.blp, tasks.blp, audit.blp, users.blp, scheduling.blp]
+    blueprints = [
+        auth.blp,
+        directory.blp,
+        key_tasks.blp,
+        tasks.blp,
+        audit.blp,
+        users.blp,
+        extensions.blp,
+        notifications.blp,
+        escalations.blp,
+        calendar.blp,
+    ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)

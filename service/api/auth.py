@@ -7,11 +7,10 @@ from typing import Any
 from flask import session
 
 from ..errors import DomainError
-from ..operations.common.authz import ROLE_NAMES
 from ..operations.directory.auth import authenticate, issue_token, list_tokens, revoke_token
-from ..security import bearer_token, csrf_token, current_token_id, logout_user, sign_in
-from .base import Blueprint, acting, actor, work
-from .schemas import CsrfSchema, LoginSchema, MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from ..security import bearer_token, csrf_token, current_token_id, logout_user, require_actor, sign_in
+from .base import Blueprint, acting, transaction
+from .schemas.identity import CsrfSchema, LoginSchema, MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="身份:登录、访问令牌、当前用户")
 PUBLIC: list[dict[str, list[str]]] = []
@@ -24,15 +23,15 @@ class NotWithToken(DomainError):
 
 
 def _me(via: str) -> dict[str, Any]:
-    who = actor()
+    actor = require_actor()
     return {
-        "user_id": who.user_id,
-        "username": who.username,
-        "display_name": who.display_name,
-        "role": who.role,
-        "role_name": ROLE_NAMES.get(who.role, who.role),
-        "unit_id": who.unit_id,
-        "unit_name": who.unit_name,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "display_name": actor.display_name,
+        "role": actor.role,
+        "role_name": actor.role.label,
+        "unit_id": actor.unit_id,
+        "unit_name": actor.unit_name,
         "via": via,
     }
 
@@ -82,9 +81,9 @@ def logout() -> Any:
 @blp.doc(security=PUBLIC)
 def create_token(args: dict[str, Any]) -> Any:
     """用用户名和密码换取 Bearer 访问令牌(有效期见 config.toml [auth] token_days)。"""
-    with work(write=True) as unit:
-        result = authenticate(unit, args["username"], args["password"])
-        issued = issue_token(unit, result.user, args["name"]) if result.user is not None else None
+    with transaction(write=True) as work:
+        result = authenticate(work, args["username"], args["password"])
+        issued = issue_token(work, result.user, args["name"]) if result.user is not None else None
     # After the commit: failed attempts stay counted.
     result.raise_refusal()
     assert issued is not None
@@ -95,11 +94,11 @@ def create_token(args: dict[str, Any]) -> Any:
 @blp.response(204)
 def revoke_current_token() -> Any:
     """撤销本次请求所用的访问令牌。"""
-    with acting(write=True) as (who, unit):
+    with acting(write=True) as (actor, work):
         token_id = current_token_id()
         if token_id is None:
             raise NotWithToken("本请求没有使用访问令牌;请在 Authorization: Bearer 头中附上要撤销的令牌")
-        revoke_token(unit, who, token_id)
+        revoke_token(work, actor, token_id)
     return None
 
 
@@ -107,16 +106,16 @@ def revoke_current_token() -> Any:
 @blp.response(200, TokenInfoSchema(many=True))
 def tokens() -> Any:
     """我的访问令牌(管理员:所有人的)。令牌本身不再显示。"""
-    with acting() as (who, unit):
-        return list_tokens(unit, who)
+    with acting() as (actor, work):
+        return list_tokens(work, actor)
 
 
 @blp.route("/auth/tokens/<int(max=2147483647):token_id>", methods=["DELETE"])
 @blp.response(200, TokenInfoSchema)
 def revoke(token_id: int) -> Any:
     """撤销一个访问令牌(本人的;管理员可撤销任何人的)。"""
-    with acting(write=True) as (who, unit):
-        return revoke_token(unit, who, token_id)
+    with acting(write=True) as (actor, work):
+        return revoke_token(work, actor, token_id)
 
 
 __all__ = ["blp"]

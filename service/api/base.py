@@ -21,13 +21,15 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..errors import DomainError, Invalid
 from ..operations.common.actor import Actor
+from ..problems import PROBLEM_JSON, first_message, handle_errors_of, wants_problem_json
 from ..runtime import Runtime, Work
 from ..security import client_ip, require_actor
-from .problems import PROBLEM_JSON, first_message, handle_errors_of
-from .schemas import ProblemSchema
+from .schemas.base import ProblemSchema
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
 F = TypeVar("F", bound=Callable[..., Any])
+# Ids in a URL fit the database's integer columns; a bigger number names nothing (404).
+ID = "int(max=2147483647)"
 
 
 class NotJson(DomainError):
@@ -120,27 +122,19 @@ def runtime() -> Runtime:
 
 
 @contextmanager
-def work(*, write: bool = False) -> Iterator[Work]:
-    """One unit of work for this request, stamped with the client's address."""
-    with runtime().work(write=write, ip=client_ip()) as unit:
-        yield unit
-
-
-def actor() -> Actor:
-    """The logged-in actor or a 401 problem."""
-    return require_actor()
+def transaction(*, write: bool = False) -> Iterator[Work]:
+    """One unit of work for a request that asks nobody's identity (logging in, a token), stamped
+    with the client's address."""
+    with runtime().work(write=write, ip=client_ip()) as work:
+        yield work
 
 
 @contextmanager
 def acting(*, write: bool = False) -> Iterator[tuple[Actor, Work]]:
     """Who is asking (or a 401 problem) and one unit of work for the request: the identity is read
     in the same transaction, so a request costs one transaction, not two."""
-    with runtime().work(write=write, ip=client_ip()) as unit:
-        yield require_actor(unit), unit
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    with runtime().work(write=write, ip=client_ip()) as work:
+        yield require_actor(work), work
 
 
 # -- request sizes --------------------------------------------------------------------------
@@ -162,7 +156,7 @@ def upload_limit(limit: Callable[[Runtime], int]) -> Callable[[F], F]:
 
 def size_limit() -> None:
     """A before-request hook for /api/: the most this request's body may hold."""
-    if not request.path.startswith("/api/") or request.endpoint is None:
+    if not wants_problem_json() or request.endpoint is None:
         return
     view = current_app.view_functions.get(request.endpoint)
     limit = getattr(view, "_duban_upload_limit", None)

@@ -10,9 +10,9 @@ from db.models import KeyTask, Plan
 
 from ..operations.directory.plan_import import MAX_PLAN_BYTES, import_plan
 from ..operations.directory.units import list_units
+from ..problems import problem
 from .base import Blueprint, acting, upload_limit
-from .problems import problem
-from .schemas import ImportResultSchema, PlanImportArgs, PlanSchema, UnitSchema
+from .schemas.directory import ImportResultSchema, PlanImportArgs, PlanSchema, UnitSchema
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="单位与计划")
 
@@ -21,17 +21,17 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="单位
 @blp.response(200, UnitSchema(many=True))
 def units() -> Any:
     """全区单位名录(含别名与所属分组)。"""
-    with acting() as (_who, unit):
-        return list_units(unit.session)
+    with acting() as (_actor, work):
+        return list_units(work.session)
 
 
 @blp.route("/plans", methods=["GET"])
 @blp.response(200, PlanSchema(many=True))
 def plans() -> Any:
     """已导入的计划(行动方案)。"""
-    with acting() as (_who, unit):
+    with acting() as (_actor, work):
         counts = select(KeyTask.plan_id, func.count().label("n")).group_by(KeyTask.plan_id).subquery()
-        rows = unit.session.execute(
+        rows = work.session.execute(
             select(Plan, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.plan_id == Plan.id).order_by(Plan.id)
         ).all()
         return [
@@ -59,10 +59,10 @@ def import_(args: dict[str, Any]) -> Any:
     dry_run=true 只解析和检查,不写入任何数据;create_units=true 时自动新建名录中没有的单位。"""
     upload = args["file"]
     data = upload.read()
-    with acting(write=True) as (who, unit):
+    with acting(write=True) as (actor, work):
         result = import_plan(
-            unit,
-            who,
+            work,
+            actor,
             data,
             upload.filename or "plan.txt",
             dry_run=args["dry_run"],

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template_string, send_from_directory
 
+from ..problems import handle_errors_of
 from ..security import csrf_token
-from .problems import handle_errors_of
 
 SWAGGER = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "swagger-ui"
 OWN = Path(__file__).resolve().parent / "static"

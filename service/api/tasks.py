@@ -8,12 +8,12 @@ from typing import Any
 from flask import current_app, send_file
 
 from ..operations.cycles.attachments import list_attachments, open_attachment, upload_attachment
-from ..operations.cycles.lifecycle import complete_step
-from ..operations.queries.human_tasks import step_detail
+from ..operations.cycles.complete import complete_human_task
+from ..operations.queries.human_tasks import human_task_detail
 from ..operations.queries.inbox import InboxItem
 from ..operations.queries.inbox import inbox as inbox_page
-from .base import Blueprint, acting, upload_limit
-from .schemas import (
+from .base import ID, Blueprint, acting, upload_limit
+from .schemas.human_tasks import (
     AttachmentListSchema,
     AttachmentSchema,
     CompleteSchema,
@@ -26,7 +26,6 @@ from .schemas import (
 )
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="待办与办理")
-ID = "int(max=2147483647)"
 
 
 @blp.route("/inbox", methods=["GET"])
@@ -34,10 +33,10 @@ ID = "int(max=2147483647)"
 @blp.response(200, InboxSchema)
 def inbox(args: dict[str, Any]) -> Any:
     """我的待办(state=open,按截止时间)或已办(state=done,最近的在前),用 next_cursor 翻页。"""
-    with acting() as (who, unit):
+    with acting() as (actor, work):
         page = inbox_page(
-            unit,
-            who,
+            work,
+            actor,
             state=args["state"],
             limit=args["limit"],
             cursor=args.get("cursor"),
@@ -68,8 +67,8 @@ INBOX_FIELDS = tuple(InboxItemSchema().fields)
 @blp.response(200, HumanTaskSchema)
 def human_task(task_id: int) -> Any:
     """办理一个环节所需的一切:任务正文、表单、汇总时各配合单位意见、审核审批时的报送材料、附件、办理经过。"""
-    with acting() as (who, unit):
-        return step_detail(unit, who, task_id)
+    with acting() as (actor, work):
+        return human_task_detail(work, actor, task_id)
 
 
 @blp.route(f"/human-tasks/<{ID}:task_id>/complete", methods=["POST"])
@@ -81,9 +80,9 @@ def human_task(task_id: int) -> Any:
 def complete(args: dict[str, Any], task_id: int) -> Any:
     """办理一个环节。co_input 填 data.text;consolidate 填 data.report;review 决定 pass/return;
     approve 决定 approve/reject;退回、驳回须填 comment;dispatch、sign_for 无需填写。"""
-    with acting(write=True) as (who, unit):
-        done = complete_step(
-            unit, who, task_id, data=args.get("data"), decision=args.get("decision"), comment=args.get("comment")
+    with acting(write=True) as (actor, work):
+        done = complete_human_task(
+            work, actor, task_id, data=args.get("data"), decision=args.get("decision"), comment=args.get("comment")
         )
     return {
         "id": done.task.id,
@@ -104,8 +103,8 @@ def _attachment_limit(runtime: Any) -> int:
 @blp.response(200, AttachmentListSchema)
 def attachments(task_id: int) -> Any:
     """一个环节的附件。"""
-    with acting() as (who, unit):
-        return {"items": list_attachments(unit, who, task_id)}
+    with acting() as (actor, work):
+        return {"items": list_attachments(work, actor, task_id)}
 
 
 @blp.route(f"/human-tasks/<{ID}:task_id>/attachments", methods=["POST"])
@@ -117,16 +116,16 @@ def upload(args: dict[str, Any], task_id: int) -> Any:
     """为自己可办理的未办结环节上传附件(multipart 字段 file;类型按扩展名和内容双重检查)。"""
     upload = args["file"]
     data = upload.read()
-    with acting(write=True) as (who, unit):
-        return upload_attachment(unit, who, task_id, upload.filename or "", data)
+    with acting(write=True) as (actor, work):
+        return upload_attachment(work, actor, task_id, upload.filename or "", data)
 
 
 @blp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])
 @blp.response(200, description="附件内容", content_type="application/octet-stream")
 def download(attachment_id: int) -> Any:
     """下载附件(可查看该环节内容的人)。"""
-    with acting(write=True) as (who, unit):
-        view, path = open_attachment(unit, who, attachment_id)
+    with acting(write=True) as (actor, work):
+        view, path = open_attachment(work, actor, attachment_id)
     response = send_file(path, mimetype=view.content_type, as_attachment=True, download_name=view.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password, username_of
-from .base import Blueprint, acting
-from .schemas import NewUserSchema, PasswordSchema, UserListSchema, UserSchema
+from .base import ID, Blueprint, acting
+from .schemas.users import NewUserSchema, PasswordSchema, UserListSchema, UserSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="用户管理(系统管理员)")
-ID = "int(max=2147483647)"
 
 
 @blp.route("/users", methods=["GET"])
 @blp.response(200, UserListSchema)
 def users() -> Any:
     """所有账号。"""
-    with acting() as (who, unit):
-        return {"items": list_users(unit, who)}
+    with acting() as (actor, work):
+        return {"items": list_users(work, actor)}
 
 
 @blp.route("/users", methods=["POST"])
@@ -26,10 +25,10 @@ def users() -> Any:
 @blp.problem(409, "用户名已存在")
 def create(args: dict[str, Any]) -> Any:
     """新建账号。"""
-    with acting(write=True) as (who, unit):
+    with acting(write=True) as (actor, work):
         return add_user(
-            unit,
-            who,
+            work,
+            actor,
             args["username"],
             unit_name=args["unit"],
             role=args["role"],
@@ -43,16 +42,16 @@ def create(args: dict[str, Any]) -> Any:
 @blp.response(200, UserSchema)
 def disable(user_id: int) -> Any:
     """停用账号:其会话和访问令牌立即失效。"""
-    with acting(write=True) as (who, unit):
-        return disable_user(unit, who, username_of(unit, who, user_id))
+    with acting(write=True) as (actor, work):
+        return disable_user(work, actor, username_of(work, actor, user_id))
 
 
 @blp.route(f"/users/<{ID}:user_id>/enable", methods=["POST"])
 @blp.response(200, UserSchema)
 def enable(user_id: int) -> Any:
     """重新启用账号。"""
-    with acting(write=True) as (who, unit):
-        return enable_user(unit, who, username_of(unit, who, user_id))
+    with acting(write=True) as (actor, work):
+        return enable_user(work, actor, username_of(work, actor, user_id))
 
 
 @blp.route(f"/users/<{ID}:user_id>/password", methods=["POST"])
@@ -60,5 +59,5 @@ def enable(user_id: int) -> Any:
 @blp.response(200, UserSchema)
 def password(args: dict[str, Any], user_id: int) -> Any:
     """重设密码:其会话和访问令牌立即失效。"""
-    with acting(write=True) as (who, unit):
-        return reset_password(unit, who, username_of(unit, who, user_id), args["password"])
+    with acting(write=True) as (actor, work):
+        return reset_password(work, actor, username_of(work, actor, user_id), args["password"])

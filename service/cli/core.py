@@ -147,7 +147,7 @@ def cycle() -> None:
 def cycle_start(key_task_id: int, round_name: str) -> None:
     from ..errors import DomainError
     from ..operations.common.actor import SYSTEM
-    from ..operations.cycles.lifecycle import start_cycle
+    from ..operations.cycles.start import start_cycle
 
     try:
         with runtime().work() as work:

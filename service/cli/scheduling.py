@@ -84,7 +84,8 @@ def calendar_load(path: Path) -> None:
     """Load (or replace) a year's official arrangement from a TOML file."""
     from ..errors import DomainError
     from ..operations.common.actor import SYSTEM
-    from ..operations.supervision.calendar import load_year, parse_year_file, refresh_calendar
+    from ..operations.supervision.calendar import load_year, parse_year_file
+    from ..scheduling.calendar import refresh_calendar
 
     try:
         data = path.read_bytes()
@@ -109,7 +110,8 @@ def calendar_load(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def calendar_list(as_json: bool) -> None:
     """Which years are known, and how (loaded by an admin, the chinese-calendar package, or weekends only)."""
-    from ..operations.supervision.calendar import calendar_status, refresh_calendar
+    from ..operations.supervision.calendar import calendar_status
+    from ..scheduling.calendar import refresh_calendar
 
     rt = runtime()
     refresh_calendar(rt)

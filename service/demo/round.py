@@ -2,7 +2,7 @@
 
 A newcomer who logs in must see a living system: cycles standing at every step, some returned,
 some rejected, some overdue and escalated, some closed, an extension asked for and one granted.
-The round is played as a timeline of past events (start_cycle, complete_step, request and decide
+The round is played as a timeline of past events (start_cycle, complete_human_task, request and decide
 an extension), each at its own instant, with the scheduler's passes (diagram timers, the
 escalation ladder) run between them as they would have run. The instants are counted in working
 days back from ``work.now``, so the lights are live whatever day the demo is loaded.
@@ -25,7 +25,9 @@ from sqlalchemy import func, select
 from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, KeyTaskUnit, Role, UnitPart, User
 
 from ..operations.common.actor import Actor
-from ..operations.cycles.lifecycle import advance_timers, complete_step, due_timer_cycles, start_cycle
+from ..operations.cycles.complete import complete_human_task
+from ..operations.cycles.start import start_cycle
+from ..operations.cycles.timers import advance_timers, due_timer_cycles
 from ..operations.supervision.escalations import due_candidates, escalate, ladder
 from ..operations.supervision.extensions import decide_extension, request_extension
 from ..operations.supervision.rounds import round_of
@@ -319,7 +321,7 @@ def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story:
                 )
                 share = player.random.randint(60, 95)
                 data = {"report": REPORT.format(lead=actor.unit_name, title=title, n=answered, b=share)}
-            complete_step(work, actor, task.id, data=data, decision=decision, comment=comment)
+            complete_human_task(work, actor, task.id, data=data, decision=decision, comment=comment)
             player.summary.steps_done += 1
 
         return run
@@ -332,7 +334,7 @@ def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story:
         text = player.random.choice(CO_INPUTS).format(
             unit=staff.unit_name, a=player.random.randint(2, 9), b=player.random.randint(40, 100)
         )
-        complete_step(work, staff, task.id, data={"text": text})
+        complete_human_task(work, staff, task.id, data={"text": text})
         player.summary.steps_done += 1
 
     if story.dispatch:

@@ -16,11 +16,11 @@ from datetime import datetime
 
 from ..errors import DomainError
 from ..mail import send_outbox
-from ..operations.cycles.lifecycle import advance_timers, due_timer_cycles
-from ..operations.supervision.calendar import refresh_calendar
-from ..operations.supervision.escalations import Fired, run_escalations
-from ..operations.supervision.rounds import open_rounds
+from ..operations.cycles.timers import advance_timers, due_timer_cycles
+from ..operations.supervision.escalations import Fired
 from ..runtime import Runtime
+from .calendar import refresh_calendar
+from .loops import open_rounds, run_escalations
 
 log = logging.getLogger(__name__)
 

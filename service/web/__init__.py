@@ -13,10 +13,9 @@ from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Unavailable
-from ..operations.common.authz import ROLE_NAMES
-from ..operations.common.lights import LIGHT_NAMES
 from ..operations.queries.ledger import DECISION_NAMES
 from ..security import csrf_token, current_actor
+from ..vocabulary import Light, Role
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +40,12 @@ def register(app: Flask) -> None:
         cycles,
         extensions,
         home,
+        human_tasks,
         inbox,
         ledger,
         notifications,
         plans,
         statistics,
-        steps,
     )
     from .base import bp, file_size, limit_body, local_day, local_time, query_with
     from .errors import install
@@ -59,9 +58,9 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         query_with=query_with,
-        LIGHT_NAMES=LIGHT_NAMES,
+        LIGHT_NAMES=Light.labels(),
         DECISION_NAMES=DECISION_NAMES,
-        ROLE_NAMES=ROLE_NAMES,
+        ROLE_NAMES=Role.labels(),
     )
     app.context_processor(_page_context)
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError, Invalid
-from ..operations.common.authz import ROLE_NAMES, ensure_can_manage
+from ..operations.common.authz import ensure_can_manage
 from ..operations.directory.unit_admin import (
     add_alias,
     add_unit,
@@ -16,13 +16,14 @@ from ..operations.directory.unit_admin import (
     save_group,
     set_unit_active,
 )
-from ..operations.directory.units import KIND_NAMES, list_units
+from ..operations.directory.units import list_units
 from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password
 from ..security import login_required
+from ..vocabulary import PERSON_ROLES, UnitKind
 from .base import FormErrors, bp, me, reading, to_int, writing
 
 USER_FIELDS = ("username", "display_name", "unit", "role", "password", "email")
-ROLES = {k: v for k, v in ROLE_NAMES.items() if k != "system"}
+ROLES = {role.value: role.label for role in PERSON_ROLES}
 
 
 def _users_page(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
@@ -104,7 +105,7 @@ def _units_page(errors: FormErrors | None = None, values: dict[str, str] | None 
         "admin_units.html",
         units=units,
         groups=groups,
-        kinds={k: v for k, v in KIND_NAMES.items() if k != "district"},
+        kinds={k.value: k.label for k in UnitKind if k != UnitKind.DISTRICT},
         errors=errors or FormErrors(),
         values=values or {},
     )

@@ -35,7 +35,7 @@ FORM_BYTES = 2 * 1024 * 1024
 def _body_limit() -> int:
     from ..operations.directory.plan_import import MAX_PLAN_BYTES
 
-    if request.endpoint == "web.step_submit":
+    if request.endpoint == "web.human_task_submit":
         # The attachments (their own limit) and the typed text beside them.
         return (runtime().config.attachments.max_mb + 2) * 1024 * 1024
     if request.endpoint == "web.plan_upload":

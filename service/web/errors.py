@@ -8,17 +8,17 @@ as a plain problem document rather than as a page.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, redirect, render_template, request
+from flask import Flask, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ..errors import DomainError, Unauthenticated
+from ..problems import handle, wants_problem_json
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,6 @@ DETAILS = {
 }
 
 
-def _is_api() -> bool:
-    return request.path.startswith("/api/")
-
-
 def page(status: int, detail: str | None = None, *, title: str | None = None, **extra: Any) -> tuple[str, int]:
     html = render_template(
         "error.html",
@@ -58,26 +54,17 @@ def page(status: int, detail: str | None = None, *, title: str | None = None, **
     return html, status
 
 
-def _api(error: BaseException) -> Response:
-    status = error.status if isinstance(error, DomainError) else getattr(error, "code", None) or 500
-    detail = error.detail if isinstance(error, DomainError) else TITLES.get(status, "请求有误")
-    body = {"type": f"urn:duban:problem:http_{status}", "title": TITLES.get(status, "请求有误"), "status": status}
-    return Response(
-        json.dumps({**body, "detail": detail}, ensure_ascii=False), status, mimetype="application/problem+json"
-    )
-
-
 def on_domain_error(error: DomainError) -> Any:
-    if _is_api():
-        return _api(error)
+    if wants_problem_json():
+        return handle(error)
     if isinstance(error, Unauthenticated):
         return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/')}")
     return page(error.status, error.detail, title=error.title if error.status not in TITLES else None)
 
 
 def on_http_error(error: HTTPException) -> Any:
-    if _is_api():
-        return _api(error)
+    if wants_problem_json():
+        return handle(error)
     status = error.code or 500
     if status == 500:
         return on_unexpected(getattr(error, "original_exception", None) or error)
@@ -91,8 +78,8 @@ def on_http_error(error: HTTPException) -> Any:
 
 
 def on_unexpected(error: BaseException) -> Any:
-    if _is_api():
-        return _api(error)
+    if wants_problem_json():
+        return handle(error)
     incident = secrets.token_hex(6)
     log.error("incident %s: %s %s", incident, request.method, request.path, exc_info=error)
     return page(

@@ -8,10 +8,11 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
-from ..operations.supervision.extensions import STATUS_NAMES, decide_extension, list_extensions, request_extension
+from ..operations.supervision.extensions import decide_extension, list_extensions, request_extension
 from ..security import login_required
+from ..vocabulary import ExtensionStatus
 from .base import FormErrors, arg_choice, arg_text, bp, me, query_with, reading, writing
-from .steps import render_step
+from .human_tasks import render_human_task
 
 VIEWS = {"awaiting": "待我审批", "all": "全部"}
 
@@ -20,7 +21,7 @@ def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None
     actor = me()
     deciders = actor.role in ("supervisor", "leader")
     view = (arg_choice("view", "视图", VIEWS) or ("awaiting" if deciders else "all")) if deciders else "all"
-    status = arg_choice("status", "状态", STATUS_NAMES)
+    status = arg_choice("status", "状态", ExtensionStatus.labels())
     cursor = arg_text("cursor", max_length=100)
     with reading() as work:
         found = list_extensions(work, actor, status=status, awaiting_me=view == "awaiting", limit=30, cursor=cursor)
@@ -30,7 +31,7 @@ def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None
         view=view,
         views=VIEWS if deciders else {},
         status=status,
-        statuses=STATUS_NAMES,
+        statuses=ExtensionStatus.labels(),
         deciders=deciders,
         errors=errors or FormErrors(),
         values=values or {},
@@ -43,7 +44,7 @@ def extensions_page() -> Any:
     return _render_list()
 
 
-@bp.post("/steps/<int(max=2147483647):task_id>/extension")
+@bp.post("/human-tasks/<int(max=2147483647):task_id>/extension")
 @login_required
 def extension_request(task_id: int) -> Any:
     values = {"new_due_date": request.form.get("new_due_date", ""), "reason": request.form.get("reason", "")}
@@ -53,9 +54,9 @@ def extension_request(task_id: int) -> Any:
     except DomainError as error:
         errors = FormErrors()
         errors.take(error, set(values))
-        return render_step(task_id, values=values, errors=errors), error.status
+        return render_human_task(task_id, values=values, errors=errors), error.status
     flash(f"延期申请已提交(延至 {values['new_due_date']}),请等待督查室审批。", "success")
-    return redirect(url_for("web.step_page", task_id=task_id, _anchor="extension"))
+    return redirect(url_for("web.human_task_page", task_id=task_id, _anchor="extension"))
 
 
 @bp.post("/extensions/<int(max=2147483647):extension_id>/decide")

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import render_template
 
-from ..operations.common.lights import LIGHT_NAMES
 from ..operations.queries.dashboard import inbox_counts
 from ..operations.queries.inbox import inbox
 from ..operations.queries.ledger import key_task_choices, known_rounds
 from ..security import login_required
+from ..vocabulary import Light
 from .base import arg_choice, arg_int, arg_text, bp, me, reading
 
 PER_PAGE = 20
@@ -24,7 +24,7 @@ DEFAULT_ORDER = {"open": "asc", "done": "desc"}
 def inbox_page() -> Any:
     actor = me()
     state = arg_choice("state", "状态", STATES) or "open"
-    light = arg_choice("light", "灯色", LIGHT_NAMES)
+    light = arg_choice("light", "灯色", Light.labels())
     key_task_id = arg_int("key_task", "重点任务")
     round_name = arg_text("round", max_length=20)
     order = arg_choice("order", "排序", ORDERS)

@@ -8,11 +8,12 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
-from ..operations.common.lights import LIGHT_NAMES
-from ..operations.cycles.lifecycle import start_cycle
-from ..operations.queries.ledger import STATUS_NAMES, Ledger, ledger, ledger_xlsx
+from ..exports.ledger_xlsx import ledger_xlsx
+from ..operations.cycles.start import start_cycle
+from ..operations.queries.ledger import Ledger, ledger
 from ..operations.supervision.rounds import current_round, round_of
 from ..security import login_required
+from ..vocabulary import Light, Progress
 from .base import (
     FormErrors,
     arg_choice,
@@ -40,8 +41,8 @@ def _read(*, every_row: bool) -> Ledger:
             me(),
             plan_id=arg_int("plan", "计划"),
             round_name=arg_text("round", max_length=20),
-            light=arg_choice("light", "灯色", LIGHT_NAMES),
-            status=arg_choice("status", "状态", STATUS_NAMES),
+            light=arg_choice("light", "灯色", Light.labels()),
+            status=arg_choice("status", "状态", Progress.labels()),
             page=(arg_int("page", "页码", default=1) or 1) if not every_row else 1,
             per_page=None if every_row else PER_PAGE,
         )
@@ -59,7 +60,7 @@ def _page(errors: FormErrors | None = None, values: dict[str, str] | None = None
     return render_template(
         "ledger.html",
         book=book,
-        statuses=STATUS_NAMES,
+        statuses=Progress.labels(),
         may_start=may_start,
         default_round=default_round or "",
         errors=errors or FormErrors(),

@@ -18,13 +18,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, session, url_for
 
 from ..errors import DomainError, Invalid, NotFound
-from ..operations.common.authz import require_role
+from ..operations.common.authz import ensure_can_import_plans
 from ..operations.directory.plan_import import ImportResult, import_plan
 from ..operations.directory.units import list_units
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
 
-IMPORTERS = ("admin", "supervisor")
 ACCEPTED = (".txt", ".docx", ".xlsx")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 KEEP_SECONDS = 24 * 3600
@@ -102,7 +101,7 @@ def _preview(result: ImportResult, token: str, renames: dict[str, str], create_u
 @bp.get("/plans/import")
 @login_required
 def plan_import() -> Any:
-    require_role(me(), *IMPORTERS, doing="导入计划")
+    ensure_can_import_plans(me())
     return render_template("plan_import.html", errors=FormErrors())
 
 
@@ -110,7 +109,7 @@ def plan_import() -> Any:
 @login_required
 def plan_upload() -> Any:
     actor = me()
-    require_role(actor, *IMPORTERS, doing="导入计划")
+    ensure_can_import_plans(actor)
     upload = request.files.get("file")
     errors = FormErrors()
     if upload is None or not upload.filename:
@@ -134,7 +133,7 @@ def plan_upload() -> Any:
 @login_required
 def plan_confirm(token: str) -> Any:
     actor = me()
-    require_role(actor, *IMPORTERS, doing="导入计划")
+    ensure_can_import_plans(actor)
     data, filename = _kept(token)
     renames = _renames()
     create_units = request.form.get("create_units") == "1"

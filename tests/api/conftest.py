@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from db.models import KeyTask, Role, Unit
 from service.operations.common.actor import Actor
-from service.operations.cycles.lifecycle import start_cycle
+from service.operations.cycles.start import start_cycle
 
 # The password the factory gives every user (tests/conftest.py: make.user).
 PASSWORD = "correct-horse-9"

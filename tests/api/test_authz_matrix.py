@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from db.models import HumanTask, HumanTaskState, User
 from service.operations.cycles.attachments import upload_attachment
-from service.operations.cycles.lifecycle import complete_step
+from service.operations.cycles.complete import complete_human_task
 
 ROLES = ("anonymous", "unit_staff", "unit_head", "co_unit", "outsider", "supervisor", "leader", "admin")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -49,7 +49,7 @@ class Rig:
 
     def act(self, actor, task_id, **form):
         with self.runtime.work() as work:
-            complete_step(
+            complete_human_task(
                 work, actor, task_id, data=form.get("data"), decision=form.get("decision"), comment=form.get("comment")
             )
 

@@ -153,7 +153,7 @@ def test_the_document_and_its_page(app):
 
 
 def test_the_inbox_json_is_what_its_schema_says(api, people, runtime, start):
-    from service.api.schemas import InboxSchema
+    from service.api.schemas.human_tasks import InboxSchema
     from service.operations.queries.inbox import inbox
 
     for round_name in ("2024-Q2", "2024-Q3", "2024-Q4"):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from db.models import AuditEvent, Escalation, HumanTask, HumanTaskState, KeyTask, Notification, Role, Unit, User
 from service.operations.common.actor import Actor
-from service.operations.cycles.lifecycle import Completion, complete_step
+from service.operations.cycles.complete import Completion, complete_human_task
 from service.scheduling.jobs import TickReport, run_due_jobs
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -72,7 +72,7 @@ def tick(runtime: Any) -> Any:
 def act(runtime: Any) -> Any:
     def _act(actor: Actor, task_id: int, now: datetime, **form: Any) -> Completion:
         with runtime.work(now=now) as work:
-            return complete_step(
+            return complete_human_task(
                 work, actor, task_id, data=form.get("data"), decision=form.get("decision"), comment=form.get("comment")
             )
 

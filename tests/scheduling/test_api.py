@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from service.operations.cycles.lifecycle import start_cycle
+from service.operations.cycles.start import start_cycle
 from service.scheduling.jobs import run_due_jobs
 
 from .conftest import TZ, local, open_steps
@@ -39,11 +39,11 @@ def as_user(app):
 def consolidate(runtime, district, clock):
     """Consolidation of the lead unit, ready 8 April, due 15 April 2024; the clock at 10 April."""
     d = district
-    from service.operations.cycles.lifecycle import complete_step
+    from service.operations.cycles.complete import complete_human_task
 
     def act(actor, task_id, now, **form):
         with runtime.work(now=now) as work:
-            complete_step(work, actor, task_id, data=form.get("data"))
+            complete_human_task(work, actor, task_id, data=form.get("data"))
 
     with runtime.work(now=local(2024, 4, 1, 9)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")

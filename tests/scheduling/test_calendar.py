@@ -10,9 +10,10 @@ import pytest
 from db.models import CalendarYear, Cycle
 from service.errors import Forbidden, Invalid
 from service.health import health_report
-from service.operations.cycles.lifecycle import start_cycle
-from service.operations.supervision.calendar import calendar_status, load_year, parse_year_file, refresh_calendar
+from service.operations.cycles.start import start_cycle
+from service.operations.supervision.calendar import calendar_status, load_year, parse_year_file
 from service.runtime import build_runtime
+from service.scheduling.calendar import refresh_calendar
 from service.workdays import Basis
 
 from .conftest import TZ, actions, count, open_steps
@@ -174,7 +175,7 @@ def test_the_status_lists_years_around_now(runtime):
 
 def test_a_granted_extension_is_not_recounted(runtime, make):
     from service.operations.common.actor import SYSTEM
-    from service.operations.cycles.lifecycle import complete_step
+    from service.operations.cycles.complete import complete_human_task
     from service.operations.supervision.extensions import decide_extension, request_extension
 
     supervisor = make.user("supervisor")
@@ -184,7 +185,7 @@ def test_a_granted_extension_is_not_recounted(runtime, make):
     monday = datetime(2027, 2, 1, 9, tzinfo=TZ)
     with runtime.work(now=monday) as work:
         dispatch = start_cycle(work, supervisor, key_task.id, "2027-Q1").opened[0]
-        sign_for = complete_step(work, supervisor, dispatch.id).opened[0]
+        sign_for = complete_human_task(work, supervisor, dispatch.id).opened[0]
     assert sign_for.due_at.astimezone(TZ).date() == date(2027, 2, 3)  # weekends only
     with runtime.work(now=monday) as work:
         asked = request_extension(work, head, sign_for.id, new_due_date="2027-02-04", reason="等待数据")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.models import AuditEvent, Extension, HumanTask
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.operations.cycles.lifecycle import start_cycle
+from service.operations.cycles.start import start_cycle
 from service.operations.supervision.extensions import (
     decide_extension,
     get_extension,

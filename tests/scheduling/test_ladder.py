@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import AuditEvent, Escalation, HumanTask, Notification, Role
 from service.operations.common.actor import SYSTEM
-from service.operations.cycles.lifecycle import start_cycle
+from service.operations.cycles.start import start_cycle
 from service.operations.supervision.escalations import (
     CUIBAN,
     DUBAN,
@@ -21,9 +21,9 @@ from service.operations.supervision.escalations import (
     fires_at,
     ladder,
     list_escalations,
-    run_escalations,
 )
 from service.runtime import build_runtime
+from service.scheduling.loops import run_escalations
 from service.workdays import END_OF_DAY
 
 from .conftest import TZ, count, local, open_steps

@@ -26,8 +26,8 @@ from service.operations.common.notifications import (
     notify,
     unread_count,
 )
-from service.operations.supervision.escalations import run_escalations
 from service.runtime import build_runtime
+from service.scheduling.loops import run_escalations
 
 from .conftest import count, local
 
@@ -136,7 +136,7 @@ def test_no_mail_is_written_while_smtp_is_off(runtime, district):
 def test_escalation_mail_goes_out_once_after_commit(runtime, mail_runtime, district, smtp):
     _, mailbox = smtp
     d = district
-    from service.operations.cycles.lifecycle import start_cycle
+    from service.operations.cycles.start import start_cycle
 
     with mail_runtime.work(now=local(2024, 4, 1, 9)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")

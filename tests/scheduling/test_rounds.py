@@ -10,8 +10,9 @@ from datetime import date
 from sqlalchemy import select, update
 
 from db.models import Cycle, KeyTask, Plan
-from service.operations.supervision.rounds import current_round, open_rounds, opens_at, report_due_at, round_of
+from service.operations.supervision.rounds import current_round, opens_at, report_due_at, round_of
 from service.runtime import build_runtime
+from service.scheduling.loops import open_rounds
 
 from .conftest import local
 

@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Escalation, HumanTask, Notification, Role
-from service.operations.cycles.lifecycle import complete_step, start_cycle
+from service.operations.cycles.complete import complete_human_task
+from service.operations.cycles.start import start_cycle
 
 from .conftest import local
 
@@ -45,12 +46,12 @@ def thousand_overdue(runtime, make):
         started = local(2024, 3, 25, 9)
         with runtime.work(now=started) as work:
             dispatch = start_cycle(work, supervisor, key_task.id, "2024-Q2").opened[0]
-            sign_for = complete_step(work, supervisor, dispatch.id).opened[0]
+            sign_for = complete_human_task(work, supervisor, dispatch.id).opened[0]
         # Signed for on one of 20 days from 26 March: the inputs fall due over three weeks of April.
         with runtime.work(
             now=local(2024, 3, 26 + n % 20, 10) if n % 20 < 6 else local(2024, 4, n % 20 - 5, 10)
         ) as work:
-            complete_step(work, lead_head, sign_for.id)
+            complete_human_task(work, lead_head, sign_for.id)
     with runtime.work(write=False) as work:
         assert (
             work.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.step_id == "co_input"))

@@ -9,7 +9,8 @@ import pytest
 
 from db.models import KeyTask, Role, Unit
 from service.operations.common.actor import Actor
-from service.operations.cycles.lifecycle import Completion, complete_step, start_cycle
+from service.operations.cycles.complete import Completion, complete_human_task
+from service.operations.cycles.start import start_cycle
 
 
 @dataclass
@@ -55,7 +56,7 @@ def start(runtime: Any, world: World) -> Any:
 def act(runtime: Any) -> Any:
     def _act(actor: Actor, task_id: int, **form: Any) -> Completion:
         with runtime.work() as work:
-            return complete_step(
+            return complete_human_task(
                 work, actor, task_id, data=form.get("data"), decision=form.get("decision"), comment=form.get("comment")
             )
 

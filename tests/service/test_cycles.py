@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from db.models import AuditEvent, Cycle, CycleStatus, HumanTask, HumanTaskState
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.operations.common.audit import verify_chain
-from service.operations.cycles.lifecycle import advance_timers, due_timer_cycles
+from service.operations.cycles.timers import advance_timers, due_timer_cycles
 from service.runtime import build_runtime
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -160,7 +160,7 @@ def test_starting_cycles(runtime, world, start, make):
     with pytest.raises(Invalid, match="没有牵头单位"):
         start("2024-Q2", key_task=headless)
     with pytest.raises(NotFound):
-        from service.operations.cycles.lifecycle import start_cycle
+        from service.operations.cycles.start import start_cycle
 
         with runtime.work() as work:
             start_cycle(work, world.supervisor, 424242, "2024-Q2")
@@ -248,11 +248,11 @@ def test_a_new_process_continues_where_the_old_one_stopped(config, clock, world,
     cycle_id = run_to_consolidate(world, start, act, open_steps)
     other = build_runtime(config, clock)  # a fresh engine: no cached diagrams, no live cycles
     try:
-        from service.operations.cycles.lifecycle import complete_step
+        from service.operations.cycles.complete import complete_human_task
 
         task_id = open_steps(cycle_id, "consolidate")[0].id
         with other.work() as work:
-            complete_step(work, world.lead_head, task_id, data={"report": "新进程提交"})
+            complete_human_task(work, world.lead_head, task_id, data={"report": "新进程提交"})
         with other.work(write=False) as work:
             review = work.session.scalars(
                 select(HumanTask).where(HumanTask.cycle_id == cycle_id, HumanTask.state == HumanTaskState.OPEN)

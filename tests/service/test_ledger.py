@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from db.models import Role
 from service.errors import Invalid, NotFound
-from service.operations.queries.ledger import ledger, ledger_xlsx
+from service.exports.ledger_xlsx import ledger_xlsx
+from service.operations.queries.ledger import ledger
 
 from .test_cycles import run_to_consolidate
 

@@ -162,7 +162,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
 
 def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
-    from service.operations.cycles.lifecycle import start_cycle
+    from service.operations.cycles.start import start_cycle
 
     with runtime.work(write=False) as work:
         plan = work.session.get(Plan, cast.key_task.plan_id)
@@ -207,7 +207,8 @@ def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
 
 
 def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
-    from service.operations.cycles.lifecycle import complete_step, start_cycle
+    from service.operations.cycles.complete import complete_human_task
+    from service.operations.cycles.start import start_cycle
 
     # Twenty-five key tasks signed for long ago (red) and today (green) for the lead unit.
     with runtime.work(write=False) as work:
@@ -218,7 +219,7 @@ def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
     for index, task in enumerate(tasks):
         with runtime.work(now=clock.now() - timedelta(days=30 if index % 2 else 0)) as work:
             started = start_cycle(work, cast.supervisor, task.id, "2024-Q2")
-            complete_step(work, cast.supervisor, started.opened[0].id)
+            complete_human_task(work, cast.supervisor, started.opened[0].id)
 
     phone = people("fgj", phone=True)
     phone.open("/inbox")
@@ -246,26 +247,27 @@ def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
 
 
 def test_a_unit_is_refused_another_units_step(people, cast, runtime):
-    from service.operations.cycles.lifecycle import complete_step, start_cycle
+    from service.operations.cycles.complete import complete_human_task
+    from service.operations.cycles.start import start_cycle
 
     with runtime.work() as work:
         started = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_step(work, cast.supervisor, started.opened[0].id)
-        sign_for = complete_step(work, cast.lead_head, _open_id(work, started.id, "sign_for"))
+        complete_human_task(work, cast.supervisor, started.opened[0].id)
+        sign_for = complete_human_task(work, cast.lead_head, _open_id(work, started.id, "sign_for"))
     fiscal_step = next(s for s in sign_for.opened if s.unit_id == cast.co_units[0].id)
     street_step = next(s for s in sign_for.opened if s.unit_id == cast.co_units[1].id)
 
     street = people("fhjd")
     street.open("/inbox")
     expect(street.page.locator("#inbox tbody tr")).to_have_count(1)
-    response = street.open(f"/steps/{fiscal_step.id}")
+    response = street.open(f"/human-tasks/{fiscal_step.id}")
     assert response.status == 403
     expect(street.page.locator("h1")).to_contain_text("无权访问")
     expect(street.page.locator(".error-page")).to_contain_text("不属于您所在的单位")
     expect(street.page.locator("body")).not_to_contain_text("区财政局的意见")
     street.shot("refused")
     # Its own step opens.
-    assert street.open(f"/steps/{street_step.id}").status == 200
+    assert street.open(f"/human-tasks/{street_step.id}").status == 200
 
 
 def _open_id(work, cycle_id: int, step: str) -> int:

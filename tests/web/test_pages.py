@@ -23,7 +23,8 @@ from db.models import (
     User,
 )
 from service.demo.seed import PLAN_FILE, load_demo
-from service.operations.cycles.lifecycle import complete_step, start_cycle
+from service.operations.cycles.complete import complete_human_task
+from service.operations.cycles.start import start_cycle
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -46,7 +47,7 @@ def act(runtime, actor, cycle_id: int, step: str, unit_id: int | None = None, **
     """Completes the open step in a transaction of its own, as a person would."""
     task_id = open_step(runtime, cycle_id, step, unit_id)
     with runtime.work() as work:
-        complete_step(work, actor, task_id, **form)
+        complete_human_task(work, actor, task_id, **form)
 
 
 @pytest.fixture
@@ -54,9 +55,9 @@ def running(runtime, cast):
     """The cycle of the cast's key task, dispatched and signed for: the co-units' inputs are open."""
     with runtime.work() as work:
         cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_step(work, cast.supervisor, cycle.opened[0].id)
+        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
     with runtime.work() as work:
-        complete_step(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+        complete_human_task(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
     return cycle.id
 
 
@@ -87,7 +88,7 @@ def test_pages_need_a_login_and_next_never_leaves_the_site(web, cast):
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(web, runtime, cast, running):
     client = web("czj")
     task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
-    response = client.post(f"/steps/{task_id}", {"data.text": "意见"}, csrf=False)
+    response = client.post(f"/human-tasks/{task_id}", {"data.text": "意见"}, csrf=False)
     assert response.status_code == 400 and "页面已过期" in text(response)
     with runtime.work(write=False) as work:
         assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
@@ -106,13 +107,14 @@ def test_typed_text_is_escaped_everywhere_it_is_shown(web, runtime, make, cast):
     task = make.key_task([cast.lead], [cast.co_units[0]], plan=None, number=7, title=f"标题{SCRIPT}")
     with runtime.work() as work:
         cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2")
-        complete_step(work, cast.supervisor, cycle.opened[0].id)
+        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
     with runtime.work() as work:
-        complete_step(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+        complete_human_task(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
     with runtime.work() as work:
-        complete_step(work, cast.co_heads[0], open_step(runtime, cycle.id, "co_input"), data={"text": SCRIPT})
+        complete_human_task(work, cast.co_heads[0], open_step(runtime, cycle.id, "co_input"), data={"text": SCRIPT})
     client = web("fgj")
-    for path in ("/inbox", f"/steps/{open_step(runtime, cycle.id, 'consolidate')}", "/ledger", f"/cycles/{cycle.id}"):
+    consolidate = open_step(runtime, cycle.id, "consolidate")
+    for path in ("/inbox", f"/human-tasks/{consolidate}", "/ledger", f"/cycles/{cycle.id}"):
         page = text(client.get(path))
         assert SCRIPT not in page, path
         assert "&lt;script&gt;" in page, path
@@ -126,7 +128,7 @@ def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
     for index, task in enumerate(tasks):
         with runtime.work(now=clock.now() - timedelta(days=20 if index < 5 else 0)) as work:
             cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2" if index % 2 else "2024-Q3")
-            complete_step(work, cast.supervisor, cycle.opened[0].id)
+            complete_human_task(work, cast.supervisor, cycle.opened[0].id)
     client = web("fgj")
     page = text(client.get("/inbox"))
     assert re.search(r'id="total">23<', page)
@@ -177,7 +179,7 @@ def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
         ("/ledger?plan=987654", 404, "计划 987654 不存在"),
         ("/ledger?status=zzz", 422, "状态应为"),
         ("/ledger?round=2031-Q1", 404, "没有 2031-Q1 轮次"),
-        ("/steps/987654", 404, "不存在"),
+        ("/human-tasks/987654", 404, "不存在"),
         ("/cycles/987654", 404, "不存在"),
         ("/attachments/987654", 404, "不存在"),
         ("/no/such/page", 404, "页面不存在"),
@@ -206,17 +208,17 @@ def test_a_step_form_error_keeps_everything_typed(web, runtime, cast, running):
     act(runtime, cast.lead_head, running, "consolidate", data={"report": "报告"})
     review = open_step(runtime, running, "review")
     client = web("duchashi")
-    bad = client.post(f"/steps/{review}", {"decision": "maybe", "comment": f"意见{SCRIPT}"})
+    bad = client.post(f"/human-tasks/{review}", {"decision": "maybe", "comment": f"意见{SCRIPT}"})
     assert bad.status_code == 422
     page = text(bad)
     assert 'id="err-decision"' in page and "无效的决定" in page
     assert "意见&lt;script&gt;" in page  # the comment typed comes back, escaped
-    missing = client.post(f"/steps/{review}", {"decision": "return", "comment": "  "})
+    missing = client.post(f"/human-tasks/{review}", {"decision": "return", "comment": "  "})
     assert missing.status_code == 422 and 'id="err-comment"' in text(missing)
     assert re.search(r'value="return"[^>]*checked', text(missing))
-    done = client.post(f"/steps/{review}", {"decision": "pass"})
+    done = client.post(f"/human-tasks/{review}", {"decision": "pass"})
     assert done.status_code == 302
-    again = client.post(f"/steps/{review}", {"decision": "pass"})
+    again = client.post(f"/human-tasks/{review}", {"decision": "pass"})
     assert again.status_code == 409 and "已经办理过了" in text(again)
 
 
@@ -226,7 +228,7 @@ def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, cast
     from io import BytesIO
 
     response = client.post(
-        f"/steps/{task_id}",
+        f"/human-tasks/{task_id}",
         {"data.text": "我们的意见", "files": (BytesIO(b"MZ\x90\x00binary"), "setup.exe")},
         content_type="multipart/form-data",
     )
@@ -240,20 +242,20 @@ def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, cast
 
 def test_a_co_unit_reads_nothing_of_another_co_units_input(web, runtime, cast, running):
     with runtime.work() as work:
-        complete_step(
+        complete_human_task(
             work,
             cast.co_heads[0],
             open_step(runtime, running, "co_input", cast.co_units[0].id),
             data={"text": "机密数字"},
         )
     street = web("fhjd")
-    own = text(street.get(f"/steps/{open_step(runtime, running, 'co_input', cast.co_units[1].id)}"))
+    own = text(street.get(f"/human-tasks/{open_step(runtime, running, 'co_input', cast.co_units[1].id)}"))
     assert "机密数字" not in own
     assert "机密数字" not in text(street.get(f"/cycles/{running}"))
     # The lead unit reads it where it consolidates.
     act(runtime, cast.co_heads[1], running, "co_input", cast.co_units[1].id, data={"text": "街道意见"})
     lead = web("fgj")
-    assert "机密数字" in text(lead.get(f"/steps/{open_step(runtime, running, 'consolidate')}"))
+    assert "机密数字" in text(lead.get(f"/human-tasks/{open_step(runtime, running, 'consolidate')}"))
 
 
 # -- extensions and notifications --------------------------------------------------------------------
@@ -264,14 +266,14 @@ def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtim
         act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
     consolidate = open_step(runtime, running, "consolidate")
     lead = web("fgj")
-    page = text(lead.get(f"/steps/{consolidate}"))
+    page = text(lead.get(f"/human-tasks/{consolidate}"))
     assert "申请延期" in page
-    bad = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-06", "reason": ""})
+    bad = lead.post(f"/human-tasks/{consolidate}/extension", {"new_due_date": "2024-04-06", "reason": ""})
     assert bad.status_code == 422
     assert 'id="err-new_due_date"' in text(bad) or 'id="err-reason"' in text(bad)
-    weekend = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-13", "reason": "等数据"})
+    weekend = lead.post(f"/human-tasks/{consolidate}/extension", {"new_due_date": "2024-04-13", "reason": "等数据"})
     assert weekend.status_code == 422 and "不是工作日" in text(weekend) and "等数据" in text(weekend)
-    asked = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-12", "reason": "等统计数据"})
+    asked = lead.post(f"/human-tasks/{consolidate}/extension", {"new_due_date": "2024-04-12", "reason": "等统计数据"})
     assert asked.status_code == 302
 
     supervisor = web("duchashi")
@@ -461,11 +463,11 @@ def test_malformed_requests_never_get_a_500(web, runtime, cast, running):
             for value in ODD:
                 response = client.get(path, query_string={name: value})
                 assert response.status_code < 500, (path, name, value, response.status_code)
-    for path in ("/steps/", "/cycles/", "/attachments/"):
+    for path in ("/human-tasks/", "/cycles/", "/attachments/"):
         assert client.get(path + "9" * 30).status_code == 404
     posts = [
-        f"/steps/{step}",
-        f"/steps/{step}/extension",
+        f"/human-tasks/{step}",
+        f"/human-tasks/{step}/extension",
         "/extensions/1/decide",
         "/notifications/read",
         "/ledger/start",
@@ -502,7 +504,7 @@ def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, cast, runnin
     form = client.post("/notifications/read", {"id": "1", "padding": "x" * (3 * 1024 * 1024)})
     assert form.status_code == 413 and "过大" in text(form)
     upload = client.post(
-        f"/steps/{task_id}",
+        f"/human-tasks/{task_id}",
         {"data.text": "意见", "files": (BytesIO(b"%PDF-" + b"0" * (23 * 1024 * 1024)), "big.pdf")},
         content_type="multipart/form-data",
     )
@@ -514,6 +516,21 @@ def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, cast, runnin
 def test_a_nul_character_is_refused_naming_the_field(web, runtime, cast, running):
     client = web("czj")
     task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
-    response = client.post(f"/steps/{task_id}", {"data.text": "意见\x00"})
+    response = client.post(f"/human-tasks/{task_id}", {"data.text": "意见\x00"})
     assert response.status_code == 422 and "data.text" in text(response) and "NUL" in text(response)
     assert client.get("/inbox?round=2024\x00").status_code == 422
+
+
+def test_the_old_step_addresses_lead_to_the_human_task_page(web, runtime, cast, running):
+    """/steps/<id> was the page's address before it took the API's name (/human-tasks/<id>)."""
+    for head in cast.co_heads:
+        act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
+    lead = web("fgj")
+    consolidate = open_step(runtime, running, "consolidate")
+    moved = lead.get(f"/steps/{consolidate}?tab=history")
+    assert moved.status_code == 308
+    assert moved.headers["Location"].endswith(f"/human-tasks/{consolidate}?tab=history")
+    posted = lead.post(f"/steps/{consolidate}/extension", {"new_due_date": "2024-04-12", "reason": "x"})
+    assert posted.status_code == 308
+    assert posted.headers["Location"].endswith(f"/human-tasks/{consolidate}/extension")
+    assert "汇总报送" in text(lead.get(f"/steps/{consolidate}", follow_redirects=True))

@@ -15,27 +15,19 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit, Role
+from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit
 
 from ...config import Config
 from ...errors import Forbidden, NotFound
+from ...vocabulary import UNIT_ROLES, Assignee, ExtensionStage, Party, Role
 from .actor import Actor
 
-UNIT_ROLES = frozenset({Role.UNIT_STAFF.value, Role.UNIT_HEAD.value})
-SEE_ALL_ROLES = frozenset({Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system"})
-ROLE_NAMES = {
-    "unit_staff": "单位经办人",
-    "unit_head": "单位负责人",
-    "supervisor": "督查室",
-    "leader": "区领导",
-    "admin": "系统管理员",
-    "system": "系统",
-}
+SEE_ALL_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM})
 
 
-def require_role(actor: Actor, *roles: str, doing: str) -> None:
+def require_role(actor: Actor, *roles: Role, doing: str) -> None:
     if actor.role not in roles:
-        allowed = "、".join(ROLE_NAMES.get(r, r) for r in roles)
+        allowed = "、".join(r.label for r in roles)
         raise Forbidden(f"{doing}需要以下角色之一: {allowed}")
 
 
@@ -69,7 +61,7 @@ def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> N
     raise Forbidden(f"待办 {task.id} 不属于您所在的单位,无权查看")
 
 
-class StepLike(Protocol):
+class HumanTaskLike(Protocol):
     """What deciding about a step needs: a HumanTask, or a row read with its columns."""
 
     role: str
@@ -78,23 +70,23 @@ class StepLike(Protocol):
     step_name: str
 
 
-def ensure_can_act(actor: Actor, task: StepLike, config: Config) -> None:
+def ensure_can_act(actor: Actor, task: HumanTaskLike, config: Config) -> None:
     """Raises Forbidden unless this actor may complete this step."""
-    if task.role == "supervisor":
-        require_role(actor, Role.SUPERVISOR.value, doing=f"办理“{task.step_name}”")
+    if task.role == Assignee.SUPERVISOR:
+        require_role(actor, Role.SUPERVISOR, doing=f"办理“{task.step_name}”")
         return
-    if task.role == "leader":
-        require_role(actor, Role.LEADER.value, doing=f"办理“{task.step_name}”")
+    if task.role == Assignee.LEADER:
+        require_role(actor, Role.LEADER, doing=f"办理“{task.step_name}”")
         return
     if actor.role not in UNIT_ROLES:
         raise Forbidden(f"“{task.step_name}”由承办单位办理")
     if task.unit_id != actor.unit_id:
         raise Forbidden(f"“{task.step_name}”不是您所在单位的待办")
-    if task.step_id in config.permissions.head_required_steps and actor.role != Role.UNIT_HEAD.value:
+    if task.step_id in config.permissions.head_required_steps and actor.role != Role.UNIT_HEAD:
         raise Forbidden(f"“{task.step_name}”需要单位负责人办理")
 
 
-def can_act(actor: Actor, task: StepLike, config: Config) -> bool:
+def can_act(actor: Actor, task: HumanTaskLike, config: Config) -> bool:
     try:
         ensure_can_act(actor, task, config)
     except Forbidden:
@@ -103,30 +95,29 @@ def can_act(actor: Actor, task: StepLike, config: Config) -> bool:
 
 
 def ensure_can_manage(actor: Actor, doing: str) -> None:
-    require_role(actor, Role.ADMIN.value, "system", doing=doing)
+    require_role(actor, Role.ADMIN, Role.SYSTEM, doing=doing)
 
 
 def ensure_can_start_cycles(actor: Actor) -> None:
-    require_role(actor, Role.SUPERVISOR.value, Role.ADMIN.value, "system", doing="启动办理周期")
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, doing="启动办理周期")
 
 
 # -- scheduling: extensions, escalations (issue 4) ---------------------------------------------
 
 
-def ensure_can_request_extension(actor: Actor, task: StepLike, party: str) -> None:
+def ensure_can_request_extension(actor: Actor, task: HumanTaskLike, party: str) -> None:
     """The lead unit's head asks for more time on the lead unit's own steps (延期申请)."""
-    if party != "lead_unit":
+    if party != Party.LEAD_UNIT:
         raise Forbidden(f"“{task.step_name}”不能申请延期(只有牵头单位的办理环节可以申请)")
     if actor.role not in UNIT_ROLES or task.unit_id != actor.unit_id:
         raise Forbidden(f"“{task.step_name}”不是您所在单位的待办,不能为其申请延期")
-    if actor.role != Role.UNIT_HEAD.value:
+    if actor.role != Role.UNIT_HEAD:
         raise Forbidden("延期申请需要由单位负责人提出")
 
 
 def ensure_can_decide_extension(actor: Actor, stage: str) -> None:
     """The supervisor decides first; the leader decides requests beyond the configured days."""
-    role = Role.LEADER.value if stage == "leader" else Role.SUPERVISOR.value
-    require_role(actor, role, doing="审批该延期申请")
+    require_role(actor, ExtensionStage(stage).role, doing="审批该延期申请")
 
 
 def unit_scoped(actor: Actor, unit_column: Any) -> ColumnElement[bool]:
@@ -161,7 +152,7 @@ def sees_step_content(actor: Actor, step_unit_id: int | None, cycle_lead_unit_id
     return actor.unit_id in (step_unit_id, cycle_lead_unit_id)
 
 
-AUDIT_READERS = frozenset({Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system"})
+AUDIT_READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM})
 
 
 def audit_scope(actor: Actor) -> ColumnElement[bool]:
@@ -187,4 +178,12 @@ def ensure_can_manage_users(actor: Actor) -> None:
 
 def ensure_can_see_statistics(actor: Actor) -> None:
     """统计 and 打擂台 compare units with each other: the office, the leaders and the admins."""
-    require_role(actor, Role.SUPERVISOR.value, Role.LEADER.value, Role.ADMIN.value, "system", doing="查看统计和打擂台")
+    require_role(actor, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM, doing="查看统计和打擂台")
+
+
+# -- plans ------------------------------------------------------------------------------------
+
+
+def ensure_can_import_plans(actor: Actor) -> None:
+    """Plans are imported by the supervision office and the admins (and the CLI)."""
+    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="导入计划")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from db.models import HumanTask, HumanTaskState
 
-GREEN, YELLOW, RED = "green", "yellow", "red"
-LIGHTS = (GREEN, YELLOW, RED)
-_RANK = {GREEN: 0, YELLOW: 1, RED: 2}
-LIGHT_NAMES = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
+from ...vocabulary import Light
+
+GREEN, YELLOW, RED = Light.GREEN, Light.YELLOW, Light.RED
+LIGHTS = tuple(Light)
 
 
 def light_of(now: datetime, due_at: datetime, yellow_at: datetime, completed_at: datetime | None = None) -> str:
@@ -28,7 +28,7 @@ def light_of(now: datetime, due_at: datetime, yellow_at: datetime, completed_at:
 
 
 def worst(lights: list[str] | tuple[str, ...]) -> str | None:
-    return max(lights, key=_RANK.__getitem__) if lights else None
+    return max(lights, key=lambda light: Light(light).rank) if lights else None
 
 
 def light_clause(light: str, now: datetime) -> ColumnElement[bool]:

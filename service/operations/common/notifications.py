@@ -15,10 +15,11 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from db.models import MailStatus, Notification, OutboxMail, Role, User
+from db.models import MailStatus, Notification, OutboxMail, User
 
 from ...errors import Forbidden, Invalid
 from ...runtime import Work
+from ...vocabulary import Assignee, Role
 from .actor import Actor
 from .paging import decode_cursor, encode_cursor
 
@@ -40,7 +41,7 @@ class Recipients:
     def __init__(self, work: Work) -> None:
         self.work = work
         self._by_unit: dict[tuple[int, tuple[str, ...]], tuple[Recipient, ...]] = {}
-        self._by_role: dict[str, tuple[Recipient, ...]] = {}
+        self._by_role: dict[Role, tuple[Recipient, ...]] = {}
 
     def _query(self, *conditions: Any) -> tuple[Recipient, ...]:
         rows = self.work.session.execute(
@@ -62,20 +63,23 @@ class Recipients:
         """The unit's head; its staff when it has no head account (someone must hear of it)."""
         return self.unit(unit_id, Role.UNIT_HEAD) or self.unit(unit_id)
 
-    def role(self, role: str) -> tuple[Recipient, ...]:
+    def role(self, role: Role) -> tuple[Recipient, ...]:
+        """Everyone active in this role."""
         if role not in self._by_role:
-            self._by_role[role] = self._query(User.role == Role(role))
+            self._by_role[role] = self._query(User.role == role)
         return self._by_role[role]
 
     def assignee(self, unit_id: int | None, role: str) -> tuple[Recipient, ...]:
-        """Whoever has a step to do: its unit's people, or the supervisors or leaders."""
-        if role in (Role.SUPERVISOR.value, Role.LEADER.value):
-            return self.role(role)
+        """Whoever has a step to do (``role`` is the human task's ``Assignee``): its unit's people,
+        or the supervisors or leaders."""
+        if role != Assignee.UNIT:
+            return self.role(Role(role))
         return self.unit(unit_id) if unit_id is not None else ()
 
     def assignee_head(self, unit_id: int | None, role: str) -> tuple[Recipient, ...]:
-        if role in (Role.SUPERVISOR.value, Role.LEADER.value):
-            return self.role(role)
+        """As ``assignee``, but of a unit only its head (or its staff when it has no head)."""
+        if role != Assignee.UNIT:
+            return self.role(Role(role))
         return self.unit_head(unit_id) if unit_id is not None else ()
 
 

@@ -28,6 +28,7 @@ from db.models import ApiToken, LoginThrottle, Unit, User
 from ...errors import DomainError, Forbidden, Invalid, NotFound, TooManyRequests, Unauthenticated
 from ...passwords import hash_password, needs_rehash, verify_password
 from ...runtime import Work
+from ...vocabulary import Role
 from ..common import audit
 from ..common.actor import Actor
 
@@ -43,7 +44,9 @@ def _dummy_hash() -> str:
 
 def anonymous(username: str) -> Actor:
     """Who the audit trail names for an attempt made before anyone is known."""
-    return Actor(user_id=None, username=username[:64], display_name="未登录用户", role="anonymous", unit_id=None)
+    return Actor(
+        user_id=None, username=username[:64], display_name=Role.ANONYMOUS.label, role=Role.ANONYMOUS, unit_id=None
+    )
 
 
 # -- passwords ----------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def _actor(row: Any) -> Actor:
         user_id=row.id,
         username=row.username,
         display_name=row.display_name,
-        role=row.role.value if hasattr(row.role, "value") else str(row.role),
+        role=Role(row.role),
         unit_id=row.unit_id,
         unit_name=row.unit_name,
     )
@@ -269,7 +272,7 @@ def actor_for_token(session: Session, now: datetime, token: str) -> TokenIdentit
 def revoke_token(work: Work, actor: Actor, token_id: int) -> TokenView:
     """Revokes one token: its owner may, and so may an admin. Revoking twice changes nothing."""
     token = work.session.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.user_id and actor.role != "admin"):
+    if token is None or (token.user_id != actor.user_id and actor.role != Role.ADMIN):
         raise NotFound(f"令牌 {token_id} 不存在")
     if token.revoked_at is None:
         token.revoked_at = work.now
@@ -283,7 +286,7 @@ def list_tokens(work: Work, actor: Actor) -> list[TokenView]:
     if actor.user_id is None:
         raise Forbidden("系统账号没有访问令牌")
     query = select(ApiToken).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id.desc())
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         query = query.where(ApiToken.user_id == actor.user_id)
     return [_token_view(t) for t in work.session.scalars(query.limit(500))]
 

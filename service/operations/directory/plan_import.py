@@ -88,7 +88,7 @@ def import_plan(
     """``renames`` maps a unit name as written to a directory unit (corrections made on the import
     page); on a real import they are kept as aliases so the next plan resolves them by itself.
     ``title`` replaces the title the parser found (or made up from the file name)."""
-    authz.require_role(actor, "admin", "supervisor", "system", doing="导入计划")
+    authz.ensure_can_import_plans(actor)
     if len(data) > MAX_PLAN_BYTES:
         raise Invalid(f"文件过大(上限 {MAX_PLAN_BYTES // 1024 // 1024} MB)", field="file")
     session = work.session

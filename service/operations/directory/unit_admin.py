@@ -17,7 +17,6 @@ from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
-from .units import KIND_NAMES
 
 MAX_NAME = 100
 
@@ -45,8 +44,8 @@ def _taken(work: Work, name: str) -> str | None:
 def add_unit(work: Work, actor: Actor, name: object, kind: object) -> int:
     authz.ensure_can_manage(actor, "管理单位")
     text = _name(name, "name", "单位名称")
-    if kind not in KIND_NAMES or kind == UnitKind.DISTRICT.value:
-        choices = "、".join(v for k, v in KIND_NAMES.items() if k != UnitKind.DISTRICT.value)
+    if kind not in UnitKind.labels() or kind == UnitKind.DISTRICT:
+        choices = "、".join(k.label for k in UnitKind if k != UnitKind.DISTRICT)
         raise Invalid(f"请选择单位类别: {choices}", field="kind")
     taken = _taken(work, text)
     if taken:

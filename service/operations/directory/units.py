@@ -11,18 +11,6 @@ from db.models import Unit, UnitAlias, UnitGroup, UnitKind
 
 from ...plans.directory import UnitDirectory
 
-KIND_NAMES = {
-    "district": "区",
-    "street": "街道",
-    "town": "镇",
-    "township": "乡",
-    "zone": "开发区",
-    "department": "区直部门",
-    "office": "督查室",
-    "leadership": "区领导",
-    "other": "其他",
-}
-
 
 @dataclass(frozen=True)
 class UnitView:
@@ -50,7 +38,7 @@ def list_units(session: Session, *, include_inactive: bool = False) -> list[Unit
             id=u.id,
             name=u.name,
             kind=u.kind.value,
-            kind_name=KIND_NAMES.get(u.kind.value, u.kind.value),
+            kind_name=u.kind.label,
             parent_id=u.parent_id,
             active=u.active,
             aliases=tuple(aliases.get(u.id, ())),

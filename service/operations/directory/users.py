@@ -17,11 +17,12 @@ from db.models import ApiToken, Role, Unit, User
 from ...errors import Conflict, Invalid, NotFound
 from ...passwords import hash_password, password_problem
 from ...runtime import Work
+from ...vocabulary import PERSON_ROLES
 from ..common import audit, authz
 from ..common.actor import Actor
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
-ROLES = tuple(r.value for r in Role)
+ROLES = tuple(r.value for r in PERSON_ROLES)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _view(user: User, unit: Unit) -> UserView:
         username=user.username,
         display_name=user.display_name,
         role=user.role.value,
-        role_name=authz.ROLE_NAMES.get(user.role.value, user.role.value),
+        role_name=user.role.label,
         unit_id=unit.id,
         unit=unit.name,
         email=user.email,

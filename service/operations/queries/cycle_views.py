@@ -13,15 +13,15 @@ from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
 
 from ...errors import NotFound
 from ...runtime import Work
+from ...vocabulary import Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import light_of, worst
-from ..cycles.lifecycle import diagram_for_version
-from .inbox import PARTY_NAMES
+from ..cycles.diagrams import diagram_for_version
 
 
 @dataclass(frozen=True)
-class StepRecord:
+class HumanTaskRecord:
     """One human task of a cycle. ``comment`` is None where the reader may not see the content."""
 
     id: int
@@ -56,8 +56,8 @@ class CycleDetail:
     lead_unit_id: int
     lead_unit: str
     light: str | None
-    steps_done: tuple[StepRecord, ...]
-    steps_open: tuple[StepRecord, ...]
+    steps_done: tuple[HumanTaskRecord, ...]
+    steps_open: tuple[HumanTaskRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _cycle(work: Work, actor: Actor, cycle_id: int) -> Cycle:
     return cycle
 
 
-def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[StepRecord]:
+def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[HumanTaskRecord]:
     """Every human task of the cycle in the order they became ready (cancelled ones left out)."""
     completer = aliased(User)
     rows = work.session.execute(
@@ -97,13 +97,13 @@ def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[StepRecord]:
                 definition = None
             label = definition.label_of(task.decision) if definition else task.decision
         records.append(
-            StepRecord(
+            HumanTaskRecord(
                 id=task.id,
                 step=task.step_id,
                 step_name=task.step_name,
                 party=task.party,
                 unit_id=task.unit_id,
-                unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+                unit=unit_name or Party.label_of(task.party),
                 state=task.state.value,
                 ready_at=task.ready_at,
                 due_at=task.due_at,

@@ -17,10 +17,11 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Un
 
 from ...errors import NotFound
 from ...runtime import Work
+from ...vocabulary import Light, Party, Progress
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import GREEN, RED, YELLOW
-from .inbox import PARTY_NAMES, scope_of
+from .inbox import scope_of
 from .ledger import RETURN_DECISIONS, PlanInfo, choose_plan, plan_rounds
 
 # The main path of the key-task cycle, in order: how far a cycle has come.
@@ -144,7 +145,7 @@ def dashboard(work: Work, actor: Actor, *, plan_id: int | None = None, round_nam
             .group_by(light_of_row)
         ).all()
     )
-    lights = {light: int(light_counts.get(light, 0)) for light in (RED, YELLOW, GREEN)}
+    lights = {light.value: int(light_counts.get(light, 0)) for light in (RED, YELLOW, GREEN)}
     overdue, overdue_total = _overdue(work, plan.id, round_name)
     return Dashboard(
         plan=plan,
@@ -160,9 +161,6 @@ def dashboard(work: Work, actor: Actor, *, plan_id: int | None = None, round_nam
     )
 
 
-_LIGHT_OF_RANK = {0: GREEN, 1: YELLOW, 2: RED}
-
-
 def _progress(
     key_task_id: int,
     number: int,
@@ -174,13 +172,17 @@ def _progress(
 ) -> KeyTaskProgress:
     section_name = section or "未分板块"
     if cycle_id is None:
-        return KeyTaskProgress(key_task_id, number, title, section_name, "none", "未启动", 0, None)
+        return KeyTaskProgress(key_task_id, number, title, section_name, Progress.NONE, Progress.NONE.label, 0, None)
     if status == CycleStatus.CLOSED:
-        return KeyTaskProgress(key_task_id, number, title, section_name, "closed", "已办结", 100, None)
+        return KeyTaskProgress(
+            key_task_id, number, title, section_name, Progress.CLOSED, Progress.CLOSED.label, 100, None
+        )
     open_steps = [s for s in steps if s[2] > 0]
     worst = max((s[4] for s in open_steps if s[4] is not None), default=None)
     if not open_steps:
-        return KeyTaskProgress(key_task_id, number, title, section_name, "running", "办理中", 0, None)
+        return KeyTaskProgress(
+            key_task_id, number, title, section_name, Progress.RUNNING, Progress.RUNNING.label, 0, None
+        )
     # The earliest stage still open is where the cycle stands; a multi-unit step counts its share.
     step_id, step_name, n_open, n_done, _ = min(
         open_steps, key=lambda s: STAGES.index(s[0]) if s[0] in STAGES else len(STAGES)
@@ -189,8 +191,8 @@ def _progress(
     share = n_done / (n_open + n_done) if n_open + n_done else 0
     percent = round(100 * (position + share) / (len(STAGES) + 1))
     stage = step_name if n_open == 1 else f"{step_name}({n_done}/{n_open + n_done})"
-    light = _LIGHT_OF_RANK[worst] if worst is not None else None
-    return KeyTaskProgress(key_task_id, number, title, section_name, "running", stage, percent, light)
+    light = Light.of_rank(worst) if worst is not None else None
+    return KeyTaskProgress(key_task_id, number, title, section_name, Progress.RUNNING, stage, percent, light)
 
 
 def _sections(progress: tuple[KeyTaskProgress, ...]) -> tuple[SectionProgress, ...]:
@@ -207,9 +209,9 @@ def _sections(progress: tuple[KeyTaskProgress, ...]) -> tuple[SectionProgress, .
             SectionProgress(
                 name=name,
                 key_tasks=len(items),
-                not_started=sum(1 for i in items if i.status == "none"),
-                running=sum(1 for i in items if i.status == "running"),
-                closed=sum(1 for i in items if i.status == "closed"),
+                not_started=sum(1 for i in items if i.status == Progress.NONE),
+                running=sum(1 for i in items if i.status == Progress.RUNNING),
+                closed=sum(1 for i in items if i.status == Progress.CLOSED),
                 red=sum(1 for i in items if i.light == RED),
                 yellow=sum(1 for i in items if i.light == YELLOW),
                 green=sum(1 for i in items if i.light == GREEN),
@@ -251,7 +253,7 @@ def _overdue(work: Work, plan_id: int, round_name: str | None) -> tuple[tuple[Ov
             key_task_number=number,
             key_task_title=title,
             step_name=task.step_name,
-            unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+            unit=unit_name or Party.label_of(task.party),
             due_at=task.due_at,
             working_days_late=max(1, calendar.working_days_between(task.due_at.astimezone(tz).date(), today)),
             escalation_level=task.escalation_level,

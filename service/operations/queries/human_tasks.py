@@ -19,13 +19,13 @@ from workflows.forms import MAX_COMMENT
 
 from ...errors import NotFound
 from ...runtime import Work
+from ...vocabulary import Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import light_of
 from ..cycles.attachments import AttachmentView, attachments_of
-from ..cycles.lifecycle import diagram_for_version
-from .cycle_views import StepRecord, cycle_steps
-from .inbox import PARTY_NAMES
+from ..cycles.diagrams import diagram_for_version
+from .cycle_views import HumanTaskRecord, cycle_steps
 from .key_tasks import UnitRef, summarize
 
 
@@ -82,7 +82,7 @@ class KeyTaskText:
 
 
 @dataclass(frozen=True)
-class StepDetail:
+class HumanTaskDetail:
     id: int
     cycle_id: int
     round: str
@@ -109,10 +109,10 @@ class StepDetail:
     report: Submitted | None
     review: Submitted | None
     attachments: tuple[AttachmentView, ...]
-    history: tuple[StepRecord, ...]
+    history: tuple[HumanTaskRecord, ...]
 
 
-def step_detail(work: Work, actor: Actor, human_task_id: int) -> StepDetail:
+def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTaskDetail:
     """Raises NotFound for an unknown step, Forbidden for another unit's step."""
     session = work.session
     completer = aliased(User)
@@ -150,7 +150,7 @@ def step_detail(work: Work, actor: Actor, human_task_id: int) -> StepDetail:
     if task.step_id == "approve":
         review = next(iter(_latest_done(work, cycle, "review")), None)
     (summary,) = summarize(work, [(key_task, "")])
-    return StepDetail(
+    return HumanTaskDetail(
         id=task.id,
         cycle_id=cycle.id,
         round=cycle.round,
@@ -158,7 +158,7 @@ def step_detail(work: Work, actor: Actor, human_task_id: int) -> StepDetail:
         step_name=task.step_name,
         party=task.party,
         unit_id=task.unit_id,
-        unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+        unit=unit_name or Party.label_of(task.party),
         state=task.state.value,
         ready_at=task.ready_at,
         due_at=task.due_at,
@@ -217,7 +217,7 @@ def _latest_done(work: Work, cycle: Cycle, step_id: str, *, per_unit: bool = Fal
             step=task.step_id,
             step_name=task.step_name,
             unit_id=task.unit_id,
-            unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+            unit=unit_name or Party.label_of(task.party),
             completed_at=task.completed_at,
             completed_by=by,
             data=dict(task.data or {}),

@@ -11,8 +11,8 @@ from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit
 
 from ...errors import Invalid
 from ...runtime import Work
+from ...vocabulary import UNIT_ROLES, Assignee, Party, Role
 from ..common.actor import Actor
-from ..common.authz import UNIT_ROLES
 from ..common.lights import LIGHTS, light_clause, light_of
 from ..common.paging import decode_cursor, encode_cursor
 
@@ -48,15 +48,12 @@ class InboxPage:
     next_cursor: str | None
 
 
-PARTY_NAMES = {"supervisor": "区政府督查室", "leader": "区领导"}
-
-
 def scope_of(actor: Actor) -> ColumnElement[bool]:
     """Whose steps land in this actor's inbox."""
     if actor.role in UNIT_ROLES:
         return HumanTask.unit_id == actor.unit_id
-    if actor.role in ("supervisor", "leader"):
-        return HumanTask.role == actor.role
+    if actor.role in (Role.SUPERVISOR, Role.LEADER):
+        return HumanTask.role == Assignee(actor.role.value)
     return true()  # admins and the system see every step
 
 
@@ -147,7 +144,7 @@ def inbox(
             step=task.step_id,
             step_name=task.step_name,
             unit_id=task.unit_id,
-            unit=unit_name or PARTY_NAMES.get(task.party, task.party),
+            unit=unit_name or Party.label_of(task.party),
             ready_at=task.ready_at,
             due_at=task.due_at,
             due_basis=task.due_basis,

@@ -18,10 +18,10 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Ke
 
 from ...errors import Invalid
 from ...runtime import Work
+from ...vocabulary import Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import LIGHTS, RED, YELLOW, light_of
-from .inbox import PARTY_NAMES
 
 STATES = ("not_started", "running", "closed")
 MAX_LIMIT = 500
@@ -250,7 +250,7 @@ def key_task_detail(work: Work, actor: Actor, key_task_id: int) -> KeyTaskDetail
                 step=step.step_id,
                 step_name=step.step_name,
                 unit_id=step.unit_id,
-                unit=unit_name or PARTY_NAMES.get(step.party, step.party),
+                unit=unit_name or Party.label_of(step.party),
                 due_at=step.due_at,
                 light=light_of(work.now, step.due_at, step.yellow_at),
                 escalation_level=step.escalation_level,

@@ -1,5 +1,6 @@
 """The supervision ledger (督查台账): every key task of a plan with its units, the chosen round's
-state and light, and the latest progress; as a page, a print view and an .xlsx file.
+state and light, and the latest progress: what the page, the print view and the .xlsx file
+(``service/exports/ledger_xlsx.py``) show.
 
 Everything is computed by SQL over the indexed human-task rows: the lights by one aggregate over
 the round's open steps, the step names and the latest progress only for the rows shown.
@@ -11,9 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
@@ -21,16 +20,14 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Pl
 
 from ...errors import Invalid, NotFound
 from ...runtime import Work
+from ...vocabulary import EscalationLevel, Light, Progress
 from ..common import authz
 from ..common.actor import Actor
-from ..common.lights import GREEN, LIGHT_NAMES, LIGHTS, RED, YELLOW
+from ..common.lights import LIGHTS
 
 # Decisions that send a report back to the lead unit (the diagram's review step).
 RETURN_DECISIONS = ("return",)
-STATUS_NAMES = {"none": "未启动", "running": "办理中", "closed": "已办结"}
-ESCALATION_NAMES = {0: "", 1: "已提醒", 2: "已催办", 3: "已督办"}
 MAX_PER_PAGE = 200
-_RANK_LIGHT = {0: GREEN, 1: YELLOW, 2: RED}
 
 
 @dataclass(frozen=True)
@@ -62,15 +59,20 @@ class LedgerRow:
 
     @property
     def status_name(self) -> str:
-        return STATUS_NAMES[self.status]
+        return Progress(self.status).label
 
     @property
     def light_name(self) -> str:
-        return LIGHT_NAMES[self.light] if self.light else ""
+        return Light(self.light).label if self.light else ""
 
     @property
     def escalation_name(self) -> str:
-        return ESCALATION_NAMES.get(self.escalation_level, f"{self.escalation_level} 级")
+        if not self.escalation_level:
+            return ""
+        try:
+            return EscalationLevel(self.escalation_level).reached_label
+        except ValueError:
+            return f"{self.escalation_level} 级"
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,8 @@ def ledger(
     Counting, filtering and paging happen on the first two, which hold a few numbers per key task."""
     if light is not None and light not in LIGHTS:
         raise Invalid(f"灯色应为 {'、'.join(LIGHTS)} 之一", field="light")
-    if status is not None and status not in STATUS_NAMES:
-        raise Invalid(f"状态应为 {'、'.join(STATUS_NAMES)} 之一", field="status")
+    if status is not None and status not in Progress.labels():
+        raise Invalid(f"状态应为 {'、'.join(Progress.labels())} 之一", field="status")
     if page < 1:
         raise Invalid("页码应从 1 开始", field="page")
     if per_page is not None and not 1 <= per_page <= MAX_PER_PAGE:
@@ -185,17 +187,21 @@ def ledger(
         .order_by(KeyTask.number, KeyTask.id)
     ).all()
     lights = _open_aggregate(work, plan.id, round_name)
-    counts = {name: 0 for name in (*LIGHTS, *STATUS_NAMES)}
-    chosen: list[tuple[int, int | None, str, tuple[int, datetime, int] | None]] = []
+    counts = {name.value: 0 for name in (*LIGHTS, *Progress)}
+    chosen: list[tuple[int, int | None, Progress, tuple[int, datetime, int] | None]] = []
     for key_task_id, cycle_id, cycle_status in listed:
-        row_status = "none" if cycle_id is None else ("closed" if cycle_status == CycleStatus.CLOSED else "running")
+        row_status = (
+            Progress.NONE
+            if cycle_id is None
+            else (Progress.CLOSED if cycle_status == CycleStatus.CLOSED else Progress.RUNNING)
+        )
         found = lights.get(cycle_id) if cycle_id is not None else None
         counts[row_status] += 1
         if found is not None:
-            counts[_RANK_LIGHT[found[0]]] += 1
+            counts[Light.of_rank(found[0])] += 1
         if status is not None and row_status != status:
             continue
-        if light is not None and (found is None or _RANK_LIGHT[found[0]] != light):
+        if light is not None and (found is None or Light.of_rank(found[0]) != light):
             continue
         chosen.append((key_task_id, cycle_id, row_status, found))
     total = len(chosen)
@@ -239,7 +245,7 @@ def ledger(
                 cycle_id=shown_cycle,
                 status=row_status,
                 steps=steps.get(shown_cycle, ()) if shown_cycle is not None else (),
-                light=_RANK_LIGHT[found[0]] if found else None,
+                light=Light.of_rank(found[0]) if found else None,
                 due_at=found[1] if found else None,
                 escalation_level=found[2] if found else 0,
                 returns=returns.get(shown_cycle, 0) if shown_cycle is not None else 0,
@@ -326,140 +332,6 @@ def describe_step(step_name: str, decision: str | None, comment: str | None, dat
     head = step_name + (f"({DECISION_NAMES.get(decision, decision)})" if decision else "")
     texts = [str(v) for v in (data or {}).values() if v] + ([comment] if comment else [])
     return f"{head}: {' '.join(texts)}" if texts else head
-
-
-# -- the spreadsheet -------------------------------------------------------------------------
-
-COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6),
-    ("重点任务", 24),
-    ("所属板块", 14),
-    ("主要内容", 48),
-    ("牵头单位", 18),
-    ("责任单位", 28),
-    ("完成时限", 12),
-    ("当前轮次", 10),
-    ("办理环节", 18),
-    ("状态", 9),
-    ("预警", 7),
-    ("办理期限", 12),
-    ("退回次数", 7),
-    ("督办情况", 9),
-    ("最近进展", 48),
-)
-_FILLS = {RED: "F8CBAD", YELLOW: "FFE699", GREEN: "C6EFCE"}
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _day(at: datetime | None, tz: ZoneInfo) -> str:
-    return at.astimezone(tz).strftime("%Y-%m-%d") if at else ""
-
-
-def ledger_xlsx(book: Ledger, tz: ZoneInfo) -> bytes:
-    """The ledger as supervisors keep it: a title row, a line of figures, two header rows, one row
-    per key task; frozen header, fixed widths, wrapped text, set up to print on A4 landscape."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "督查台账"
-    last = get_column_letter(len(COLUMNS))
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    font_name = "宋体"
-
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = f"{book.plan.title}督查台账"
-    ws["A1"].font = Font(name=font_name, size=16, bold=True)
-    ws["A1"].alignment = centre
-    ws.row_dimensions[1].height = 30
-    c = book.counts
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = (
-        f"轮次: {book.round or '尚未启动'}    统计时间: {book.now.astimezone(tz).strftime('%Y-%m-%d %H:%M')}    "
-        f"共 {book.total} 项: 红灯 {c[RED]}、黄灯 {c[YELLOW]}、绿灯 {c[GREEN]}、"
-        f"已办结 {c['closed']}、未启动 {c['none']}"
-    )
-    ws["A2"].font = Font(name=font_name, size=10)
-    ws["A2"].alignment = Alignment(horizontal="left", vertical="center")
-
-    # Two header rows: the groups, then the columns.
-    groups = (("任务信息", 1, 7), ("办理情况", 8, len(COLUMNS)))
-    for label, first, end in groups:
-        ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=end)
-        cell = ws.cell(row=3, column=first, value=label)
-        cell.font = Font(name=font_name, bold=True)
-        cell.alignment = centre
-    header_fill = PatternFill("solid", fgColor="D9E1F2")
-    for index, (name, width) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=4, column=index, value=name)
-        cell.font = Font(name=font_name, bold=True)
-        cell.alignment = centre
-        cell.fill = header_fill
-        ws.cell(row=3, column=index).border = border
-        ws.cell(row=3, column=index).fill = header_fill
-        cell.border = border
-        ws.column_dimensions[get_column_letter(index)].width = width
-
-    body_font = Font(name=font_name, size=10)
-    for offset, row in enumerate(book.rows):
-        values: list[Any] = [
-            row.number,
-            row.title,
-            row.section or "",
-            row.body,
-            row.lead_units,
-            row.co_units,
-            row.deadline_text or "",
-            book.round or "",
-            "、".join(row.steps) or ("已办结" if row.status == "closed" else ""),
-            row.status_name,
-            row.light_name,
-            _day(row.due_at, tz),
-            row.returns,
-            row.escalation_name,
-            (f"{_day(row.latest_at, tz)} {row.latest}" if row.latest else ""),
-        ]
-        r = 5 + offset
-        for index, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=index)
-            if isinstance(value, str):
-                # Strings stay strings: a title starting with "=" must never become a formula.
-                cell.value = _ILLEGAL.sub("", value)
-                cell.data_type = "s"
-            else:
-                cell.value = value
-            cell.font = body_font
-            cell.alignment = wrap
-            cell.border = border
-        if row.light:
-            ws.cell(row=r, column=11).fill = PatternFill("solid", fgColor=_FILLS[row.light])
-        for index in (1, 7, 8, 10, 11, 12, 13, 14):
-            ws.cell(row=r, column=index).alignment = centre
-
-    ws.freeze_panes = "C5"
-    ws.auto_filter.ref = f"A4:{last}{max(4, 4 + len(book.rows))}"
-    ws.print_title_rows = "3:4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-    wb.properties.title = f"{book.plan.title}督查台账"
-    wb.properties.creator = "duban"
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 # -- choices for filters ---------------------------------------------------------------------

@@ -24,23 +24,20 @@ revision, so a process only has to compare ``max(revision), count(*)`` to know i
 from __future__ import annotations
 
 import logging
-import time
 import tomllib
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import CalendarYear, Extension, ExtensionStatus, HumanTask, HumanTaskState
 
-from ...errors import Invalid, Unavailable
-from ...runtime import Runtime, Work
+from ...errors import Invalid
+from ...runtime import Work
 from ...workdays import Basis, WorkCalendar, YearArrangement, deadline_after
 from ..common import audit, authz
 from ..common.actor import Actor
-from ..cycles.lifecycle import diagram_for_version
+from ..cycles.diagrams import diagram_for_version
 from .extensions import move_deadline
 
 log = logging.getLogger(__name__)
@@ -207,7 +204,7 @@ class LoadedYear:
 
 def load_year(work: Work, actor: Actor, parsed: ParsedYear) -> LoadedYear:
     """Stores (or replaces) a year's arrangement. The edge refreshes the process's calendar after
-    commit (``refresh_calendar``); other processes notice the new revision on their own."""
+    commit (``service.scheduling.calendar.refresh_calendar``); other processes notice the new revision on their own."""
     authz.ensure_can_manage(actor, "导入节假日安排")
     session = work.session
     revision = (session.scalar(select(func.max(CalendarYear.revision))) or 0) + 1
@@ -244,8 +241,7 @@ def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
     """Counts again, with the years now loaded, the deadlines of open steps that were counted by
     weekends only; moves those that change (row, light, diagram timer). A deadline an extension
     set is the one granted and is left alone. Returns how many moved."""
-    rows = list(work.session.scalars(select(CalendarYear)))
-    calendar = WorkCalendar([YearArrangement(r.year, *r.days()) for r in rows])
+    calendar = WorkCalendar(loaded_arrangements(work))
     extended = exists().where(Extension.human_task_id == HumanTask.id, Extension.status == ExtensionStatus.GRANTED)
     tasks = list(
         work.session.scalars(
@@ -283,50 +279,22 @@ def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
     return moved
 
 
-# -- keeping each process's calendar current ------------------------------------------------
+# -- what each process's calendar is built from ---------------------------------------------
 
 
-@dataclass
-class _Seen:
-    token: tuple[int, int] | None = None
-    checked: float = field(default=-1e18)
+def calendar_token(work: Work) -> tuple[int, int]:
+    """(highest revision, number of years) of the loaded years: it changes with every load, so a
+    process compares it to know whether to reload its calendar."""
+    revision, count = work.session.execute(
+        select(func.coalesce(func.max(CalendarYear.revision), 0), func.count()).select_from(CalendarYear)
+    ).one()
+    return int(revision), int(count)
 
 
-_seen: dict[int, _Seen] = {}
-
-
-def refresh_calendar(runtime: Runtime, *, max_age: float | None = None) -> bool:
-    """Reloads ``runtime.calendar`` when the loaded years changed; True if it did.
-
-    With ``max_age`` the database is asked at most that often (seconds), so a web process pays one
-    tiny query per ``[scheduler] calendar_check_seconds``, not one per request. A database not yet
-    migrated (``duban db upgrade`` starting up) leaves the calendar as it is."""
-    key = id(runtime)
-    seen = _seen.get(key)
-    if seen is None:
-        seen = _seen[key] = _Seen()
-        weakref.finalize(runtime, _seen.pop, key, None)
-    tick = time.monotonic()
-    if max_age is not None and tick - seen.checked < max_age:
-        return False
-    seen.checked = tick
-    try:
-        with runtime.work(write=False) as work:
-            revision, count = work.session.execute(
-                select(func.coalesce(func.max(CalendarYear.revision), 0), func.count()).select_from(CalendarYear)
-            ).one()
-            token = (int(revision), int(count))
-            if token == seen.token:
-                return False
-            rows = list(work.session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
-            arrangements = [YearArrangement(r.year, *r.days()) for r in rows]
-    except (SQLAlchemyError, Unavailable) as exc:
-        log.debug("calendar years not read: %s", exc.__class__.__name__)
-        return False
-    runtime.use_calendar(arrangements)
-    seen.token = token
-    log.info("working-day calendar: loaded years %s", ", ".join(str(a.year) for a in arrangements) or "none")
-    return True
+def loaded_arrangements(work: Work) -> list[YearArrangement]:
+    """Every year an administrator loaded, as the working-day calendar takes them."""
+    rows = list(work.session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
+    return [YearArrangement(r.year, *r.days()) for r in rows]
 
 
 # -- what the calendar covers ---------------------------------------------------------------

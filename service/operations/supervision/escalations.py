@@ -29,6 +29,7 @@ from db.models import Cycle, Escalation, HumanTask, HumanTaskState, KeyTask, Uni
 from ...config import Config
 from ...errors import Invalid
 from ...runtime import Runtime, Work
+from ...vocabulary import ESCALATION_KINDS, Assignee, EscalationLevel, Role
 from ...workdays import WorkCalendar
 from ..common import audit, authz
 from ..common.actor import SYSTEM, Actor
@@ -39,26 +40,23 @@ from ..common.paging import decode_cursor, encode_cursor
 TASKS = cast(Table, HumanTask.__table__)
 ESCALATIONS = cast(Table, Escalation.__table__)
 
-REMINDER, CUIBAN, DUBAN = 1, 2, 3
-KINDS = {REMINDER: "reminder", CUIBAN: "cuiban", DUBAN: "duban"}
-NAMES = {REMINDER: "提醒", CUIBAN: "催办", DUBAN: "督办"}
-LEVEL_OF_KIND = {kind: level for level, kind in KINDS.items()}
+REMINDER, CUIBAN, DUBAN = EscalationLevel.REMINDER, EscalationLevel.CUIBAN, EscalationLevel.DUBAN
 MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class Rung:
-    level: int
+    level: EscalationLevel
     # Working days from the due day: negative before it, positive after it.
     offset: int
 
     @property
     def kind(self) -> str:
-        return KINDS[self.level]
+        return self.level.kind
 
     @property
     def name(self) -> str:
-        return NAMES[self.level]
+        return self.level.label
 
 
 def ladder(config: Config) -> tuple[Rung, ...]:
@@ -128,7 +126,7 @@ class Fired:
 
     def describe(self) -> str:
         task = f"重点任务{self.key_task_number}「{self.step_name}」"
-        return f"{NAMES[self.level]}: 待办 #{self.human_task_id} {task}({self.unit})"
+        return f"{EscalationLevel(self.level).label}: 待办 #{self.human_task_id} {task}({self.unit})"
 
 
 _CANDIDATES = (
@@ -151,8 +149,6 @@ _CANDIDATES = (
     .join(Cycle, Cycle.id == TASKS.c.cycle_id)
     .outerjoin(Unit, Unit.id == TASKS.c.unit_id)
 )
-
-PARTY_NAMES = {"supervisor": "区政府督查室", "leader": "区领导"}
 
 # Built once per dialect: the unique (human_task_id, level) decides; a row another scheduler wrote
 # first is skipped and not returned, so only this transaction's rows get events and notices.
@@ -226,7 +222,7 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
         escalation_id = inserted.get(c.id)
         if escalation_id is None:
             continue
-        unit = c.unit_name or PARTY_NAMES.get(c.role, c.role)
+        unit = c.unit_name or Assignee.label_of(c.role)
         events.append(
             audit.Entry(
                 SYSTEM,
@@ -247,13 +243,15 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
         elif rung.level == CUIBAN:
             title = f"催办:「{c.step_name}」已逾期"
             body = f"{what}已于 {due:%Y-%m-%d} 到期未办理,请{unit}负责同志督促尽快办理。(抄送督查室)"
-            people = recipients.assignee_head(c.unit_id, c.role) + recipients.role("supervisor")
+            people = recipients.assignee_head(c.unit_id, c.role) + recipients.role(Role.SUPERVISOR)
         else:
             days = work.runtime.config.escalation.cuiban_after + work.runtime.config.escalation.duban_after
             title = f"督办:「{c.step_name}」逾期{days}个工作日"
             body = f"{what}自 {due:%Y-%m-%d} 到期后逾期已达 {days} 个工作日,仍未办理,已列入督办({unit})。"
             people = (
-                recipients.role("leader") + recipients.role("supervisor") + recipients.assignee_head(c.unit_id, c.role)
+                recipients.role(Role.LEADER)
+                + recipients.role(Role.SUPERVISOR)
+                + recipients.assignee_head(c.unit_id, c.role)
             )
         notices.append(
             (
@@ -271,22 +269,6 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
         fired.append(Fired(c.id, rung.level, c.step_name, c.number, unit))
     notify_many(work, notices)
     audit.append(work, events)  # one read of the chain's end, one insert, for the whole batch
-    return fired
-
-
-def run_escalations(runtime: Runtime, now: datetime, *, batch_size: int | None = None) -> list[Fired]:
-    """One pass of the ladder as of ``now``; each batch of steps is its own transaction."""
-    size = batch_size or runtime.config.scheduler.batch_size
-    fired: list[Fired] = []
-    for rung in ladder(runtime.config):
-        after: tuple[datetime, int] | None = None
-        while True:
-            with runtime.work(now=now) as work:
-                batch = due_candidates(work, rung, limit=size, after=after)
-                fired += escalate(work, rung, batch)
-            if len(batch) < size:
-                break
-            after = (batch[-1].due_at, batch[-1].id)
     return fired
 
 
@@ -342,12 +324,12 @@ def list_escalations(
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     if kind is not None:
-        if kind not in LEVEL_OF_KIND:
-            raise Invalid(f"kind 应为 {'、'.join(LEVEL_OF_KIND)} 之一", field="kind")
-        if level is not None and LEVEL_OF_KIND[kind] != level:
+        if kind not in ESCALATION_KINDS:
+            raise Invalid(f"kind 应为 {'、'.join(ESCALATION_KINDS)} 之一", field="kind")
+        if level is not None and EscalationLevel.of_kind(kind) != level:
             raise Invalid("kind 与 level 不一致", field="kind")
-        level = LEVEL_OF_KIND[kind]
-    if level is not None and level not in KINDS:
+        level = EscalationLevel.of_kind(kind)
+    if level is not None and level not in list(EscalationLevel):
         raise Invalid("level 应为 1(提醒)、2(催办)或 3(督办)", field="level")
     if since is not None and until is not None and since > until:
         raise Invalid("since 不能晚于 until", field="since")
@@ -387,8 +369,8 @@ def list_escalations(
         EscalationItem(
             id=e.id,
             level=e.level,
-            kind=KINDS[e.level],
-            kind_name=NAMES[e.level],
+            kind=EscalationLevel(e.level).kind,
+            kind_name=EscalationLevel(e.level).label,
             human_task_id=e.human_task_id,
             cycle_id=e.cycle_id,
             round=round_,
@@ -398,7 +380,7 @@ def list_escalations(
             step=e.step_id,
             step_name=task.step_name,
             unit_id=e.unit_id,
-            unit=unit_name or PARTY_NAMES.get(e.role, e.role),
+            unit=unit_name or Assignee.label_of(e.role),
             due_at=e.due_at,
             fired_at=e.fired_at,
             step_state=task.state.value,
@@ -411,4 +393,4 @@ def list_escalations(
     return EscalationPage(items=items, total=total, next_cursor=next_cursor)
 
 
-__all__ = ["Rung", "due_bound", "escalate", "fires_at", "ladder", "list_escalations", "run_escalations", "schedule"]
+__all__ = ["Rung", "due_bound", "escalate", "fires_at", "ladder", "list_escalations", "schedule"]

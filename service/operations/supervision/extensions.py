@@ -22,18 +22,18 @@ from workflows import StepNotReady
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
+from ...vocabulary import ExtensionStage, Role
 from ...workdays import END_OF_DAY, WorkCalendar, yellow_from
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..common.notifications import Notice, Recipients, notify
 from ..common.paging import decode_cursor, encode_cursor
-from ..cycles.lifecycle import diagram_for_version, load_run, lock_cycle, save_run
+from ..cycles.diagrams import diagram_for_version
+from ..cycles.projection import load_run, lock_cycle, save_run
 from .escalations import schedule
 
 EXTENSIONS = cast(Table, Extension.__table__)
 TASKS = cast(Table, HumanTask.__table__)
-STATUS_NAMES = {"pending": "待审批", "granted": "已批准", "refused": "未批准"}
-STAGE_NAMES = {"supervisor": "督查室", "leader": "区领导"}
 MAX_LIMIT = 200
 
 
@@ -101,7 +101,7 @@ def _to_view(row: Any) -> ExtensionView:
         new_due_at=ext.new_due_at,
         working_days=ext.working_days,
         status=ext.status.value,
-        status_name=STATUS_NAMES[ext.status.value],
+        status_name=ext.status.label,
         stage=ext.stage if ext.status == ExtensionStatus.PENDING else None,
         needs_leader=ext.needs_leader,
         decided_at=ext.decided_at,
@@ -179,7 +179,7 @@ def request_extension(
         new_due_at=datetime.combine(day, END_OF_DAY, config.tz),
         working_days=working_days,
         status=ExtensionStatus.PENDING,
-        stage="supervisor",
+        stage=ExtensionStage.SUPERVISOR,
         needs_leader=needs_leader,
     )
     try:
@@ -205,7 +205,7 @@ def request_extension(
     )
     notify(
         work,
-        Recipients(work).role("supervisor"),
+        Recipients(work).role(Role.SUPERVISOR),
         Notice(
             kind="extension_requested",
             title=f"延期申请:「{task.step_name}」申请延期至 {day}",
@@ -228,7 +228,7 @@ def decide_extension(
     if extension is None:
         raise NotFound(f"延期申请 {extension_id} 不存在")
     if extension.status != ExtensionStatus.PENDING:
-        raise Conflict(f"延期申请 #{extension_id} 已{STATUS_NAMES[extension.status.value]},不能再次审批")
+        raise Conflict(f"延期申请 #{extension_id} 已{extension.status.label},不能再次审批")
     stage = extension.stage
     authz.ensure_can_decide_extension(actor, stage)
     if decision not in ("grant", "refuse"):
@@ -242,7 +242,7 @@ def decide_extension(
         raise Invalid(f"意见不能超过 {work.runtime.config.extensions.reason_max_length} 字", field="comment")
     task = session.get(HumanTask, extension.human_task_id)
     assert task is not None  # a foreign key
-    forward = decision == "grant" and stage == "supervisor" and extension.needs_leader
+    forward = decision == "grant" and stage == ExtensionStage.SUPERVISOR and extension.needs_leader
     if decision == "grant" and not forward:
         if task.state != HumanTaskState.OPEN:
             raise Conflict(f"“{task.step_name}”已经办理完毕,无需延期(请选择不批准)")
@@ -250,12 +250,12 @@ def decide_extension(
             raise Conflict(f"申请的新期限 {_local(work, extension.new_due_at)} 已过,不能批准")
 
     values: dict[str, Any] = {}
-    if stage == "supervisor":
+    if stage == ExtensionStage.SUPERVISOR:
         values.update(supervisor_id=actor.user_id, supervisor_at=work.now)
     else:
         values.update(leader_id=actor.user_id, leader_at=work.now)
     if forward:
-        values.update(stage="leader")
+        values.update(stage=ExtensionStage.LEADER)
     else:
         values.update(
             status=ExtensionStatus.GRANTED if decision == "grant" else ExtensionStatus.REFUSED,
@@ -296,7 +296,7 @@ def decide_extension(
         record("extension.forwarded", base)
         notify(
             work,
-            recipients.role("leader"),
+            recipients.role(Role.LEADER),
             Notice(
                 kind="extension_forwarded",
                 title=f"延期申请待区领导审批:{subject}",
@@ -403,13 +403,13 @@ def list_extensions(
     """Requests, newest first: a unit sees its own; the supervisor and leaders see all."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
-    if status is not None and status not in STATUS_NAMES:
-        raise Invalid(f"status 应为 {'、'.join(STATUS_NAMES)} 之一", field="status")
+    if status is not None and status not in ExtensionStatus.labels():
+        raise Invalid(f"status 应为 {'、'.join(ExtensionStatus.labels())} 之一", field="status")
     conditions: list[ColumnElement[bool]] = [authz.unit_scoped(actor, Extension.unit_id)]
     if status is not None:
         conditions.append(Extension.status == ExtensionStatus(status))
     if awaiting_me:
-        stage = {"supervisor": "supervisor", "leader": "leader"}.get(actor.role)
+        stage = next((s for s in ExtensionStage if s.role == actor.role), None)
         if stage is None:
             return ExtensionPage(items=(), total=0, next_cursor=None)
         conditions += [Extension.status == ExtensionStatus.PENDING, Extension.stage == stage]

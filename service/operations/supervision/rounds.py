@@ -5,32 +5,31 @@ on or after ``open_day`` of its period's first month, at ``open_at``; its report
 ``report_day`` of the month after the period, moved to the next working day when that is a day
 off (as a legal time limit ending on a holiday runs to the next working day).
 
-Opening is idempotent: the job starts cycles only for active key tasks that have none for the
-round, each in its own transaction; a second scheduler racing it meets the unique
-``(key_task_id, round)`` of cycles and its attempt is counted as already done.
+Opening is idempotent: the scheduler's loop (``service/scheduling/loops.py: open_rounds``) starts
+cycles only for active key tasks that have none for the round, each in its own transaction; a
+second scheduler racing it meets the unique ``(key_task_id, round)`` of cycles and its attempt is
+counted as already done.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import cast
 
 from sqlalchemy import Table, exists, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
 
 from ...config import Config
-from ...errors import Conflict, DomainError
 from ...runtime import Runtime, Work
+from ...vocabulary import Role
 from ...workdays import END_OF_DAY, WorkCalendar
 from ..common.actor import SYSTEM
 from ..common.notifications import Notice, Recipients, notify
-from ..cycles.lifecycle import start_cycle
+from ..cycles.start import start_cycle
 
-log = logging.getLogger(__name__)
+CYCLES = cast(Table, Cycle.__table__)
 
 
 @dataclass(frozen=True)
@@ -115,47 +114,23 @@ def missing_key_tasks(work: Work, rnd: Round) -> list[int]:
     )
 
 
-@dataclass
-class RoundReport:
-    round: str | None = None
-    started: list[int] = field(default_factory=list)  # cycle ids
-    already: int = 0
-    failures: list[str] = field(default_factory=list)
+def start_round_cycle(work: Work, rnd: Round, key_task_id: int, report_due: datetime) -> int:
+    """Starts the round's cycle of one key task as the system, with the round's report deadline;
+    returns the cycle id. Raises Conflict when it already has one (another scheduler, a person)."""
+    started = start_cycle(work, SYSTEM, key_task_id, rnd.name)
+    work.session.connection().execute(update(CYCLES).where(CYCLES.c.id == started.id).values(report_due_at=report_due))
+    return started.id
 
 
-def open_rounds(runtime: Runtime, now: datetime) -> RoundReport:
-    """Opens the current round for every active key task that lacks its cycle."""
-    rnd = current_round(runtime, now)
-    report = RoundReport(round=rnd.name if rnd else None)
-    if rnd is None:
-        return report
-    with runtime.work(write=False, now=now) as work:
-        missing = missing_key_tasks(work, rnd)
-    due_at = report_due_at(runtime, rnd)
-    for key_task_id in missing:
-        try:
-            with runtime.work(now=now) as work:
-                started = start_cycle(work, SYSTEM, key_task_id, rnd.name)
-                cycles = cast(Table, Cycle.__table__)
-                work.session.connection().execute(
-                    update(cycles).where(cycles.c.id == started.id).values(report_due_at=due_at)
-                )
-            report.started.append(started.id)
-        except (Conflict, IntegrityError):
-            report.already += 1  # another scheduler (or a person) started it first
-        except DomainError as exc:
-            log.warning("round %s: key task %s not started: %s", rnd.name, key_task_id, exc.detail)
-            report.failures.append(f"重点任务 #{key_task_id}: {exc.detail}")
-    if report.started:
-        with runtime.work(now=now) as work:
-            notify(
-                work,
-                Recipients(work).role("supervisor"),
-                Notice(
-                    kind="round_opened",
-                    title=f"{rnd.name} 轮次已开启",
-                    body=f"{rnd.name} 轮次已为 {len(report.started)} 项重点任务启动办理周期,请及时交办;"
-                    f"本轮报告截止 {due_at.astimezone(runtime.config.tz):%Y-%m-%d}。",
-                ),
-            )
-    return report
+def notify_round_opened(work: Work, rnd: Round, started: int, report_due: datetime) -> None:
+    """Tells the supervisors that the round opened, for how many key tasks, and when reports are due."""
+    notify(
+        work,
+        Recipients(work).role(Role.SUPERVISOR),
+        Notice(
+            kind="round_opened",
+            title=f"{rnd.name} 轮次已开启",
+            body=f"{rnd.name} 轮次已为 {started} 项重点任务启动办理周期,请及时交办;"
+            f"本轮报告截止 {report_due.astimezone(work.runtime.config.tz):%Y-%m-%d}。",
+        ),
+    )

@@ -1,5 +1,7 @@
-"""办理: the step page. Everything needed to do the step (from ``operations/queries/human_tasks.py``), its form,
-the cycle's history and diagram; submitting it completes the step through ``complete_step``.
+"""办理: the page of one human task, at /human-tasks/<id> (the API's address for it too; the old
+/steps/<id> addresses redirect here). Everything needed to do the step (from
+``operations/queries/human_tasks.py``), its form, the cycle's history and diagram; submitting it
+completes the human task through ``complete_human_task``.
 
 A submission is one transaction: the attachments and the completion are written together or not
 at all. On an error the page comes back with what was typed and the message beside its field.
@@ -15,9 +17,9 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from ..errors import DomainError, Forbidden
 from ..operations.common import authz
 from ..operations.cycles.attachments import open_attachment, upload_attachment
-from ..operations.cycles.lifecycle import complete_step
+from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.cycle_views import cycle_diagram
-from ..operations.queries.human_tasks import StepDetail, step_detail
+from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
@@ -35,7 +37,7 @@ class _Step:
     step_name: str
 
 
-def _may_ask_extension(detail: StepDetail) -> bool:
+def _may_ask_extension(detail: HumanTaskDetail) -> bool:
     if detail.state != "open":
         return False
     step = _Step(role="unit", unit_id=detail.unit_id, step_id=detail.step, step_name=detail.step_name)
@@ -46,15 +48,15 @@ def _may_ask_extension(detail: StepDetail) -> bool:
     return True
 
 
-def render_step(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
+def render_human_task(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
     actor = me()
     with reading() as work:
-        detail = step_detail(work, actor, task_id)
+        detail = human_task_detail(work, actor, task_id)
         diagram = cycle_diagram(work, actor, detail.cycle_id)
         extensions = list_extensions(work, actor, human_task_id=task_id, limit=10).items
         now = work.now
     return render_template(
-        "step.html",
+        "human_task.html",
         step=detail,
         diagram={"xml": diagram.xml, "states": diagram.element_states},
         extensions=extensions,
@@ -66,15 +68,25 @@ def render_step(task_id: int, *, values: dict[str, str] | None = None, errors: F
     )
 
 
-@bp.get("/steps/<int(max=2147483647):task_id>")
-@login_required
-def step_page(task_id: int) -> Any:
-    return render_step(task_id)
+@bp.route("/steps/<int(max=2147483647):task_id>", methods=["GET", "POST"])
+@bp.route("/steps/<int(max=2147483647):task_id>/<any(extension):form>", methods=["POST"])
+def old_step_address(task_id: int, form: str | None = None) -> Any:
+    """The page's former addresses (/steps/<id> and its /extension form): bookmarks and links in
+    old notices keep working. 308 keeps a form's method and body."""
+    target = f"/human-tasks/{task_id}" + (f"/{form}" if form else "")
+    query = request.query_string.decode("latin-1")
+    return redirect(target + (f"?{query}" if query else ""), code=308)
 
 
-@bp.post("/steps/<int(max=2147483647):task_id>")
+@bp.get("/human-tasks/<int(max=2147483647):task_id>")
 @login_required
-def step_submit(task_id: int) -> Any:
+def human_task_page(task_id: int) -> Any:
+    return render_human_task(task_id)
+
+
+@bp.post("/human-tasks/<int(max=2147483647):task_id>")
+@login_required
+def human_task_submit(task_id: int) -> Any:
     actor = me()
     data = {key[len("data.") :]: value for key, value in request.form.items() if key.startswith("data.")}
     decision = request.form.get("decision") or None
@@ -85,13 +97,13 @@ def step_submit(task_id: int) -> Any:
         with writing() as work:
             for upload in files:
                 upload_attachment(work, actor, task_id, upload.filename or "", upload.read())
-            done = complete_step(work, actor, task_id, data=data, decision=decision, comment=comment)
+            done = complete_human_task(work, actor, task_id, data=data, decision=decision, comment=comment)
     except DomainError as error:
         errors = FormErrors()
         errors.take(error, {*values, "files"}, rename={"file": "files"})
         if files and "files" not in errors:
             errors["files"] = "本次提交未成功,请重新选择要上传的附件。"
-        return render_step(task_id, values=values, errors=errors), error.status
+        return render_human_task(task_id, values=values, errors=errors), error.status
     verb = DECISION_VERBS.get(done.decision or "", "办理")
     message = f"「{done.task.step_name}」已{verb}。" if done.decision else f"「{done.task.step_name}」已办理完毕。"
     if done.closed:

@@ -1,4 +1,6 @@
-"""Errors as RFC 9457 problem details (``application/problem+json``), for every /api/ response.
+"""Errors as RFC 9457 problem details (``application/problem+json``), for every /api/ response:
+the one encoder, used by the API's blueprints and by the app-wide error pages alike, and the one
+test of whether a request is answered with problems (``wants_problem_json``).
 
 A problem carries ``type`` (a stable URN naming the kind), ``title``, ``status``, ``detail`` (in
 Chinese, for people) and, where one input is at fault, ``field`` (e.g. ``round``, ``data.text``).
@@ -17,7 +19,7 @@ from flask import Flask, Response, current_app, g, json, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from ..errors import DomainError, TooManyRequests, Unauthenticated
+from .errors import DomainError, TooManyRequests, Unauthenticated
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -58,6 +60,12 @@ MESSAGES = {
     "Not a valid mapping type.": "应为对象(键值对)",
     "Invalid JSON body.": "请求体不是有效的 JSON",
 }
+
+
+def wants_problem_json() -> bool:
+    """Whether this request is the API's (its path is under /api/): its errors are problem documents,
+    a page's are HTML pages. The one place this is decided."""
+    return request.path.startswith("/api/")
 
 
 def problem(
@@ -167,7 +175,7 @@ def handle(error: BaseException) -> Response:
 def routing_problem() -> Response | None:
     """A before-request hook: an /api/ URL that matches no route (404) or not with this method (405)
     is answered here, as a problem, before any blueprint (or the web pages' handlers) sees it."""
-    if request.routing_exception is None or not request.path.startswith("/api/"):
+    if request.routing_exception is None or not wants_problem_json():
         return None
     error = request.routing_exception
     if isinstance(error, HTTPException) and (error.code or 500) < 400:

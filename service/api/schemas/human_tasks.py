@@ -1,0 +1,167 @@
+"""The inbox, a human task to do, its attachments, completing it."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ...vocabulary import Light
+from .base import LIGHT, File, Int, Schema, Str, TextMap, ids, one_of
+from .key_tasks import HumanTaskRecordSchema, HumanTaskRefSchema, UnitRefSchema
+
+
+class InboxQuery(Schema):
+    state = Str(load_default="open", validate=validate.OneOf(["open", "done"], error="应为 open 或 done"))
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=200, error="应在 1 到 200 之间"))
+    cursor = Str(validate=validate.Length(max=200, error="过长"), metadata={"description": "上一页的 next_cursor"})
+    light = Str(validate=one_of(Light.labels()))
+    key_task = ids()
+    round = Str(validate=validate.Length(max=20, error="过长"))
+    plan = ids()
+    order = Str(
+        validate=validate.OneOf(["asc", "desc"], error="应为 asc 或 desc"),
+        metadata={"description": "排序方向:待办按截止时间,默认 asc(最紧急的在前);已办按办理时间,默认 desc"},
+    )
+
+
+class InboxItemSchema(Schema):
+    id = Int(required=True, metadata={"description": "待办(human task)编号"})
+    cycle_id = Int(required=True)
+    round = Str(required=True)
+    key_task_id = Int(required=True)
+    key_task_number = Int(required=True)
+    key_task_title = Str(required=True)
+    step = Str(required=True)
+    step_name = Str(required=True)
+    unit_id = Int(allow_none=True)
+    unit = Str(required=True)
+    ready_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(required=True)
+    due_basis = Str(required=True, metadata={"description": "official / loaded / fallback(仅按周末计算)"})
+    light = Str(required=True, metadata=LIGHT)
+    escalation_level = Int(required=True)
+    state = Str(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class InboxSchema(Schema):
+    items = fields.List(fields.Nested(InboxItemSchema), required=True)
+    total = Int(required=True)
+    next_cursor = Str(allow_none=True, required=True)
+
+
+class AttachmentSchema(Schema):
+    id = Int(required=True)
+    human_task_id = Int(required=True)
+    filename = Str(required=True)
+    content_type = Str(required=True)
+    size = Int(required=True)
+    sha256 = Str(required=True)
+    uploaded_by = Str(allow_none=True)
+    uploaded_at = fields.DateTime(required=True)
+    url = fields.Function(lambda a: f"/api/v1/attachments/{a.id}", required=True)
+
+
+class AttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema), required=True)
+
+
+class UploadArgs(Schema):
+    file = File(required=True, metadata={"description": "允许的类型见 config.toml [attachments]"})
+
+
+class FormFieldSchema(Schema):
+    name = Str(required=True)
+    label = Str(required=True)
+    required = fields.Boolean(required=True)
+    max_length = Int(required=True)
+
+
+class DecisionOptionSchema(Schema):
+    value = Str(required=True)
+    label = Str(required=True)
+    comment_required = fields.Boolean(required=True)
+
+
+class StepFormSchema(Schema):
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+    decision_options = fields.List(fields.Nested(DecisionOptionSchema))
+    comment_max_length = Int(required=True)
+
+
+class SubmittedSchema(Schema):
+    human_task_id = Int(required=True)
+    step = Str(required=True)
+    step_name = Str(required=True)
+    unit_id = Int(allow_none=True)
+    unit = Str(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = Str(allow_none=True)
+    data = fields.Dict()
+    decision = Str(allow_none=True)
+    comment = Str(allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class KeyTaskTextSchema(Schema):
+    id = Int(required=True)
+    number = Int(required=True)
+    section = Str(allow_none=True)
+    title = Str(required=True)
+    body = Str(required=True)
+    lead_units = fields.List(fields.Nested(UnitRefSchema))
+    co_units = fields.List(fields.Nested(UnitRefSchema))
+    targets = fields.List(fields.Dict())
+    deadline_text = Str(allow_none=True)
+
+
+class HumanTaskSchema(Schema):
+    id = Int(required=True)
+    cycle_id = Int(required=True)
+    round = Str(required=True)
+    step = Str(required=True)
+    step_name = Str(required=True)
+    party = Str(required=True)
+    unit_id = Int(allow_none=True)
+    unit = Str(required=True)
+    state = Str(required=True)
+    ready_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(required=True)
+    due_basis = Str(required=True)
+    light = Str(required=True, metadata=LIGHT)
+    escalation_level = Int(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = Str(allow_none=True)
+    data = fields.Dict()
+    decision = Str(allow_none=True)
+    comment = Str(allow_none=True)
+    can_act = fields.Boolean(required=True)
+    key_task = fields.Nested(KeyTaskTextSchema, required=True)
+    form = fields.Nested(StepFormSchema, required=True)
+    co_inputs = fields.List(fields.Nested(SubmittedSchema))
+    report = fields.Nested(SubmittedSchema, allow_none=True)
+    review = fields.Nested(SubmittedSchema, allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    history = fields.List(fields.Nested(HumanTaskRecordSchema))
+
+
+class CompleteSchema(Schema):
+    data = TextMap(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "表单字段:co_input 用 text,consolidate 用 report", "example": {"text": "已落实"}},
+    )
+    decision = Str(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "review: pass / return;approve: approve / reject"},
+    )
+    comment = Str(load_default=None, allow_none=True, metadata={"description": "退回或驳回时必填"})
+
+
+class CompletionSchema(Schema):
+    id = Int(required=True, metadata={"description": "刚办理的待办"})
+    cycle_id = Int(required=True)
+    step = Str(required=True)
+    decision = Str(allow_none=True)
+    cycle_closed = fields.Boolean(required=True)
+    opened = fields.List(fields.Nested(HumanTaskRefSchema), required=True, metadata={"description": "因此而开启的待办"})

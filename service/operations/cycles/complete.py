@@ -1,0 +1,173 @@
+"""Completing a human task: the hot path of the product.
+
+Every change to a cycle happens with the cycle's row locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock), so completions
+of different steps of one cycle queue up and all succeed, while a second completion of the same
+step finds it done and gets a clear conflict. The version counter on the row is a second guard.
+
+Completing a step is the hot path of the product, so it talks to the database through SQLAlchemy
+Core on the session's connection: one read (step and cycle together), one update of each, an
+insert only when new steps open, and the audit event. The human-task projection is kept in step
+by comparing the engine's ready steps before and after, not by reading the rows back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, bindparam, func, select, update
+
+from db.models import (
+    Cycle,
+    HumanTask,
+    HumanTaskState,
+)
+from workflows import (
+    CycleTooDeep,
+    Diagram,
+    EngineError,
+    FormError,
+    StepNotReady,
+    validate_submission,
+)
+
+from ...errors import BadDiagram, Conflict, Invalid, NotFound
+from ...runtime import Work
+from ..common import audit, authz
+from ..common.actor import Actor
+from .diagrams import diagram_for_version
+from .projection import CycleRef, HumanTaskRef, human_task_ref, store
+
+TASKS = cast(Table, HumanTask.__table__)
+CYCLES = cast(Table, Cycle.__table__)
+
+
+# The hot path's statements, built once (building them per call costs more than running them).
+_READ_STEP = (
+    select(
+        TASKS,
+        CYCLES.c.state.label("cycle_state"),
+        CYCLES.c.version.label("cycle_version"),
+        CYCLES.c.status.label("cycle_status"),
+        CYCLES.c.diagram_version_id,
+        CYCLES.c.lead_unit_id,
+    )
+    .select_from(TASKS.join(CYCLES, CYCLES.c.id == TASKS.c.cycle_id))
+    .where(TASKS.c.id == bindparam("task_id"))
+    # Both rows: a completion that waited for the lock then reads the step as the winner left it.
+    .with_for_update(of=[CYCLES, TASKS])
+)
+_MARK_DONE = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == HumanTaskState.OPEN)
+    .values(
+        state=HumanTaskState.DONE,
+        completed_at=bindparam("at", type_=TASKS.c.completed_at.type),
+        completed_by_id=bindparam("by", type_=TASKS.c.completed_by_id.type),
+        decision=bindparam("chosen", type_=TASKS.c.decision.type),
+        comment=bindparam("said", type_=TASKS.c.comment.type),
+        data=bindparam("fields", type_=TASKS.c.data.type),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Completion:
+    task: HumanTaskRef
+    cycle_id: int
+    decision: str | None
+    opened: tuple[HumanTaskRef, ...]  # steps that became ready because of this one
+    closed: bool  # the cycle ended with this step
+
+
+def complete_human_task(
+    work: Work,
+    actor: Actor,
+    human_task_id: int,
+    *,
+    data: object = None,
+    decision: object = None,
+    comment: object = None,
+) -> Completion:
+    conn = work.session.connection()
+    # Read the step with its cycle locked: what we read is what it is while we hold the cycle.
+    row = conn.execute(_READ_STEP, {"task_id": human_task_id}).first()
+    if row is None:
+        raise NotFound(f"待办 {human_task_id} 不存在")
+    authz.ensure_can_act(actor, row, work.runtime.config)
+    if row.state != HumanTaskState.OPEN.value:
+        when = (
+            row.completed_at.astimezone(work.runtime.config.tz).strftime("%Y-%m-%d %H:%M") if row.completed_at else ""
+        )
+        raise Conflict(f"“{row.step_name}”已经办理过了{('(' + when + ')') if when else ''},不能重复办理")
+    diagram = diagram_for_version(work, row.diagram_version_id)
+    try:
+        submission = validate_submission(diagram.step(row.step_id), data, decision, comment)
+    except FormError as exc:
+        raise Invalid(exc.message, field=exc.field) from None
+
+    if submission.decision is not None:
+        _check_returns(work, diagram, row, submission.decision)
+
+    run = work.runtime.engine.load(row.cycle_state)
+    before = run.ready_steps()
+    try:
+        fired = run.complete(row.instance_id, submission, work.now)
+    except StepNotReady:
+        raise Conflict(f"“{row.step_name}”当前不在待办状态") from None
+    except CycleTooDeep as exc:
+        raise Conflict(exc.message) from None
+    except EngineError as exc:
+        raise BadDiagram(f"流程无法继续: {exc.message}", element=exc.element) from None
+
+    done = conn.execute(
+        _MARK_DONE,
+        {
+            "task_id": human_task_id,
+            "at": work.now,
+            "by": actor.user_id,
+            "chosen": submission.decision,
+            "said": submission.comment or None,
+            "fields": dict(submission.fields),
+        },
+    )
+    if done.rowcount != 1:
+        raise Conflict(f"“{row.step_name}”刚刚被他人办理,请刷新后查看")
+    event = audit.Entry(
+        actor,
+        "step.completed",
+        cycle_id=row.cycle_id,
+        human_task_id=human_task_id,
+        step_id=row.step_id,
+        unit_id=row.unit_id,
+        data={"decision": submission.decision, "comment": submission.comment, "fields": submission.fields},
+    )
+    cycle = CycleRef(
+        id=row.cycle_id,
+        key_task_id=row.key_task_id,
+        lead_unit_id=row.lead_unit_id,
+        version=row.cycle_version,
+        status=row.cycle_status,
+    )
+    opened, closed = store(work, cycle, run, before=before, fired=fired, completed=row.instance_id, event=event)
+    return Completion(
+        task=human_task_ref(row), cycle_id=row.cycle_id, decision=submission.decision, opened=opened, closed=closed
+    )
+
+
+def _check_returns(work: Work, diagram: Diagram, row: Row[Any], decision: str) -> None:
+    """A cycle may be sent back a bounded number of times (config [engine] max_returns)."""
+    step = diagram.step(row.step_id)
+    if step.decision is None or decision not in step.decision.backward:
+        return
+    backward = {value for s in diagram.steps if s.decision for value in s.decision.backward}
+    sent_back = work.session.scalar(
+        select(func.count())
+        .select_from(TASKS)
+        .where(TASKS.c.cycle_id == row.cycle_id, TASKS.c.state == HumanTaskState.DONE, TASKS.c.decision.in_(backward))
+    )
+    limit = work.runtime.config.engine.max_returns
+    if (sent_back or 0) >= limit:
+        label = step.decision.label_of(decision)
+        raise Conflict(f"本办理周期已退回或驳回 {sent_back} 次,达到上限 {limit} 次,不能再“{label}”", field="decision")

@@ -1,0 +1,226 @@
+"""The words of the domain, each defined once, with the Chinese the pages and messages use.
+
+Every enum the product stores or shows is here: the parties of a diagram's lanes, the roles people
+(and the system) act in, who a human task waits for, the statuses of cycles, human tasks and
+extension requests, the escalation ladder's levels, the lights. A member's ``label`` is what a
+user reads; its value is what the database, the API and the diagrams carry.
+
+A leaf module: it imports nothing but the standard library, so every layer may import it (the
+models in ``db/`` and the diagram reader in ``workflows/`` included; tests/test_layering.py keeps it
+so). Add new words here, not as string literals or ``*_NAMES`` dicts beside the code that uses them.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class Labelled(enum.StrEnum):
+    """A string enum whose members carry the Chinese word for them: ``Member = "value", "标签"``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Any:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """value -> label, in definition order (for choices in forms and messages)."""
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, value: str | None, default: str = "") -> str:
+        """The label of a stored value; ``default`` (or the value itself) for one this enum lacks."""
+        if value is None:
+            return default
+        try:
+            return cls(value).label
+        except ValueError:
+            return default or value
+
+
+# -- who acts ---------------------------------------------------------------------------------
+
+
+class Party(Labelled):
+    """Who acts in a diagram's lane (``<duban:party>``): the parties of supervision work."""
+
+    SUPERVISOR = "supervisor", "区政府督查室"
+    LEAD_UNIT = "lead_unit", "牵头单位"
+    CO_UNIT = "co_unit", "责任单位"
+    LEADER = "leader", "区领导"
+
+    @property
+    def is_unit(self) -> bool:
+        """Steps of unit parties are done by a unit's people; the others by a role."""
+        return self in (Party.LEAD_UNIT, Party.CO_UNIT)
+
+
+class Role(Labelled):
+    """What a person logs in as; and the two actors that are no person: the system (scheduler,
+    CLI, demo loader) and an anonymous caller (a failed login, as the audit trail records it).
+
+    Neither ``SYSTEM`` nor ``ANONYMOUS`` is ever a user's role: the users table's CHECK constraint
+    (migration 0001) admits only the ``PERSON_ROLES``, and adding an account refuses the others."""
+
+    UNIT_STAFF = "unit_staff", "单位经办人"
+    UNIT_HEAD = "unit_head", "单位负责人"
+    SUPERVISOR = "supervisor", "督查室"
+    LEADER = "leader", "区领导"
+    ADMIN = "admin", "系统管理员"
+    SYSTEM = "system", "系统"
+    ANONYMOUS = "anonymous", "未登录用户"
+
+
+PERSON_ROLES = (Role.UNIT_STAFF, Role.UNIT_HEAD, Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+UNIT_ROLES = frozenset({Role.UNIT_STAFF, Role.UNIT_HEAD})
+
+
+class Assignee(Labelled):
+    """Who a human task waits for (``human_tasks.role``): a unit's people, or a role's."""
+
+    UNIT = "unit", "承办单位"
+    SUPERVISOR = "supervisor", "区政府督查室"
+    LEADER = "leader", "区领导"
+
+    @classmethod
+    def of(cls, party: str) -> Assignee:
+        """The supervisor's and the leader's steps wait for that role; every unit party's for a unit."""
+        if party == Party.SUPERVISOR:
+            return cls.SUPERVISOR
+        if party == Party.LEADER:
+            return cls.LEADER
+        return cls.UNIT
+
+
+# -- statuses ---------------------------------------------------------------------------------
+
+
+class CycleStatus(Labelled):
+    RUNNING = "running", "办理中"
+    CLOSED = "closed", "已办结"
+
+
+class Progress(Labelled):
+    """Where a key task stands in a round (the ledger's and dashboard's status): no cycle yet, or
+    its cycle's status."""
+
+    NONE = "none", "未启动"
+    RUNNING = "running", "办理中"
+    CLOSED = "closed", "已办结"
+
+
+class HumanTaskState(Labelled):
+    OPEN = "open", "待办"
+    DONE = "done", "已办"
+    CANCELLED = "cancelled", "已取消"
+
+
+class ExtensionStatus(Labelled):
+    PENDING = "pending", "待审批"
+    GRANTED = "granted", "已批准"
+    REFUSED = "refused", "未批准"
+
+
+class ExtensionStage(Labelled):
+    """Who decides a pending extension request next."""
+
+    SUPERVISOR = "supervisor", "督查室"
+    LEADER = "leader", "区领导"
+
+    @property
+    def role(self) -> Role:
+        return Role.LEADER if self is ExtensionStage.LEADER else Role.SUPERVISOR
+
+
+class MailStatus(Labelled):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+class UnitKind(Labelled):
+    DISTRICT = "district", "区"
+    STREET = "street", "街道"
+    TOWN = "town", "镇"
+    TOWNSHIP = "township", "乡"
+    ZONE = "zone", "开发区"
+    DEPARTMENT = "department", "区直部门"
+    OFFICE = "office", "督查室"  # the supervision office
+    LEADERSHIP = "leadership", "区领导"  # the district leaders
+    OTHER = "other", "其他"
+
+
+class UnitPart(Labelled):
+    """A unit's part in a key task."""
+
+    LEAD = "lead", "牵头单位"
+    CO = "co", "责任单位"
+
+
+# -- supervision ------------------------------------------------------------------------------
+
+
+class EscalationLevel(enum.IntEnum):
+    """The rungs of the escalation ladder, in order (the level is stored as an integer)."""
+
+    REMINDER = 1
+    CUIBAN = 2
+    DUBAN = 3
+
+    @property
+    def kind(self) -> str:
+        """The English word the API and the audit trail use (``step.cuiban``)."""
+        return _ESCALATION_KINDS[self]
+
+    @property
+    def label(self) -> str:
+        return _ESCALATION_LABELS[self]
+
+    @property
+    def reached_label(self) -> str:
+        """What the ledger says of a step that reached this rung."""
+        return "已" + _ESCALATION_LABELS[self]
+
+    @classmethod
+    def of_kind(cls, kind: str) -> EscalationLevel:
+        for level, name in _ESCALATION_KINDS.items():
+            if name == kind:
+                return level
+        raise ValueError(kind)
+
+
+_ESCALATION_KINDS = {
+    EscalationLevel.REMINDER: "reminder",
+    EscalationLevel.CUIBAN: "cuiban",
+    EscalationLevel.DUBAN: "duban",
+}
+_ESCALATION_LABELS = {EscalationLevel.REMINDER: "提醒", EscalationLevel.CUIBAN: "催办", EscalationLevel.DUBAN: "督办"}
+ESCALATION_KINDS = tuple(_ESCALATION_KINDS.values())
+
+
+class Light(Labelled):
+    """Traffic lights, in order of urgency: green, yellow (close to the deadline), red (overdue)."""
+
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+
+    @property
+    def rank(self) -> int:
+        return _LIGHT_ORDER.index(self)
+
+    @classmethod
+    def of_rank(cls, rank: int) -> Light:
+        return _LIGHT_ORDER[rank]
+
+
+_LIGHT_ORDER = (Light.GREEN, Light.YELLOW, Light.RED)

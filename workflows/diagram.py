@@ -19,12 +19,12 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from service.vocabulary import Party
 
 from .sandbox import UnsafeCode, check_source
+from .spiff import wire_loop_children
 from .types import Decision, DecisionOption, Diagram, FormField, StepDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -105,23 +105,6 @@ def parse_diagram(xml: bytes) -> ParsedDiagram:
         xml=xml,
     )
     return ParsedDiagram(diagram, spec, subprocess_specs)
-
-
-def wire_loop_children(process_spec: Any) -> None:
-    """Connects each loop or multi-instance activity to the completion of its instances, once.
-
-    SpiffWorkflow merges an instance's result into its multi-instance parent through a signal on
-    the instance's task spec. The parser leaves it unconnected; the library connects it lazily when
-    a parent first creates instances in this process, and its own spec deserializer connects it
-    eagerly. We keep the parsed spec and store states by reference to it, so neither happens for a
-    cycle whose instances were created by another process: their completions would be accepted but
-    never merged, and the step after them would never open. Connecting at parse time makes every
-    loaded state behave as the live instance did."""
-    for task_spec in list(process_spec.task_specs.values()):
-        if isinstance(task_spec, LoopTask):
-            child = process_spec.task_specs[task_spec.task_spec]
-            if not child.completed_event.is_connected(task_spec.merge_child):
-                child.completed_event.connect(task_spec.merge_child)
 
 
 def _safe_xml(xml: bytes) -> Any:

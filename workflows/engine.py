@@ -21,8 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,101 +29,22 @@ import orjson
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
-from SpiffWorkflow.bpmn.serializer.default.workflow import (
-    BpmnWorkflowConverter,
-    TaskConverter,
-    WorkflowConverter,
-)
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import engine_time
 from .diagram import DiagramError, ParsedDiagram, parse_diagram
+from .errors import CycleTooDeep, EngineError, StepNotReady, UnknownDiagram
+from .run import CycleRun, _Scan
 from .sandbox import RestrictedEnvironment
-from .types import Diagram, FiredTimer, ReadyStep, StepDefinition, Submission
+from .spiff import FinishedTaskMemo, _Workflow, encoder_mode
+from .types import Diagram, StepDefinition
 
 DeadlinePolicy = Callable[[StepDefinition, datetime, Mapping[str, Any]], datetime]
 """(step, now, process data) -> when the step is due. The host's working-day calendar."""
 
 STATE_FORMAT = "spiff3-ref+zlib/1"
-
-
-class EngineError(RuntimeError):
-    """The engine could not run a diagram (a condition failed, no gateway branch matched, ...)."""
-
-    def __init__(self, message: str, element: str | None = None) -> None:
-        super().__init__(message if element is None else f"{message}(元素 {element})")
-        self.message = message
-        self.element = element
-
-
-class CycleTooDeep(EngineError):
-    """The process went round its loops so often that its task tree is too deep to keep.
-
-    SpiffWorkflow's tree deepens with every loop (a return, a reject) and fails with a
-    RecursionError around a thousand levels; the engine refuses a step well before that."""
-
-
-# SpiffWorkflow recurses along the tree and fails near 1,000 levels (Python's recursion limit).
-MAX_TREE_DEPTH = 800
-
-
-class UnknownDiagram(LookupError):
-    """A state refers to a diagram this engine has not been given; deploy it first."""
-
-    def __init__(self, digest: str) -> None:
-        super().__init__(digest)
-        self.digest = digest
-
-
-class StepNotReady(LookupError):
-    """The step instance is not waiting for anyone (done, cancelled, or never existed)."""
-
-
-class _Workflow(BpmnWorkflow):
-    """SpiffWorkflow's workflow with a cheaper engine-step pass.
-
-    ``do_engine_steps`` repeatedly collects the READY automatic tasks through the tree iterator,
-    which walks every task depth-first; for a process without subprocesses the flat task table
-    holds the same tasks and is several times cheaper to scan. With subprocesses, the library's
-    own pass runs unchanged."""
-
-    def _do_engine_steps(self, will_complete_task: Any = None, did_complete_task: Any = None) -> bool:
-        if self.subprocesses or will_complete_task is not None or did_complete_task is not None:
-            return bool(super()._do_engine_steps(will_complete_task, did_complete_task))
-        ready = [t for t in self.tasks.values() if t.state == TaskState.READY and not t.task_spec.manual]
-        count = 0
-        for task in ready:
-            if task.state == TaskState.READY:  # an earlier task of this pass may have moved it
-                task.run()
-                count += 1
-        return count > 0
-
-
-class _FinishedTaskMemo(TaskConverter):
-    """Remembers the dict of a finished task between saves of the same live workflow.
-
-    A finished task (completed, cancelled, errored) no longer changes, except by gaining children,
-    so its dict is reused while its state, children and internal data look the same. Most of a
-    cycle's tree is finished, and converting it again was the larger part of every save."""
-
-    def to_dict(self, task: Any) -> dict[str, Any]:
-        if not task.state & TaskState.FINISHED_MASK:
-            return dict(super().to_dict(task))
-        memo: dict[UUID, tuple[tuple[Any, ...], dict[str, Any]]] = task.workflow.__dict__.setdefault(
-            "_duban_finished", {}
-        )
-        key = (task.state, task.last_state_change, tuple(task._children), task.triggered, len(task.internal_data))
-        known = memo.get(task.id)
-        if known is not None and known[0] == key:
-            return known[1]
-        dct: dict[str, Any] = super().to_dict(task)
-        memo[task.id] = (key, dct)
-        return dct
 
 
 class Engine:
@@ -198,11 +118,8 @@ class Engine:
                 run._workflow = None
 
     def _park(self, workflow: BpmnWorkflow, scan: _Scan) -> bytes:
-        self._serializer.registry._encoder_mode = True  # what serialize_json does around to_dict
-        try:
+        with encoder_mode(self._serializer.registry):
             dct = self._serializer.to_dict(workflow)
-        finally:
-            self._serializer.registry._encoder_mode = False
         state = zlib.compress(orjson.dumps(dct, option=orjson.OPT_NON_STR_KEYS), 1)
         key = hashlib.blake2b(state, digest_size=20).digest()
         with self._lock:
@@ -260,251 +177,18 @@ class Engine:
         config = dict(DEFAULT_CONFIG)
         del config[BpmnWorkflow]
         config[_Workflow] = SpecByDigest
-        config[Task] = _FinishedTaskMemo
+        config[Task] = FinishedTaskMemo
         return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
-@dataclass(frozen=True)
-class _Scan:
-    ready: tuple[ReadyStep, ...]
-    next_timer: datetime | None
-
-
-class CycleRun:
-    """One cycle's process, loaded. Use it, then ``save()``; after saving it is closed."""
-
-    def __init__(
-        self, engine: Engine, workflow: BpmnWorkflow, parsed: ParsedDiagram, scan: _Scan | None = None
-    ) -> None:
-        self._engine = engine
-        self._workflow: BpmnWorkflow | None = workflow
-        self._parsed = parsed
-        self._known = scan  # what the last look at the task tree found; None once the process moved
-        self._changed = False
-
-    @property
-    def diagram(self) -> Diagram:
-        return self._parsed.diagram
-
-    @property
-    def _wf(self) -> BpmnWorkflow:
-        if self._workflow is None:
-            raise RuntimeError("this cycle run was saved and is closed; load the state again")
-        return self._workflow
-
-    @contextmanager
-    def running(self, now: datetime) -> Iterator[None]:
-        token = self._engine._running.set((self._parsed, now))
-        try:
-            with engine_time(now):
-                yield
-        except SpiffWorkflowException as exc:
-            element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
-            raise EngineError(f"流程执行出错: {exc}", element) from None
-        except RecursionError:
-            raise CycleTooDeep("流程层级过深,无法继续") from None
-        finally:
-            self._engine._running.reset(token)
-
-    # -- reading --------------------------------------------------------------------------
-    @property
-    def completed(self) -> bool:
-        return bool(self._wf.completed)
-
-    def ready_steps(self) -> tuple[ReadyStep, ...]:
-        return self._scan().ready
-
-    def next_timer_at(self) -> datetime | None:
-        """When the earliest waiting timer falls due: what the host indexes to poll timers."""
-        return self._scan().next_timer
-
-    def _scan(self) -> _Scan:
-        """One pass over the flat task table (cheaper than SpiffWorkflow's tree iterator)."""
-        if self._known is None:
-            steps, timers = [], []
-            # The instances of a multi-instance step share their timers: read them once per anchor.
-            due_by_anchor: dict[int, datetime | None] = {}
-            for task in self._all_tasks():
-                if task.state == TaskState.READY and task.task_spec.manual:
-                    definition = self.diagram.step(task.task_spec.bpmn_id)
-                    unit = task.data.get(definition.instance_variable) if definition.multi_instance else None
-                    anchor = self._anchor_of(task)
-                    if id(anchor) not in due_by_anchor:
-                        due_by_anchor[id(anchor)] = _earliest(_timer_due(t) for t in self._timers_of(task))
-                    steps.append(
-                        ReadyStep(
-                            instance_id=str(task.id),
-                            step_id=definition.step_id,
-                            name=definition.name,
-                            party=definition.party,
-                            unit=unit if isinstance(unit, int) else None,
-                            due_at=due_by_anchor[id(anchor)],
-                        )
-                    )
-                elif _is_waiting_timer(task):
-                    timers.append(_timer_due(task))
-            self._known = _Scan(ready=tuple(steps), next_timer=_earliest(timers))
-        return self._known
-
-    def _all_tasks(self) -> Iterator[Any]:
-        yield from self._wf.tasks.values()
-        for subprocess in self._wf.subprocesses.values():
-            yield from subprocess.tasks.values()
-
-    def process_data(self) -> dict[str, Any]:
-        """A copy of the data the process carries now: what its most recently run task left
-        (for a finished process, its end). The multi-instance results (``co_inputs``) live here."""
-        last = self._wf.last_task
-        source = last.data if last is not None else self._wf.data
-        return orjson.loads(orjson.dumps(source, option=orjson.OPT_NON_STR_KEYS))
-
-    def element_states(self) -> dict[str, str]:
-        """BPMN element id -> 'done' or 'open', for drawing the diagram."""
-        states: dict[str, str] = {}
-        for task in self._wf.get_tasks():
-            element = getattr(task.task_spec, "bpmn_id", None)
-            if not element:
-                continue
-            if task.state == TaskState.COMPLETED:
-                states.setdefault(element, "done")
-            elif task.state == TaskState.READY and task.task_spec.manual:
-                states[element] = "open"
-        return states
-
-    # -- acting ---------------------------------------------------------------------------
-    def complete(self, instance_id: str, submission: Submission, now: datetime) -> tuple[FiredTimer, ...]:
-        task = self._ready_task(instance_id)
-        due = self.next_timer_at()
-        self._known, self._changed = None, True
-        definition = self.diagram.step(task.task_spec.bpmn_id)
-        values: dict[str, Any] = {f.name: submission.fields.get(f.name, "") for f in definition.fields if f.to_process}
-        if definition.decision is not None:
-            values[definition.decision.variable] = submission.decision
-        if definition.multi_instance and definition.output_variable:
-            values[definition.output_variable] = {
-                "unit": task.data.get(definition.instance_variable),
-                **{k: v for k, v in values.items()},
-            }
-        with self.running(now):
-            # Timers due by now fire first, so a step completed late still records its overdue,
-            # and an interrupting timer that already cancelled the step wins.
-            waiting = self._waiting_timers() if due is not None and due <= now else []
-            if waiting:
-                self._wf.refresh_timers()
-                self._wf.do_engine_steps()
-                if task.state != TaskState.READY:
-                    raise StepNotReady(instance_id)
-            task.set_data(**values)
-            task.run()
-            self._wf.do_engine_steps()
-            self._check_depth()
-            return self._fired(waiting)
-
-    def fire_due_timers(self, now: datetime) -> tuple[FiredTimer, ...]:
-        self._known, self._changed = None, True
-        with self.running(now):
-            waiting = self._waiting_timers()
-            self._wf.refresh_timers()
-            self._wf.do_engine_steps()
-            return self._fired(waiting)
-
-    def move_deadline(self, instance_id: str, due_at: datetime) -> bool:
-        """Moves the timers of a ready step (an extension was granted). False if it has none."""
-        timers = self._timers_of(self._ready_task(instance_id))
-        self._known, self._changed = None, True
-        for timer in timers:
-            timer._set_internal_data(event_value=due_at.astimezone(timezone.utc).isoformat())
-        return bool(timers)
-
-    def save(self) -> bytes:
-        scan = self._scan()
-        workflow = self._wf
-        self._workflow = None
-        return self._engine._park(workflow, scan)
-
-    # -- internals ------------------------------------------------------------------------
-    def _check_depth(self) -> None:
-        seen: set[str] = set()
-        for step in self.ready_steps():
-            if step.step_id in seen:  # instances of one step stand at the same depth
-                continue
-            seen.add(step.step_id)
-            task, depth = self._wf.get_task_from_id(UUID(step.instance_id)), 0
-            while task is not None and depth <= MAX_TREE_DEPTH:
-                task, depth = task.parent, depth + 1
-            if depth > MAX_TREE_DEPTH:
-                raise CycleTooDeep("本办理周期往返次数过多,流程层级已到上限", step.step_id)
-
-    def _ready_task(self, instance_id: str) -> Any:
-        try:
-            task = self._wf.get_task_from_id(UUID(instance_id))
-        except (ValueError, SpiffWorkflowException):
-            raise StepNotReady(instance_id) from None
-        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise StepNotReady(instance_id)
-        return task
-
-    @staticmethod
-    def _anchor_of(task: Any) -> Any:
-        """The task a step's boundary events hang beside (for a multi-instance child: its parent)."""
-        anchor = task
-        while anchor.parent is not None and anchor.parent.task_spec.bpmn_id == task.task_spec.bpmn_id:
-            anchor = anchor.parent
-        return anchor
-
-    def _timers_of(self, task: Any) -> list[Any]:
-        """The waiting timer boundary events of a user task (for a multi-instance child: of its parent)."""
-        anchor = self._anchor_of(task)
-        split = anchor.parent
-        if split is None:
-            return []
-        return [c for c in split.children if c is not anchor and _is_waiting_timer(c)]
-
-    def _waiting_timers(self) -> list[Any]:
-        return [t for t in self._all_tasks() if _is_waiting_timer(t)]
-
-    def _fired(self, waiting: list[Any]) -> tuple[FiredTimer, ...]:
-        self._wf.get_events()  # drain thrown escalations; the host learns of them as fired timers
-        fired: list[FiredTimer] = []
-        for timer in waiting:
-            if timer.state != TaskState.COMPLETED:
-                continue
-            attached = self._attached_step(timer)
-            fired.append(FiredTimer(element_id=timer.task_spec.bpmn_id, step_id=attached, due_at=_timer_due(timer)))
-        return tuple(fired)
-
-    def _attached_step(self, timer: Any) -> str:
-        for sibling in timer.parent.children:
-            if not isinstance(sibling.task_spec, BoundaryEvent):
-                return str(sibling.task_spec.bpmn_id)
-        return str(timer.task_spec.bpmn_id)
-
-
-def _is_waiting_timer(task: Any) -> bool:
-    spec = task.task_spec
-    return (
-        task.state == TaskState.WAITING
-        and isinstance(spec, BoundaryEvent)
-        and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
-    )
-
-
-def _timer_due(task: Any) -> datetime | None:
-    value = task._get_internal_data("event_value")
-    if isinstance(value, dict):  # cycle timers keep {'next': ...}
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = TimerEventDefinition.get_datetime(value)
-    except ValueError:
-        return None
-    return datetime.fromtimestamp(parsed.timestamp(), timezone.utc)
-
-
-def _earliest(values: Any) -> datetime | None:
-    present = [v for v in values if v is not None]
-    return min(present) if present else None
-
-
-__all__ = ["CycleTooDeep", "DiagramError", "Engine", "EngineError", "StepNotReady", "UnknownDiagram"]
+__all__ = [
+    "STATE_FORMAT",
+    "CycleRun",
+    "CycleTooDeep",
+    "DeadlinePolicy",
+    "DiagramError",
+    "Engine",
+    "EngineError",
+    "StepNotReady",
+    "UnknownDiagram",
+]

@@ -1,0 +1,111 @@
+"""SpiffWorkflow's private API: every use of it in duban is in this module, and nowhere else.
+
+SpiffWorkflow 3.2 offers no public way to do a few things the engine needs. Each is done here,
+once, and pinned by a test in ``tests/workflows/test_spiff_private.py`` that fails loudly (naming
+what changed) when an upgrade of the library moves what it relies on:
+
+- ``_Workflow._do_engine_steps``: a cheaper pass over ready automatic tasks (overrides a private
+  method). The class name ``_Workflow`` is stored in every state as its ``typename``: renaming the
+  class changes the stored format.
+- ``FinishedTaskMemo``: reads ``Task._children`` to tell whether a finished task gained children.
+- ``encoder_mode``: ``registry._encoder_mode``, what ``serialize_json`` sets around ``to_dict``.
+- ``timer_value`` / ``set_timer_value``: ``Task._get_internal_data`` / ``_set_internal_data`` of
+  ``event_value``, where a timer event keeps the instant it is due.
+- ``wire_loop_children``: the ``completed_event`` signal of an instance's task spec and the loop's
+  ``merge_child`` slot, which merge a multi-instance or loop instance into its parent.
+- ``unmerged_instances`` / ``merge_instance``: the parent's ``internal_data['merged']`` list and the
+  same ``merge_child``, to merge instances that completed while that signal was unconnected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+
+class _Workflow(BpmnWorkflow):
+    """SpiffWorkflow's workflow with a cheaper engine-step pass.
+
+    ``do_engine_steps`` repeatedly collects the READY automatic tasks through the tree iterator,
+    which walks every task depth-first; for a process without subprocesses the flat task table
+    holds the same tasks and is several times cheaper to scan. With subprocesses, the library's
+    own pass runs unchanged."""
+
+    def _do_engine_steps(self, will_complete_task: Any = None, did_complete_task: Any = None) -> bool:
+        if self.subprocesses or will_complete_task is not None or did_complete_task is not None:
+            return bool(super()._do_engine_steps(will_complete_task, did_complete_task))
+        ready = [t for t in self.tasks.values() if t.state == TaskState.READY and not t.task_spec.manual]
+        count = 0
+        for task in ready:
+            if task.state == TaskState.READY:  # an earlier task of this pass may have moved it
+                task.run()
+                count += 1
+        return count > 0
+
+
+class FinishedTaskMemo(TaskConverter):
+    """Remembers the dict of a finished task between saves of the same live workflow.
+
+    A finished task (completed, cancelled, errored) no longer changes, except by gaining children,
+    so its dict is reused while its state, children and internal data look the same. Most of a
+    cycle's tree is finished, and converting it again was the larger part of every save."""
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        if not task.state & TaskState.FINISHED_MASK:
+            return dict(super().to_dict(task))
+        memo: dict[UUID, tuple[tuple[Any, ...], dict[str, Any]]] = task.workflow.__dict__.setdefault(
+            "_duban_finished", {}
+        )
+        key = (task.state, task.last_state_change, tuple(task._children), task.triggered, len(task.internal_data))
+        known = memo.get(task.id)
+        if known is not None and known[0] == key:
+            return known[1]
+        dct: dict[str, Any] = super().to_dict(task)
+        memo[task.id] = (key, dct)
+        return dct
+
+
+@contextmanager
+def encoder_mode(registry: Any) -> Iterator[None]:
+    """What ``BpmnWorkflowSerializer.serialize_json`` does around ``to_dict``: in encoder mode the
+    registry leaves plain dicts to the JSON encoder instead of converting them a second time."""
+    registry._encoder_mode = True
+    try:
+        yield
+    finally:
+        registry._encoder_mode = False
+
+
+def timer_value(task: Any) -> Any:
+    """What a timer event keeps of when it is due: an ISO 8601 string (a date timer), or a dict with
+    ``next`` (a cycle timer); None before the timer was armed."""
+    return task._get_internal_data("event_value")
+
+
+def set_timer_value(task: Any, iso: str) -> None:
+    """Re-arms a waiting timer event for another instant (ISO 8601)."""
+    task._set_internal_data(event_value=iso)
+
+
+def wire_loop_children(process_spec: Any) -> None:
+    """Connects each loop or multi-instance activity to the completion of its instances, once.
+
+    SpiffWorkflow merges an instance's result into its multi-instance parent through a signal on
+    the instance's task spec. The parser leaves it unconnected; the library connects it lazily when
+    a parent first creates instances in this process, and its own spec deserializer connects it
+    eagerly. We keep the parsed spec and store states by reference to it, so neither happens for a
+    cycle whose instances were created by another process: their completions would be accepted but
+    never merged, and the step after them would never open. Connecting at parse time makes every
+    loaded state behave as the live instance did."""
+    for task_spec in list(process_spec.task_specs.values()):
+        if isinstance(task_spec, LoopTask):
+            child = process_spec.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)

@@ -13,6 +13,7 @@ from .engine import (
     EngineError,
     StepNotReady,
     UnknownDiagram,
+    UnknownStateFormat,
 )
 from .forms import FormError, validate_submission
 from .types import (
@@ -21,7 +22,9 @@ from .types import (
     Diagram,
     FiredTimer,
     FormField,
+    MergedInstance,
     ReadyStep,
+    Repair,
     StepDefinition,
     Submission,
 )
@@ -40,10 +43,13 @@ __all__ = [
     "FiredTimer",
     "FormError",
     "FormField",
+    "MergedInstance",
     "ReadyStep",
+    "Repair",
     "StepDefinition",
     "StepNotReady",
     "Submission",
     "UnknownDiagram",
+    "UnknownStateFormat",
     "validate_submission",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,8 +19,8 @@ from SpiffWorkflow.util.task import TaskState
 from .clock import engine_time
 from .diagram import ParsedDiagram
 from .errors import CycleTooDeep, EngineError, StepNotReady
-from .spiff import set_timer_value, timer_value
-from .types import Diagram, FiredTimer, ReadyStep, Submission
+from .spiff import merge_instance, set_timer_value, timer_value, unmerged_instances
+from .types import Diagram, FiredTimer, MergedInstance, ReadyStep, Repair, Submission
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -74,9 +74,11 @@ class CycleRun:
     # -- reading --------------------------------------------------------------------------
     @property
     def completed(self) -> bool:
+        """Whether the process reached its end (the cycle is closed)."""
         return bool(self._wf.completed)
 
     def ready_steps(self) -> tuple[ReadyStep, ...]:
+        """The user tasks waiting for someone, each with its instance id, unit and timer deadline."""
         return self._scan().ready
 
     def next_timer_at(self) -> datetime | None:
@@ -138,18 +140,14 @@ class CycleRun:
 
     # -- acting ---------------------------------------------------------------------------
     def complete(self, instance_id: str, submission: Submission, now: datetime) -> tuple[FiredTimer, ...]:
+        """Completes a ready step with a validated submission at ``now``; the process runs on to its
+        next steps. Timers due by ``now`` fire first (returned), so a step completed late still
+        records its overdue. Raises ``StepNotReady`` (not waiting, or an interrupting timer took it),
+        ``CycleTooDeep``, ``EngineError`` (a condition or script of the diagram failed)."""
         task = self._ready_task(instance_id)
         due = self.next_timer_at()
         self._known, self._changed = None, True
-        definition = self.diagram.step(task.task_spec.bpmn_id)
-        values: dict[str, Any] = {f.name: submission.fields.get(f.name, "") for f in definition.fields if f.to_process}
-        if definition.decision is not None:
-            values[definition.decision.variable] = submission.decision
-        if definition.multi_instance and definition.output_variable:
-            values[definition.output_variable] = {
-                "unit": task.data.get(definition.instance_variable),
-                **{k: v for k, v in values.items()},
-            }
+        values = self._values(task, submission)
         with self.running(now):
             # Timers due by now fire first, so a step completed late still records its overdue,
             # and an interrupting timer that already cancelled the step wins.
@@ -165,7 +163,23 @@ class CycleRun:
             self._check_depth()
             return self._fired(waiting)
 
+    def _values(self, task: Any, submission: Submission) -> dict[str, Any]:
+        """What a submission puts into the process data: the fields marked for it, the decision,
+        and for a multi-instance step its output item (the unit with those values)."""
+        definition = self.diagram.step(task.task_spec.bpmn_id)
+        values: dict[str, Any] = {f.name: submission.fields.get(f.name, "") for f in definition.fields if f.to_process}
+        if definition.decision is not None:
+            values[definition.decision.variable] = submission.decision
+        if definition.multi_instance and definition.output_variable:
+            values[definition.output_variable] = {
+                "unit": task.data.get(definition.instance_variable),
+                **{k: v for k, v in values.items()},
+            }
+        return values
+
     def fire_due_timers(self, now: datetime) -> tuple[FiredTimer, ...]:
+        """Fires every timer due by ``now`` and runs the process on; returns the step timers that
+        fired (a step went overdue). Raises ``EngineError`` if the diagram fails on the way."""
         self._known, self._changed = None, True
         with self.running(now):
             waiting = self._waiting_timers()
@@ -174,14 +188,67 @@ class CycleRun:
             return self._fired(waiting)
 
     def move_deadline(self, instance_id: str, due_at: datetime) -> bool:
-        """Moves the timers of a ready step (an extension was granted). False if it has none."""
+        """Moves the timers of a ready step to ``due_at`` (an extension was granted). False if it has
+        none. Raises ``StepNotReady`` if the step is not waiting."""
         timers = self._timers_of(self._ready_task(instance_id))
         self._known, self._changed = None, True
         for timer in timers:
             set_timer_value(timer, due_at.astimezone(timezone.utc).isoformat())
         return bool(timers)
 
+    def unmerged(self) -> tuple[MergedInstance, ...]:
+        """Completed instances of multi-instance or loop steps never merged into their parent: what a
+        process whose engine did not wire the merge (issue 9) left behind. Changes nothing."""
+        return tuple(self._merged_instance(child) for _parent, child in unmerged_instances(self._all_tasks()))
+
+    def repair(self, now: datetime, recorded: Mapping[str, Submission] | None = None) -> Repair:
+        """Makes a cycle stuck by a missing merge what its live instance would have been, at ``now``.
+
+        1. Timers due by ``now`` fire (as before any late step).
+        2. Completed instances never merged into their multi-instance or loop parent are merged, in
+           the order they completed; a parent that was waiting for them goes on.
+        3. ``recorded`` maps instance ids to what the host recorded for steps it shows as done; each
+           of them the engine still holds ready is completed with it (the host's record stands in
+           when the engine lost a completion).
+        4. The process runs on: steps may open (their timers armed from ``now``) or the cycle end.
+        Idempotent: a second repair finds nothing to do. Changes the run (save it afterwards).
+        Raises ``CycleTooDeep`` and ``EngineError`` (the diagram failed on the way)."""
+        self._known, self._changed = None, True
+        merged: list[MergedInstance] = []
+        completed: list[str] = []
+        with self.running(now):
+            waiting = self._waiting_timers()
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+            for parent, child in unmerged_instances(self._all_tasks()):
+                merged.append(self._merged_instance(child))
+                merge_instance(parent, child)
+            self._wf.do_engine_steps()
+            for instance_id, submission in (recorded or {}).items():
+                try:
+                    task = self._ready_task(instance_id)
+                except StepNotReady:
+                    continue
+                task.set_data(**self._values(task, submission))
+                task.run()
+                completed.append(instance_id)
+                self._wf.do_engine_steps()
+            self._check_depth()
+            fired = self._fired(waiting)
+        return Repair(merged=tuple(merged), completed=tuple(completed), fired=fired)
+
+    def _merged_instance(self, task: Any) -> MergedInstance:
+        element = str(task.task_spec.bpmn_id)
+        try:
+            variable = self.diagram.step(element).instance_variable
+        except KeyError:  # an instance of something other than a user task (a subprocess, a script)
+            variable = None
+        unit = task.data.get(variable) if variable else None
+        return MergedInstance(element, str(task.id), unit if isinstance(unit, int) else None)
+
     def save(self) -> bytes:
+        """The state to store (current ``STATE_FORMAT``); the run is closed afterwards (load again).
+        The process stays live in this engine under the digest of those bytes."""
         scan = self._scan()
         workflow = self._wf
         self._workflow = None

@@ -19,13 +19,14 @@ what changed) when an upgrade of the library moves what it relies on:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from copy import deepcopy
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -109,3 +110,67 @@ def wire_loop_children(process_spec: Any) -> None:
             child = process_spec.task_specs[task_spec.task_spec]
             if not child.completed_event.is_connected(task_spec.merge_child):
                 child.completed_event.connect(task_spec.merge_child)
+
+
+def unmerged_instances(tasks: Iterable[Any]) -> list[tuple[Any, Any]]:
+    """(parent, instance) for every loop or multi-instance instance among ``tasks``' children that
+    completed without being merged into its parent (its completion signal was unconnected), in the
+    order they completed."""
+    found = []
+    for parent in tasks:
+        spec = parent.task_spec
+        if not isinstance(spec, LoopTask) or parent.state not in (TaskState.STARTED, TaskState.COMPLETED):
+            continue
+        merged = set(parent.internal_data.get("merged", ()))
+        found += [
+            (parent, child)
+            for child in parent.children
+            if child.task_spec.name == spec.task_spec
+            and child.state == TaskState.COMPLETED
+            and str(child.id) not in merged
+        ]
+    found.sort(key=lambda pair: pair[1].last_state_change)
+    return found
+
+
+def merge_instance(parent: Any, instance: Any) -> None:
+    """Merges a completed, unmerged instance into its parent, as its completion signal would have.
+
+    A parent still waiting (STARTED) gets exactly the library's merge: the result is added, and the
+    parent creates the next instance or becomes ready when it has them all. A parallel parent that
+    already went on (its last instance completed where the signal was connected, so the earlier
+    ones were never counted) gets the result added to its data, and so does every task after it
+    whose data still holds the value as the parent passed it on."""
+    spec = parent.task_spec
+    if parent.state == TaskState.STARTED:
+        spec.merge_child(parent.workflow, instance)
+        return
+    if not isinstance(spec, MultiInstanceTask):  # a finished loop can hold no unmerged iteration
+        raise ValueError(f"{spec.bpmn_id}: a finished {type(spec).__name__} with an unmerged instance")
+    before = deepcopy(parent.data)
+    MultiInstanceTask.merge_child(spec, parent.workflow, instance)  # the merge only, not the state change
+    changed = {key: value for key, value in parent.data.items() if key not in before or before[key] != value}
+    workflow = parent.workflow
+    for task in _after(parent, spec.task_spec):
+        _carry(task.data, before, changed)
+    for holder in {workflow, workflow.top_workflow}:
+        _carry(holder.data, before, changed)
+
+
+def _after(parent: Any, instance_spec: str) -> Iterator[Any]:
+    """The tasks that follow a multi-instance parent (its subtree without its instances), with the
+    tasks of the subprocesses they run."""
+    subprocesses = parent.workflow.top_workflow.subprocesses
+    pending = [c for c in parent.children if c.task_spec.name != instance_spec]
+    while pending:
+        task = pending.pop()
+        yield task
+        pending.extend(task.children)
+        if task.id in subprocesses:
+            pending.append(subprocesses[task.id].task_tree)
+
+
+def _carry(data: dict[str, Any], before: dict[str, Any], changed: dict[str, Any]) -> None:
+    for key, value in changed.items():
+        if key in data and key in before and data[key] == before[key]:
+            data[key] = deepcopy(value)

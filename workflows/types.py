@@ -103,3 +103,25 @@ class Submission:
     fields: dict[str, str]
     decision: str | None
     comment: str
+
+
+@dataclass(frozen=True)
+class MergedInstance:
+    """An instance of a multi-instance or loop step whose result a repair merged into its parent."""
+
+    step_id: str
+    instance_id: str
+    unit: int | None  # the unit the instance belonged to, for a step run once per unit
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``CycleRun.repair`` did to a cycle's process."""
+
+    merged: tuple[MergedInstance, ...]  # completed instances that had never been merged
+    completed: tuple[str, ...]  # instance ids completed from the host's record of them
+    fired: tuple[FiredTimer, ...]  # timers that fell due by the repair's instant
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.merged or self.completed or self.fired)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from workflows import CycleRun, Diagram, Engine, ReadyStep, validate_submission
+from workflows import STATE_FORMAT, CycleRun, Diagram, Engine, ReadyStep, validate_submission
 
 DIAGRAM = Path(__file__).resolve().parents[2] / "bpmn" / "key_task_cycle.bpmn"
 START = datetime(2024, 4, 1, 1, 0, tzinfo=timezone.utc)
@@ -80,7 +80,7 @@ class Driver:
             self.engine.deploy(self.diagram.xml)
         elif cold:
             self.engine.forget_live_cycles()
-        self.run = self.engine.load(state)
+        self.run = self.engine.load(state, STATE_FORMAT)
 
 
 @pytest.fixture

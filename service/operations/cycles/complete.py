@@ -37,7 +37,7 @@ from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
 from .diagrams import diagram_for_version
-from .projection import CycleRef, HumanTaskRef, human_task_ref, store
+from .projection import CycleRef, HumanTaskRef, human_task_ref, loaded, store
 
 TASKS = cast(Table, HumanTask.__table__)
 CYCLES = cast(Table, Cycle.__table__)
@@ -48,6 +48,7 @@ _READ_STEP = (
     select(
         TASKS,
         CYCLES.c.state.label("cycle_state"),
+        CYCLES.c.state_format.label("cycle_state_format"),
         CYCLES.c.version.label("cycle_version"),
         CYCLES.c.status.label("cycle_status"),
         CYCLES.c.diagram_version_id,
@@ -110,7 +111,7 @@ def complete_human_task(
     if submission.decision is not None:
         _check_returns(work, diagram, row, submission.decision)
 
-    run = work.runtime.engine.load(row.cycle_state)
+    run = loaded(work, row.cycle_state, row.cycle_state_format)
     before = run.ready_steps()
     try:
         fired = run.complete(row.instance_id, submission, work.now)

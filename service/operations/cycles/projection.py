@@ -23,8 +23,10 @@ from db.models import (
     HumanTaskState,
 )
 from workflows import (
+    STATE_FORMAT,
     CycleRun,
     Diagram,
+    EngineError,
     FiredTimer,
     ReadyStep,
 )
@@ -45,6 +47,8 @@ _WRITE_CYCLE = (
     .where(CYCLES.c.id == bindparam("cycle"), CYCLES.c.version == bindparam("expected"))
     .values(
         state=bindparam("blob", type_=CYCLES.c.state.type),
+        # Whatever format the state was read in, it is written in the current one.
+        state_format=STATE_FORMAT,
         version=bindparam("next_version", type_=CYCLES.c.version.type),
         timer_due_at=bindparam("timer", type_=CYCLES.c.timer_due_at.type),
         status=bindparam("new_status", type_=CYCLES.c.status.type),
@@ -94,8 +98,20 @@ def lock_cycle(work: Work, cycle_id: int) -> Cycle:
 
 
 def load_run(work: Work, cycle: Cycle) -> CycleRun:
+    """The cycle's process, its diagram deployed into this process's engine first. Raises Conflict
+    when its stored state cannot be read (see ``loaded``)."""
     diagram_for_version(work, cycle.diagram_version_id)
-    return work.runtime.engine.load(cycle.state)
+    return loaded(work, cycle.state, cycle.state_format)
+
+
+def loaded(work: Work, state: bytes, state_format: str) -> CycleRun:
+    """A stored state loaded into this process's engine (its diagram must be deployed). A state this
+    version cannot read (a newer format, damaged bytes) is a Conflict that names the reason: the
+    cycle cannot be acted on until duban is upgraded or the cycle repaired."""
+    try:
+        return work.runtime.engine.load(state, state_format)
+    except EngineError as exc:
+        raise Conflict(f"办理周期的流程状态无法读取: {exc.message}") from None
 
 
 def save_run(

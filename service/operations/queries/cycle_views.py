@@ -152,7 +152,7 @@ def cycle_diagram(work: Work, actor: Actor, cycle_id: int) -> CycleDiagram:
     cycle = work.session.scalar(select(Cycle).where(Cycle.id == cycle_id).options(undefer(Cycle.state)))
     assert cycle is not None
     diagram = diagram_for_version(work, cycle.diagram_version_id)
-    with work.runtime.engine.reading(cycle.state) as run:
+    with work.runtime.engine.reading(cycle.state, cycle.state_format) as run:
         states = dict(run.element_states())
     overdue = work.session.scalars(
         select(HumanTask.step_id).where(

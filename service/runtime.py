@@ -23,8 +23,9 @@ from workflows import Engine, StepDefinition
 
 from .clock import Clock, SystemClock
 from .config import Config
+from .deadlines import step_deadline
 from .errors import Unavailable
-from .workdays import Deadline, WorkCalendar, YearArrangement, deadline_after
+from .workdays import Deadline, WorkCalendar, YearArrangement
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +48,22 @@ class Runtime:
         self.engine = Engine(self._engine_deadline, live_cycles=self.config.engine.live_cycles)
 
     # -- deadlines --------------------------------------------------------------------------
-    def working_days_for(self, step: StepDefinition) -> int:
-        rules = self.config.deadlines
-        if step.working_days is not None:
-            return step.working_days
-        return rules.steps.get(step.step_id, rules.default_working_days)
-
-    def yellow_before_for(self, step: StepDefinition) -> int:
-        """Working days of yellow light before the deadline, never more than the step's own span:
-        a one-day step turns yellow on its due day, not the moment it is ready."""
-        wanted = step.yellow_before if step.yellow_before is not None else self.config.deadlines.yellow_before
-        return min(wanted, self.working_days_for(step))
-
-    def deadline(self, step: StepDefinition, ready_at: datetime) -> Deadline:
-        return deadline_after(
-            self.calendar, ready_at, self.working_days_for(step), self.yellow_before_for(step), self.config.tz
+    def deadline(
+        self,
+        step: StepDefinition,
+        ready_at: datetime,
+        timer_due: datetime | None = None,
+        *,
+        calendar: WorkCalendar | None = None,
+    ) -> Deadline:
+        """The one deadline rule (``service/deadlines.py``) with this process's config and calendar
+        (or the ``calendar`` given: a recount with years about to be loaded)."""
+        return step_deadline(
+            calendar or self.calendar, self.config.deadlines, self.config.tz, step, ready_at, timer_due
         )
 
     def _engine_deadline(self, step: StepDefinition, now: datetime, data: Mapping[str, Any]) -> datetime:
+        """What a diagram's ``deadline("step")`` returns: the step's due instant if it became ready now."""
         return self.deadline(step, now).due_at
 
     def use_calendar(self, arrangements: list[YearArrangement]) -> None:

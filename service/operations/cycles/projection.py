@@ -34,7 +34,6 @@ from workflows import (
 from ...errors import Conflict, NotFound
 from ...runtime import Work
 from ...vocabulary import Assignee
-from ...workdays import yellow_from
 from ..common import audit
 from ..common.actor import SYSTEM
 from .diagrams import diagram_for_version
@@ -199,17 +198,8 @@ def store(
 
 
 def _new_row(work: Work, cycle: CycleRef, diagram: Diagram, step: ReadyStep) -> dict[str, object]:
-    definition = diagram.step(step.step_id)
-    deadline = work.runtime.deadline(definition, work.now)
-    # The diagram's timer is the deadline when it draws one; the calendar's otherwise.
-    due_at = step.due_at or deadline.due_at
-    yellow_at = (
-        deadline.yellow_at
-        if due_at == deadline.due_at
-        else yellow_from(
-            work.runtime.calendar, due_at, work.runtime.yellow_before_for(definition), work.runtime.config.tz
-        )
-    )
+    # The one deadline rule, once per new step: the diagram's timer when it draws one.
+    deadline = work.runtime.deadline(diagram.step(step.step_id), work.now, step.due_at)
     return {
         "cycle_id": cycle.id,
         "key_task_id": cycle.key_task_id,
@@ -221,8 +211,8 @@ def _new_row(work: Work, cycle: CycleRef, diagram: Diagram, step: ReadyStep) -> 
         "role": Assignee.of(step.party).value,
         "state": HumanTaskState.OPEN,
         "ready_at": work.now,
-        "due_at": due_at,
-        "yellow_at": yellow_at,
+        "due_at": deadline.due_at,
+        "yellow_at": deadline.yellow_at,
         "due_basis": deadline.basis.label,
         "escalation_level": 0,
         "data": {},

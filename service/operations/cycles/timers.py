@@ -1,23 +1,20 @@
-"""Diagram timers: the cycles whose earliest timer has come, and advancing one of them."""
+"""Diagram timers: the cycles whose earliest timer has come, advancing one of them, and moving a
+ready step's deadline (its timer and its row)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 
-from db.models import (
-    Cycle,
-    CycleStatus,
-    HumanTask,
-)
-from workflows import (
-    EngineError,
-    FiredTimer,
-)
+from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState
+from workflows import EngineError, FiredTimer, StepNotReady
 
-from ...errors import BadDiagram
+from ...errors import BadDiagram, Conflict
 from ...runtime import Work
+from ...workdays import WorkCalendar
+from .diagrams import diagram_for_version
 from .projection import load_run, lock_cycle, save_run
 
 TASKS = cast(Table, HumanTask.__table__)
@@ -48,3 +45,28 @@ def advance_timers(work: Work, cycle_id: int) -> tuple[FiredTimer, ...]:
         raise BadDiagram(f"流程定时器无法执行: {exc.message}", element=exc.element) from None
     save_run(work, cycle, run, before, fired)
     return fired
+
+
+def move_deadline(work: Work, task: HumanTask, due_at: datetime, calendar: WorkCalendar | None = None) -> None:
+    """Moves an open step's deadline to ``due_at`` (a granted extension, a recount): the diagram's
+    timer of the ready step, and the row's due, yellow and basis by the one deadline rule (with
+    ``calendar`` when given: years about to be loaded). Escalation rungs not yet reached follow
+    ``due_at``, as they are counted from it. Raises Conflict when the step is no longer open."""
+    cycle = lock_cycle(work, task.cycle_id)
+    definition = diagram_for_version(work, cycle.diagram_version_id).step(task.step_id)
+    run = load_run(work, cycle)
+    before = run.ready_steps()
+    try:
+        run.move_deadline(task.instance_id, due_at)
+    except StepNotReady:
+        raise Conflict(f"“{task.step_name}”当前不在待办状态,不能改动期限") from None
+    save_run(work, cycle, run, before)
+    deadline = work.runtime.deadline(definition, task.ready_at, due_at, calendar=calendar)
+    moved = work.session.connection().execute(
+        update(TASKS)
+        .where(TASKS.c.id == task.id, TASKS.c.state == HumanTaskState.OPEN)
+        .values(due_at=deadline.due_at, yellow_at=deadline.yellow_at, due_basis=deadline.basis.label)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(f"“{task.step_name}”刚刚已被办理,期限不再改动")
+    work.session.expire(task)

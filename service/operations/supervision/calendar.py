@@ -34,11 +34,11 @@ from db.models import CalendarYear, Extension, ExtensionStatus, HumanTask, Human
 
 from ...errors import Invalid
 from ...runtime import Work
-from ...workdays import Basis, WorkCalendar, YearArrangement, deadline_after
+from ...workdays import Basis, WorkCalendar, YearArrangement
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..cycles.diagrams import diagram_for_version
-from .extensions import move_deadline
+from ..cycles.timers import move_deadline
 
 log = logging.getLogger(__name__)
 
@@ -254,13 +254,7 @@ def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
     moved = 0
     for task in tasks:
         definition = diagram_for_version(work, task.cycle.diagram_version_id).step(task.step_id)
-        deadline = deadline_after(
-            calendar,
-            task.ready_at,
-            runtime.working_days_for(definition),
-            runtime.yellow_before_for(definition),
-            runtime.config.tz,
-        )
+        deadline = runtime.deadline(definition, task.ready_at, calendar=calendar)
         if deadline.basis == Basis.FALLBACK and deadline.due_at == task.due_at:
             continue  # still beyond what is known
         old_due = task.due_at

@@ -18,18 +18,16 @@ from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Extension, ExtensionStatus, HumanTask, HumanTaskState, KeyTask, Unit, User
-from workflows import StepNotReady
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
 from ...vocabulary import ExtensionStage, Role
-from ...workdays import END_OF_DAY, WorkCalendar, yellow_from
+from ...workdays import END_OF_DAY
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..common.notifications import Notice, Recipients, notify
 from ..common.paging import decode_cursor, encode_cursor
-from ..cycles.diagrams import diagram_for_version
-from ..cycles.projection import load_run, lock_cycle, save_run
+from ..cycles.timers import move_deadline
 from .escalations import schedule
 
 EXTENSIONS = cast(Table, Extension.__table__)
@@ -348,32 +346,6 @@ def decide_extension(
             ),
         )
     return _view(work, extension_id)
-
-
-def move_deadline(work: Work, task: HumanTask, due_at: datetime, calendar: WorkCalendar | None = None) -> None:
-    """Moves an open step's deadline: the diagram's timer of the ready step and the step's row
-    (due, yellow from ``calendar``, basis). Escalation rungs not yet reached follow ``due_at``."""
-    runtime = work.runtime
-    calendar = calendar or runtime.calendar
-    cycle = lock_cycle(work, task.cycle_id)
-    definition = diagram_for_version(work, cycle.diagram_version_id).step(task.step_id)
-    run = load_run(work, cycle)
-    before = run.ready_steps()
-    try:
-        run.move_deadline(task.instance_id, due_at)
-    except StepNotReady:
-        raise Conflict(f"“{task.step_name}”当前不在待办状态,不能改动期限") from None
-    save_run(work, cycle, run, before)
-    yellow_at = yellow_from(calendar, due_at, runtime.yellow_before_for(definition), runtime.config.tz)
-    basis = calendar.judge(due_at.astimezone(runtime.config.tz).date())[1]
-    moved = work.session.connection().execute(
-        update(TASKS)
-        .where(TASKS.c.id == task.id, TASKS.c.state == HumanTaskState.OPEN)
-        .values(due_at=due_at, yellow_at=yellow_at, due_basis=basis.label)
-    )
-    if moved.rowcount != 1:
-        raise Conflict(f"“{task.step_name}”刚刚已被办理,期限不再改动")
-    work.session.expire(task)
 
 
 def get_extension(work: Work, actor: Actor, extension_id: int) -> ExtensionView:

@@ -149,3 +149,20 @@ def test_spiffworkflows_private_api_is_used_in_one_module():
         text = path.read_text(encoding="utf-8")
         offenders += [f"{relative}: {name}" for name in SPIFF_PRIVATE + SPIFF_SIGNALS if name in text]
     assert offenders == []
+
+
+def test_pages_ask_authz_instead_of_checking_roles():
+    """Who may see and do what is decided in operations/common/authz.py: no page compares roles."""
+    offenders = []
+    for path in python_files("service/web"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                parts = [node.left, *node.comparators]
+                if any(isinstance(p, ast.Attribute) and p.attr == "role" for p in parts):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for template in sorted((ROOT / "service" / "web" / "templates").glob("*.html")):
+        text = template.read_text(encoding="utf-8")
+        for marker in ("me.role ==", "me.role in", "me.role !="):
+            if marker in text:
+                offenders.append(f"{template.relative_to(ROOT)}: {marker}")
+    assert offenders == []

@@ -7,28 +7,31 @@ place (``service/operations/common/authz.py``). Forms carry the CSRF token (``se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Unavailable
+from ..operations.common import authz
+from ..operations.common.actor import Actor
 from ..operations.queries.ledger import DECISION_NAMES
 from ..security import csrf_token, current_actor
 from ..vocabulary import Light, Role
 
 log = logging.getLogger(__name__)
 
-# (endpoint, label, roles that see it; None: everyone logged in)
-NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
+# (endpoint, label, who sees it: an authz predicate; None: everyone logged in)
+NAVIGATION: tuple[tuple[str, str, Callable[[Actor], bool] | None], ...] = (
     ("web.home", "工作台", None),
     ("web.inbox_page", "待办", None),
     ("web.ledger_page", "督查台账", None),
-    ("web.dashboard_page", "统计", frozenset({"supervisor", "leader", "admin"})),
-    ("web.league_page", "打擂台", frozenset({"supervisor", "leader", "admin"})),
-    ("web.extensions_page", "延期申请", frozenset({"unit_head", "unit_staff", "supervisor", "leader"})),
-    ("web.plan_import", "计划导入", frozenset({"supervisor", "admin"})),
-    ("web.admin_users", "管理", frozenset({"admin"})),
+    ("web.dashboard_page", "统计", authz.may_see_statistics),
+    ("web.league_page", "打擂台", authz.may_see_statistics),
+    ("web.extensions_page", "延期申请", authz.may_use_extensions),
+    ("web.plan_import", "计划导入", authz.may_import_plans),
+    ("web.admin_users", "管理", authz.may_manage),
 )
 
 
@@ -74,7 +77,7 @@ def _page_context() -> dict[str, Any]:
         actor = None
     if actor is None:
         return {"me": None, "navigation": (), "unread": 0}
-    menu = [(endpoint, label) for endpoint, label, roles in NAVIGATION if roles is None or actor.role in roles]
+    menu = [(endpoint, label) for endpoint, label, shown in NAVIGATION if shown is None or shown(actor)]
     return {"me": actor, "navigation": menu, "unread": _unread(actor), "endpoint": request.endpoint or ""}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
+from ..operations.common import authz
 from ..operations.supervision.extensions import decide_extension, list_extensions, request_extension
 from ..security import login_required
 from ..vocabulary import ExtensionStatus
@@ -19,7 +20,7 @@ VIEWS = {"awaiting": "待我审批", "all": "全部"}
 
 def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
     actor = me()
-    deciders = actor.role in ("supervisor", "leader")
+    deciders = authz.may_decide_extensions(actor)
     view = (arg_choice("view", "视图", VIEWS) or ("awaiting" if deciders else "all")) if deciders else "all"
     status = arg_choice("status", "状态", ExtensionStatus.labels())
     cursor = arg_text("cursor", max_length=100)

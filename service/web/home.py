@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 
 from ..errors import NotFound
+from ..operations.common import authz
 from ..operations.common.notifications import list_notifications
 from ..operations.queries.dashboard import inbox_counts
 from ..operations.queries.inbox import inbox
@@ -29,9 +30,9 @@ def home() -> Any:
         awaiting = None
         duban = None
         overview = None
-        if actor.role in ("supervisor", "leader"):
+        if authz.may_decide_extensions(actor):
             awaiting = list_extensions(work, actor, awaiting_me=True, limit=5)
-        if actor.role in ("supervisor", "leader", "admin"):
+        if authz.may_see_statistics(actor):
             duban = list_escalations(work, actor, level=3, open_only=True, limit=5)
             try:
                 overview = ledger(work, actor, per_page=1)

@@ -9,43 +9,20 @@ at all. On an error the page comes back with what was typed and the message besi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 
-from ..errors import DomainError, Forbidden
-from ..operations.common import authz
+from ..errors import DomainError
 from ..operations.cycles.attachments import open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.cycle_views import cycle_diagram
-from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
+from ..operations.queries.human_tasks import human_task_detail
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
 
 DECISION_VERBS = {"pass": "审核通过", "return": "退回", "approve": "同意办结", "reject": "驳回"}
-
-
-@dataclass
-class _Step:
-    """What the authorization checks read of a step."""
-
-    role: str
-    unit_id: int | None
-    step_id: str
-    step_name: str
-
-
-def _may_ask_extension(detail: HumanTaskDetail) -> bool:
-    if detail.state != "open":
-        return False
-    step = _Step(role="unit", unit_id=detail.unit_id, step_id=detail.step, step_name=detail.step_name)
-    try:
-        authz.ensure_can_request_extension(me(), step, detail.party)
-    except Forbidden:
-        return False
-    return True
 
 
 def render_human_task(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
@@ -54,13 +31,12 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
         detail = human_task_detail(work, actor, task_id)
         diagram = cycle_diagram(work, actor, detail.cycle_id)
         extensions = list_extensions(work, actor, human_task_id=task_id, limit=10).items
-        now = work.now
     return render_template(
         "human_task.html",
         step=detail,
         diagram={"xml": diagram.xml, "states": diagram.element_states},
         extensions=extensions,
-        may_ask_extension=_may_ask_extension(detail) and detail.due_at >= now,
+        may_ask_extension=detail.can_request_extension,
         values=values or {},
         errors=errors or FormErrors(),
         max_mb=runtime().config.attachments.max_mb,

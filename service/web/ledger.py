@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
 from ..exports.ledger_xlsx import ledger_xlsx
+from ..operations.common import authz
 from ..operations.cycles.start import start_cycle
 from ..operations.queries.ledger import Ledger, ledger
 from ..operations.supervision.rounds import current_round, round_of
@@ -30,7 +31,6 @@ from .base import (
 )
 
 PER_PAGE = 50
-STARTERS = ("supervisor", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -51,7 +51,7 @@ def _read(*, every_row: bool) -> Ledger:
 def _page(errors: FormErrors | None = None, values: dict[str, str] | None = None) -> str:
     book = _read(every_row=False)
     actor = me()
-    may_start = actor.role in STARTERS
+    may_start = authz.may_start_cycles(actor)
     default_round = book.round
     if may_start and default_round is None:
         today = book.now.astimezone(runtime().config.tz).date()

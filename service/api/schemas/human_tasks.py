@@ -135,6 +135,9 @@ class HumanTaskSchema(Schema):
     decision = Str(allow_none=True)
     comment = Str(allow_none=True)
     can_act = fields.Boolean(required=True)
+    can_request_extension = fields.Boolean(
+        required=True, metadata={"description": "可为此环节申请延期(未办结、未到期、本单位负责人)"}
+    )
     key_task = fields.Nested(KeyTaskTextSchema, required=True)
     form = fields.Nested(StepFormSchema, required=True)
     co_inputs = fields.List(fields.Nested(SubmittedSchema))

@@ -10,6 +10,7 @@ the operations, and the operations ask here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, select, true
@@ -187,3 +188,59 @@ def ensure_can_see_statistics(actor: Actor) -> None:
 def ensure_can_import_plans(actor: Actor) -> None:
     """Plans are imported by the supervision office and the admins (and the CLI)."""
     require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="导入计划")
+
+
+# -- what an actor may do, as yes/no: the pages' menus and buttons ask here -----------------------
+# Each is the ensure_… check above answered without raising, so a button is shown exactly when the
+# action would be allowed.
+
+
+def permits(check: Callable[..., None], *args: Any) -> bool:
+    """Whether ``check(*args)`` lets the action through (it raises Forbidden when not)."""
+    try:
+        check(*args)
+    except Forbidden:
+        return False
+    return True
+
+
+def may_see_statistics(actor: Actor) -> bool:
+    return permits(ensure_can_see_statistics, actor)
+
+
+def may_start_cycles(actor: Actor) -> bool:
+    return permits(ensure_can_start_cycles, actor)
+
+
+def may_import_plans(actor: Actor) -> bool:
+    return permits(ensure_can_import_plans, actor)
+
+
+def may_manage(actor: Actor) -> bool:
+    """Users, units and holiday calendars (the administration pages)."""
+    return permits(ensure_can_manage, actor, "管理")
+
+
+def may_decide_extensions(actor: Actor) -> bool:
+    """The supervisor (first) and the leader (beyond the configured days) decide extension requests."""
+    return any(permits(ensure_can_decide_extension, actor, stage) for stage in ExtensionStage)
+
+
+def may_use_extensions(actor: Actor) -> bool:
+    """Whoever asks for extensions (a unit's people, for their own steps) or decides them."""
+    return actor.role in UNIT_ROLES or may_decide_extensions(actor)
+
+
+def can_request_extension(actor: Actor, task: HumanTaskLike, party: str) -> bool:
+    return permits(ensure_can_request_extension, actor, task, party)
+
+
+def waits_for_unit_head(actor: Actor, task: HumanTaskLike, config: Config) -> bool:
+    """The actor is staff of the step's own unit, and only the unit's head may do this step: the
+    page tells them so instead of offering a form."""
+    return (
+        actor.role == Role.UNIT_STAFF
+        and task.unit_id is not None
+        and task.unit_id == actor.unit_id
+        and task.step_id in config.permissions.head_required_steps
+    )

@@ -103,6 +103,10 @@ class HumanTaskDetail:
     decision: str | None
     comment: str | None
     can_act: bool
+    # An extension may be asked while the step is open and not yet due, by its lead unit's head.
+    can_request_extension: bool
+    # The actor is staff of the step's unit and the step needs the unit's head.
+    waits_for_unit_head: bool
     key_task: KeyTaskText
     form: StepForm
     co_inputs: tuple[Submitted, ...]
@@ -171,6 +175,10 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         decision=task.decision,
         comment=task.comment,
         can_act=task.state == HumanTaskState.OPEN and authz.can_act(actor, task, work.runtime.config),
+        can_request_extension=task.state == HumanTaskState.OPEN
+        and work.now <= task.due_at
+        and authz.can_request_extension(actor, task, task.party),
+        waits_for_unit_head=authz.waits_for_unit_head(actor, task, work.runtime.config),
         key_task=KeyTaskText(
             id=key_task.id,
             number=key_task.number,

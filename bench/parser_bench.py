@@ -1,4 +1,9 @@
-"""The plan parser: how long the real plan takes, and whether hostile inputs cost linear time.
+"""The plan parser: how well it reads the corpus, how long the real plan takes, and whether hostile inputs
+cost linear time.
+
+The corpus (tests/plans/corpus, loaded by tests/plans/plan_corpus.py) holds samples of every way plans are
+written, each with its expected reading: the bench prints how many plans come out entirely right, task
+recall, and unit precision and recall, so every change to the parser shows its effect.
 
 Each hostile input is parsed at two sizes, one four times the other; a ratio near 4 is linear, near 16
 quadratic (what these inputs did to earlier versions of the parser).
@@ -6,10 +11,13 @@ quadratic (what these inputs did to earlier versions of the parser).
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from service.plans import UnitDirectory, parse_plan
@@ -17,6 +25,29 @@ from service.plans import UnitDirectory, parse_plan
 REPO = Path(__file__).resolve().parent.parent
 PLAN = REPO / "service" / "demo" / "data" / "echeng-2024-sanxin-sanqiang.txt"
 UNITS = REPO / "service" / "demo" / "data" / "units.toml"
+CORPUS_MODULE = REPO / "tests" / "plans" / "plan_corpus.py"
+
+
+def _corpus() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("plan_corpus", CORPUS_MODULE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["plan_corpus"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def corpus_score(directory: UnitDirectory, *, verbose: bool = False) -> Any:
+    """Parse every corpus sample and add up how it compares with its expected reading."""
+    corpus = _corpus()
+    total = corpus.Score()
+    for case in corpus.cases():
+        plan = parse_plan(case.data, case.name, directory)
+        total.add(corpus.score(plan, case.expected, case.name))
+    if verbose:
+        for fault in total.faults:
+            print("  ", fault)
+    return total
 
 
 # The shapes of tests/plans/test_plan_bad_input.py's HOSTILE texts, built at a chosen size.
@@ -47,6 +78,12 @@ def run_parser_bench(*, quick: bool = False) -> dict[str, Any]:
     parse_plan(raw, PLAN.name, directory)  # OpenCC builds its dictionaries once
     real_ms = _seconds(raw, directory, 5 if quick else 15) * 1000
     print("== plan parser ==")
+    score = corpus_score(directory)
+    print(
+        f"corpus ({score.plans} plans): {score.exact} read entirely right; task recall {score.task_recall:.3f}; "
+        f"unit precision {score.unit_precision:.3f}, recall {score.unit_recall:.3f}; "
+        f"other fields {score.field_accuracy:.3f} ({len(score.faults)} faults)"
+    )
     print(f"real plan (14 tasks): median {real_ms:.1f} ms (target < 50 ms)")
     worst = 0.0
     for name, build in HOSTILE.items():
@@ -57,4 +94,18 @@ def run_parser_bench(*, quick: bool = False) -> dict[str, Any]:
         worst = max(worst, ratio)
         print(f"hostile '{name}': {t_small * 1000:7.1f} ms → {t_large * 1000:7.1f} ms for 4× the input (×{ratio:.1f})")
     print(f"worst growth for 4× input: ×{worst:.1f} (linear ≈ 4, quadratic ≈ 16)")
-    return {"parser_real_plan_ms": round(real_ms, 2), "parser_hostile_worst_growth_4x": round(worst, 2)}
+    return {
+        "parser_real_plan_ms": round(real_ms, 2),
+        "parser_hostile_worst_growth_4x": round(worst, 2),
+        "parser_corpus_exact": f"{score.exact}/{score.plans}",
+        "parser_corpus_task_recall": round(score.task_recall, 3),
+        "parser_corpus_unit_precision": round(score.unit_precision, 3),
+        "parser_corpus_unit_recall": round(score.unit_recall, 3),
+    }
+
+
+if __name__ == "__main__":
+    # `python -m bench.parser_bench [-v]`: the parser figures alone; -v lists every corpus fault.
+    if "-v" in sys.argv:
+        corpus_score(UnitDirectory.from_toml(UNITS), verbose=True)
+    run_parser_bench(quick="--quick" in sys.argv)

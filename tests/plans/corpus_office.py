@@ -1,0 +1,177 @@
+"""Build the .docx and .xlsx samples of the plan corpus (their expected readings are corpus/NAME.json).
+
+Nothing binary is kept in the repository: corpus.py calls these builders. To look at the files in Word or
+Excel: `.venv/bin/python tests/plans/corpus_office.py OUTPUT_DIR`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import openpyxl
+from docx.document import Document as DocxDocument
+from openpyxl.styles import Alignment
+
+FIXED = datetime.datetime(2024, 1, 1)
+
+
+def _docx_bytes(document: DocxDocument) -> bytes:
+    document.core_properties.created = FIXED  # the same bytes from run to run
+    document.core_properties.modified = FIXED
+    document.core_properties.last_modified_by = "duban"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_bytes(workbook: openpyxl.Workbook) -> bytes:
+    workbook.properties.created = FIXED
+    workbook.properties.modified = FIXED
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def minsheng_xlsx() -> bytes:
+    """民生实事: a title row, a 实事项目 column beside 主要内容, a leader column, merged cells over sub-rows, and a
+    unit cell with one unit per line."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "民生实事"
+    sheet.append(["鄂城区2024年十件民生实事任务分解表"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(["序号", "实事项目", "主要内容", "区政府分管领导", "牵头单位", "配合单位", "完成时限"])
+    sheet.append([1, "增加优质教育资源供给", "新建、改扩建中小学校5所,新增学位3000个。", "周敏", "区教育局",
+                  "区发改局\n区财政局\n区自然资源和规划分局", "2024年8月底前"])  # fmt: skip
+    sheet.append([2, "老城片区复兴", "完成吴王城遗址保护展示工程一期。", "周敏", "区文旅局", "区城投公司", "2024年10月底前"])
+    sheet.append([None, None, "推进古楼街道老街立面整治。", "黄涛", "区住建局", "古楼街道", "2024年12月底前"])
+    sheet.merge_cells("A4:A5")
+    sheet.merge_cells("B4:B5")
+    sheet.append([3, "优化养老服务", "为2000名老年人提供居家上门服务,改造提升社区居家养老服务中心8家。", "黄涛", "区民政局",
+                  "各镇街", "全年"])  # fmt: skip
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    return _xlsx_bytes(workbook)
+
+
+def jucuo_xlsx() -> bytes:
+    """The issue's sheet: headed 主要工作举措 | 牵头单位 | 配合单位, no number column, section rows merged across."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Sheet1"
+    sheet.append(["主要工作举措", "牵头单位", "配合单位"])
+    sheet.append(["一、优化政务服务"])
+    sheet.merge_cells("A2:C2")
+    sheet.append(["推行企业开办“一网通办”,开办时间压缩至1个工作日。", "区行政审批局", "区市场监管局、区人社局"])
+    sheet.append(["推进“证照分离”改革全覆盖。", "区市场监管局", "区行政审批局"])
+    sheet.append(["二、强化要素保障"])
+    sheet.merge_cells("A5:C5")
+    sheet.append(["建立重点项目用地保障清单,盘活存量土地300亩。", "区自然资源和规划分局", "区发改局、区城投公司"])
+    sheet.append(["落实减税降费政策,全年为企业减负1亿元以上。", "区财政局", "区税务局"])
+    return _xlsx_bytes(workbook)
+
+
+def _set_cell(cell: object, text: str) -> None:
+    """A cell's text, one paragraph per line (as a person typing Enter in the cell makes it)."""
+    lines = text.split("\n")
+    cell.text = lines[0]  # type: ignore[attr-defined]
+    for line in lines[1:]:
+        cell.add_paragraph(line)  # type: ignore[attr-defined]
+
+
+def table_docx() -> bytes:
+    """A Word table: 工作任务 beside 具体措施, a 责任领导 column, one co-unit per paragraph, a lead cell merged over
+    two rows, paragraphs around the table (a notice before it)."""
+    document = docx.Document()
+    document.add_paragraph("鄂城区人民政府办公室关于印发鄂城区2024年招商引资工作任务清单的通知")
+    document.add_paragraph("各镇街、区直各部门:现将任务清单印发给你们,请认真抓好落实。")
+    document.add_paragraph("鄂城区2024年招商引资工作任务清单")
+    rows = [
+        ("序号", "工作任务", "具体措施", "责任领导", "牵头单位", "配合单位", "完成时限"),
+        ("1", "开展产业链招商", "围绕光电子、大数据等主导产业,全年招引亿元以上项目30个。", "孙磊", "区招商中心",
+         "区发改局\n花湖开发区\n各镇街", "2024年12月底前"),
+        ("2", "开展以商招商", "发挥异地商会作用,举办招商推介活动4场以上。", "孙磊", "", "区工商联", "2024年11月底前"),
+        ("3", "优化招商服务", "建立重大项目专班服务机制。", "吴芳", "区行政审批局", "区发改局、区自然资源和规划分局",
+         "长期坚持"),
+    ]  # fmt: skip
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for index, values in enumerate(rows):
+        for column, value in enumerate(values):
+            if value:
+                _set_cell(table.cell(index, column), value)
+    table.cell(1, 4).merge(table.cell(2, 4))  # 区招商中心 leads tasks 1 and 2
+    document.add_paragraph("注:各牵头单位于每季度末月25日前报送进展情况。")
+    return _docx_bytes(document)
+
+
+def labels_docx() -> bytes:
+    """Paragraphs: label paragraphs, blank paragraphs between items, a page-number paragraph inside a task,
+    and a heading paragraph with its items."""
+    document = docx.Document()
+    document.add_paragraph("鄂城区2024年营商环境重点任务分工方案")
+    document.add_paragraph("")
+    document.add_paragraph("一、提升审批效率")
+    document.add_paragraph("1.深化工程建设项目审批制度改革,")
+    document.add_paragraph("- 3 -")
+    document.add_paragraph("社会投资小型低风险项目审批时间压缩至15个工作日以内。")
+    document.add_paragraph("牵头单位:区行政审批局")
+    document.add_paragraph("责任单位:区住建局、区自然资源和规划分局")
+    document.add_paragraph("")
+    document.add_paragraph("2.推行“拿地即开工”审批模式。")
+    document.add_paragraph("牵头单位:区行政审批局")
+    document.add_paragraph("")
+    document.add_paragraph("二、加强监管服务")
+    document.add_paragraph("3.推行“综合查一次”联合执法。")
+    document.add_paragraph("牵头单位:区司法局")
+    document.add_paragraph("责任单位:区市场监管局、区城管执法局、区应急管理局")
+    document.add_paragraph("完成时限:2024年9月底前")
+    return _docx_bytes(document)
+
+
+def sheet_title_xlsx() -> bytes:
+    """A title row, a metadata row (填报单位, 日期) and a header with 工作任务 / 责任单位(排名第一的为牵头单位)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "重点任务"
+    sheet.append(["鄂城区2024年乡村振兴重点任务清单"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["填报单位:区委农办", None, "填报日期:2024年3月5日"])
+    sheet.append(["序号", "工作任务", "责任单位(排名第一的为牵头单位)", "完成时限"])
+    sheet.append([1, "建设高标准农田2万亩。", "区农业农村局、区财政局、区自然资源和规划分局", "2024年10月"])
+    sheet.append([2, "新培育家庭农场50家。", "区农业农村局、各镇街", "2024年12月"])
+    sheet.append([3, "推进农村人居环境整治,创建美丽乡村示范村10个。", "区乡村振兴局、区住建局、区生态环境分局", "年底前"])
+    return _xlsx_bytes(workbook)
+
+
+BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k1-minsheng.xlsx": minsheng_xlsx,
+    "k1-jucuo.xlsx": jucuo_xlsx,
+    "k1-table.docx": table_docx,
+    "k2-labels.docx": labels_docx,
+    "k7-sheet-title.xlsx": sheet_title_xlsx,
+}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    out = Path(argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    for name, build in BUILDERS.items():
+        (out / name).write_bytes(build())
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,21 +12,32 @@ from typing import Any
 
 from .normalize import normalize_name
 
+_SUB_UNIT = re.compile(r"\([^()]{1,20}\)$")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[index : index + 2] for index in range(len(text) - 1)}
+
 
 @dataclass(frozen=True)
 class UnitDirectory:
     """Canonical unit names, other names they go by, and group words that stand for several units.
 
     Every lookup goes through `normalize_name`, so 區財政局, 区财政局 and "区财政局 " all find 区财政局.
-    `district` (e.g. 鄂城区) lets "鄂城区财政局" resolve as "区财政局".
+    `district` (e.g. 鄂城区) lets "鄂城区财政局" resolve as "区财政局"; a sub-unit in brackets
+    ("区公安分局(交警大队)") resolves as its unit. `corrections` are names corrected on the import page to
+    one or more other names (units or group words): "区直各执法部门" → ("区直各部门",).
     """
 
     units: tuple[str, ...]
     aliases: Mapping[str, str] = field(default_factory=dict)
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     district: str = ""
+    corrections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _names: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _groups: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _corrections: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _bigrams: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names: dict[str, str] = {}
@@ -42,7 +54,15 @@ class UnitDirectory:
             if unknown:
                 raise ValueError(f"group {word!r} names units that are not in the directory: {unknown}")
             groups[normalize_name(word)] = tuple(members)
+        bigrams: dict[str, list[str]] = {}  # pair of characters → the names (units and aliases) holding it
+        for written in (*self.units, *self.aliases):
+            for pair in _bigrams(normalize_name(written)):
+                bigrams.setdefault(pair, []).append(written)
+        corrections = {normalize_name(name): tuple(to) for name, to in self.corrections.items() if to}
         # Frozen: the lookup tables are set once here and never change.
+        object.__setattr__(self, "corrections", MappingProxyType(dict(self.corrections)))
+        object.__setattr__(self, "_corrections", MappingProxyType(corrections))
+        object.__setattr__(self, "_bigrams", MappingProxyType({k: tuple(v) for k, v in bigrams.items()}))
         object.__setattr__(self, "aliases", MappingProxyType(dict(self.aliases)))
         object.__setattr__(self, "groups", MappingProxyType({k: tuple(v) for k, v in self.groups.items()}))
         object.__setattr__(self, "_names", MappingProxyType(names))
@@ -53,7 +73,36 @@ class UnitDirectory:
         keys = [key]
         if self.district and key.startswith(self.district) and len(key) > len(self.district):
             keys.append("区" + key[len(self.district) :])
+        base = _SUB_UNIT.sub("", key)
+        if base != key and base:
+            keys += [
+                base,
+                *(["区" + base[len(self.district) :]] if self.district and base.startswith(self.district) else []),
+            ]
         return keys
+
+    def correction(self, name: str) -> tuple[str, ...] | None:
+        """What the importer corrected the name written as `name` to (units or group words), if anything."""
+        return self._corrections.get(normalize_name(name))
+
+    def suggest(self, name: str) -> str | None:
+        """The directory unit whose name is nearest to `name` (shared pairs of characters), if any is near."""
+        key = normalize_name(name)
+        pairs = _bigrams(key)
+        if not pairs:
+            return None
+        counts: dict[str, int] = {}
+        for pair in pairs:
+            for written in self._bigrams.get(pair, ()):
+                counts[written] = counts.get(written, 0) + 1
+        best, score = None, 0.0
+        for written, shared in counts.items():
+            value = 2 * shared / (len(pairs) + len(_bigrams(normalize_name(written))))
+            if value > score:
+                best, score = written, value
+        if best is None or score < 0.45:
+            return None
+        return self.aliases.get(best, best)
 
     def resolve(self, name: str) -> str | None:
         """The canonical name of the unit written as `name`, or None (unknown units and group words)."""

@@ -1,9 +1,13 @@
 """The outline of a plan: its title, headings and the text of each key task, from lines and tables.
 
-Which numbering level holds the key tasks is decided per document: the level whose items each carry
-exactly one unit annotation ("(牵头单位:…)", label lines, "X牵头"). Shallower levels are headings; deeper
-ones are parts of a task's text. Lines after a task's unit annotation that are neither numbered nor labels
-are prose, not task text.
+Which numbering level holds the key tasks is decided per document: the level whose items carry unit
+annotations of their own ("(牵头单位:…)" on the item or right after it, label lines, "X牵头", or an
+annotation line after the item's sub-items). Shallower levels are headings; deeper ones are parts of a task's
+text. A heading never swallows its items: an item without units is still a task (reported by the builder).
+
+Between tasks: a short line without punctuation before a task is a sub-heading; a page marker ("- 3 -",
+"第 4 页", a lone "1、") is skipped, and text broken around it joins up; a line of prose after a task's units
+is not task text and is reported, as is a unit annotation that attaches to no task.
 """
 
 from __future__ import annotations
@@ -11,16 +15,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .drafts import Draft, Outline
-from .normalize import unify_width
+from .drafts import MAX_TASKS, Draft, Outline
+from .model import Section
+from .normalize import fold, unify_width
 from .numbering import Kind, Numbered, classify, heading
 from .readers import Block, Line, Table
-from .tables import find_header, fold_flat_tables, read_table
-from .units import LABEL_RE, UnitTest, find_annotations, has_labels, scan_brackets, starts_with_label
+from .tables import TABLE_SECTION_DEPTH, find_header, read_table
+from .text_tables import fold_text_tables
+from .unit_lists import UnitTest
+from .units import LABEL_RE, find_annotations, has_labels, scan_brackets, starts_with_label
 
-_FOOTER = re.compile(r"ICP备|公网安备|网站标识码|网站标识|版权所有|网站地图|技术支持电话|Copyright|©")
-_TITLE_WORDS = re.compile(r"方案|计划|要点|清单|任务分解|分解表|任务表|责任表|台账|重点任务|工作任务|实施意见")
+_FOOTER = re.compile(r"ICP备|公网安备|网站标识码|网站标识|版权所有|网站地图|技术支持电话|Copyright|©|分享到|扫一扫")
+_PAGE = re.compile(
+    r"^\s*(?:[-—–_~]+\s*\d{1,4}\s*[-—–_~]+|第\s*\d{1,4}\s*页(?:\s*[/,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[、.]?"
+    r"|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
+_TITLE_WORDS = re.compile(
+    r"(?:方案|计划|要点|清单|任务分解|分解表|任务表|责任表|分工表|台账|任务|重点工作|实施意见|任务书|责任书|"
+    r"分工|工作安排|行动|措施)(?:\s*[(（][^()（）]{2,16}[)）])?$"
+)
+_NOTICE = re.compile(r"关于印发|的通知$|的通知》?$")
+_QUOTED_TITLE = re.compile(r"《([^《》]{4,60})》")
+_METADATA = re.compile(r"^\S{1,8}\s*:|[〔\[]\d{4}[〕\]]\s*\d+\s*号|^\d{4}年\d{1,2}月\d{1,2}日$|文件$|[|\t]")
 _MAX_TITLE = 60
+_TITLE_SCAN = 60
+_SUB_HEADING = 24
+_SENTENCE_END = tuple("。;!?:,、")
+_STOPPED = ("。", ";", "!", "?", ":", "」", ")")  # a line ending so is a sentence's end: the next is no wrap
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,7 @@ class _Item:
     norm: str
     numbered: Numbered | None
     footer: bool
+    page: bool
 
 
 _Entry = _Item | Table
@@ -40,7 +62,7 @@ def _entries(blocks: list[Block], known: UnitTest) -> list[_Entry]:
     entries: list[_Entry] = []
 
     def flush() -> None:
-        for block in fold_flat_tables(lines, known):
+        for block in fold_text_tables(lines, known):
             entries.append(_item(block) if isinstance(block, Line) else block)
         lines.clear()
 
@@ -60,8 +82,19 @@ def _entries(blocks: list[Block], known: UnitTest) -> list[_Entry]:
 
 
 def _item(line: Line) -> _Item:
-    norm = unify_width(line.text)
-    return _Item(line, norm, classify(norm), bool(_FOOTER.search(norm)))
+    norm = fold(line.text)
+    return _Item(line, norm, classify(norm), bool(_FOOTER.search(norm)), bool(_PAGE.match(norm)))
+
+
+def _annotation_only(norm: str) -> bool:
+    """A line that is nothing but a unit annotation: "(牵头单位:…)" or a label line."""
+    text = norm.strip().rstrip("。;")
+    if starts_with_label(text):
+        return True
+    if not text or text[0] not in "([〔【" or text[-1] not in ")]〕】":
+        return False
+    groups, _ = scan_brackets(text)
+    return len(groups) == 1 and groups[0].end == len(text) and has_labels(text[1:-1])
 
 
 def _unit_marks(entries: list[_Entry], known: UnitTest) -> list[int]:
@@ -69,12 +102,17 @@ def _unit_marks(entries: list[_Entry], known: UnitTest) -> list[int]:
     marks: list[int] = []
     in_labels = False
     for entry in entries:
-        if not isinstance(entry, _Item) or entry.footer:
+        if not isinstance(entry, _Item) or entry.footer or entry.page:
             marks.append(0)
             in_labels = False
             continue
         text = entry.norm[entry.numbered.rest :] if entry.numbered else entry.norm
-        found = find_annotations(text, known)
+        raw = entry.line.text[entry.numbered.rest :] if entry.numbered else entry.line.text
+        if not any(word in text for word in ("单位", "部门", "牵头", "负责", "领导", "配合")):
+            marks.append(0)  # no annotation can be there: skip the work
+            in_labels = False
+            continue
+        found = find_annotations(text, raw, known)
         if entry.numbered is None and starts_with_label(text):
             has_units = bool(found.unit_spans)
             marks.append(1 if has_units and not in_labels else 0)
@@ -91,7 +129,7 @@ def _choose_task_kind(entries: list[_Entry], known: UnitTest) -> Kind | None:
     if not kinds:
         return None
     marks = _unit_marks(entries, known)
-    best: tuple[tuple[int, float, int, int], Kind] | None = None
+    best: tuple[tuple[int, int, float, int], Kind] | None = None
     for kind in kinds:
         items = exactly_one = with_marks = own = 0
         for start, entry in enumerate(entries):
@@ -109,15 +147,16 @@ def _choose_task_kind(entries: list[_Entry], known: UnitTest) -> Kind | None:
                         break
                     in_own_part = False
                 total += marks[index]
-                own_marks += marks[index] if in_own_part else 0
+                if in_own_part or (other.numbered is None and _annotation_only(other.norm)):
+                    own_marks += marks[index]
             exactly_one += total == 1
             with_marks += total > 0
             own += own_marks > 0
-        score = (exactly_one, with_marks / items, own, -int(kind))
+        score = (own, exactly_one, with_marks / items, -int(kind))
         if best is None or score > best[0]:
             best = (score, kind)
     assert best is not None
-    if best[0][1] > 0:
+    if best[0][2] > 0:
         return best[1]
     # No level carries units: the usual task levels, outermost first.
     for kind in (Kind.ARABIC, Kind.PAREN_ARABIC, Kind.PAREN_CN, Kind.CN):
@@ -126,24 +165,67 @@ def _choose_task_kind(entries: list[_Entry], known: UnitTest) -> Kind | None:
     return kinds[-1]
 
 
-def _title(entries: list[_Entry]) -> tuple[str | None, int]:
-    for index, entry in enumerate(entries[:5]):
-        if not isinstance(entry, _Item):
-            return None, -1
+def _is_title(text: str, norm: str) -> bool:
+    return (
+        len(text) <= _MAX_TITLE
+        and bool(_TITLE_WORDS.search(norm))
+        and not norm.endswith(("。", ";", ":"))
+        and not _METADATA.search(norm)
+        and not LABEL_RE.match(norm)
+    )
+
+
+def _title(entries: list[_Entry], stop: int) -> tuple[str | None, set[int]]:
+    """The plan's own title among the lines before its first task: never a notice's title ("关于印发…的
+    通知", whose 《…》 is the fallback), a metadata row, a table header or a heading. A title broken over two
+    lines is joined. Returns the title and the entries it takes."""
+    notice: str | None = None
+    for index in range(min(stop, _TITLE_SCAN, len(entries))):
+        entry = entries[index]
+        if isinstance(entry, Table):
+            break
         text = entry.line.text.strip()
-        if not text:
+        if not text or entry.numbered is not None or entry.footer:
             continue
-        if (
-            entry.numbered is None
-            and len(text) <= _MAX_TITLE
-            and _TITLE_WORDS.search(text)
-            and not text.endswith(("。", ";", ";"))
-            and not LABEL_RE.match(entry.norm.strip())
-        ):
-            return text, index
-        if entry.numbered is not None:
-            return None, -1
-    return None, -1
+        norm = entry.norm.strip()
+        if _NOTICE.search(norm):
+            quoted = _QUOTED_TITLE.search(text)
+            notice = notice or (quoted.group(1) if quoted else None)
+            continue
+        previous = entries[index - 1] if index else None
+        if _is_title(text, norm):
+            if (
+                isinstance(previous, _Item)
+                and previous.numbered is None
+                and previous.line.text.strip()
+                and len(previous.line.text.strip()) + len(text) <= _MAX_TITLE
+                and not previous.norm.strip().endswith(_SENTENCE_END)
+                and not _METADATA.search(previous.norm)
+                and not _NOTICE.search(previous.norm)
+                and not _is_title(previous.line.text.strip(), previous.norm.strip())
+                and not _FOOTER.search(previous.norm)
+                and re.search(r"\d{4}年|[区市县镇]", previous.norm)
+            ):
+                return previous.line.text.strip() + text, {index - 1, index}
+            return text, {index}
+    return notice, set()
+
+
+def _first_task(entries: list[_Entry], task_kind: Kind | None) -> int:
+    for index, entry in enumerate(entries):
+        if isinstance(entry, Table) or (entry.numbered is not None and entry.numbered.kind <= (task_kind or 9)):
+            return index
+    return len(entries)
+
+
+def _next_text(entries: list[_Entry], index: int) -> _Entry | None:
+    for at in range(index + 1, len(entries)):
+        entry = entries[at]
+        if isinstance(entry, Table):
+            return entry
+        if entry.line.text.strip() and not entry.page:
+            return entry
+    return None
 
 
 def _ends_with_annotation(norm: str) -> bool:
@@ -151,64 +233,187 @@ def _ends_with_annotation(norm: str) -> bool:
     if not text or text[-1] not in ")]〕】":
         return False
     groups, _ = scan_brackets(text)
-    return bool(groups) and groups[-1].end == len(text) and has_labels(groups[-1].content(text))
+    return bool(groups) and groups[-1].end == len(text) and has_labels(text[groups[-1].start + 1 : -1])
+
+
+class _Walk:
+    """One pass over the entries, building drafts (see the module docstring)."""
+
+    def __init__(self, entries: list[_Entry], known: UnitTest) -> None:
+        self.entries = entries
+        self.known = known
+        self.outline = Outline()
+        self.task_kind = _choose_task_kind(entries, known)
+        title, self.title_at = _title(entries, _first_task(entries, self.task_kind))
+        self.outline.title = title
+        self.current: Draft | None = None
+        self.after_labels = False
+        self.closed = False
+        self.last_number = 0
+        self.dropped: list[_Item] = []
+
+    def finish(self) -> None:
+        if self.current is not None:
+            self.outline.drafts.append(self.current)
+        self.current = None
+        self.closed = False
+
+    def report_dropped(self) -> None:
+        if not self.dropped:
+            return
+        first = self.dropped[0]
+        shown = first.line.text.strip()
+        shown = shown if len(shown) <= 30 else shown[:30] + "…"
+        count = f"起的 {len(self.dropped)} 行文字" if len(self.dropped) > 1 else "的文字"
+        self.outline.report(
+            first.line.line, f"{first.line.where}{count}「{shown}」写在任务的单位之后,不属于任何任务,已略过,请核对。"
+        )
+        self.dropped.clear()
+
+    def run(self) -> Outline:
+        for index, entry in enumerate(self.entries):
+            if isinstance(entry, Table):
+                self.report_dropped()
+                self.finish()
+                read_table(entry, self.outline, self.known)
+                continue
+            self.line(index, entry)
+        self.report_dropped()
+        self.finish()
+        self._bound()
+        return self.outline
+
+    def line(self, index: int, entry: _Item) -> None:
+        if index in self.title_at or entry.page:
+            return
+        if entry.footer:
+            self.report_dropped()
+            self.finish()
+            return
+        text = entry.line.text.strip()
+        if not text:
+            return
+        numbered = entry.numbered
+        if (
+            numbered is not None
+            and numbered.kind == Kind.ARABIC == self.task_kind
+            and numbered.number >= 1000
+            and numbered.number != self.last_number + 1
+        ):
+            numbered = None  # "2024、2025年…": a year, not task 2024
+        task_kind = self.task_kind
+        if numbered is not None and task_kind is not None and numbered.kind < task_kind:
+            self.report_dropped()
+            self.finish()
+            self.outline.heading(int(numbered.kind), heading(numbered, entry.line.text))
+            return
+        if numbered is not None and numbered.kind == task_kind:
+            self.report_dropped()
+            self.finish()
+            self.start(entry, numbered)
+            return
+        if numbered is None and self.sub_heading(index, entry):
+            return
+        current = self.current
+        if current is None:
+            if numbered is None and _annotation_only(entry.norm) and self.outline.drafts:
+                self.orphan(entry)
+            return  # prose between headings
+        if starts_with_label(entry.norm):
+            current.add(text)
+            self.after_labels = True
+            return
+        if numbered is None and (self.after_labels or self.closed):
+            if _annotation_only(entry.norm):
+                self.orphan(entry)
+            else:
+                self.dropped.append(entry)
+            return
+        previous = fold(current.lines[-1]).rstrip() if current.lines else ""
+        join = numbered is None and bool(previous) and not previous.endswith(_STOPPED)
+        current.add(text, join=join and not _annotation_only(entry.norm))
+        self.closed = self.closed or _ends_with_annotation(entry.norm)
+
+    def start(self, entry: _Item, numbered: Numbered) -> None:
+        if len(self.outline.drafts) >= MAX_TASKS:
+            self.outline.more_items += 1
+            self.last_number = numbered.number
+            return
+        self.current = Draft(
+            number=numbered.number,
+            line=entry.line.line,
+            where=entry.line.where,
+            section=self.outline.section,
+            lines=[entry.line.text[numbered.rest :].strip()],
+        )
+        self.last_number = numbered.number
+        self.after_labels = False
+        self.closed = _ends_with_annotation(entry.norm)
+
+    def sub_heading(self, index: int, entry: _Item) -> bool:
+        """A short line without punctuation, right before a task, after a finished task: a sub-heading."""
+        norm = entry.norm.strip()
+        if len(norm) > _SUB_HEADING or re.search(r"[。,;:!?、()]", norm) or starts_with_label(norm):
+            return False
+        current = self.current
+        last = fold(current.lines[-1]).rstrip() if current and current.lines else ""
+        if current is not None and not (self.closed or self.after_labels or last.endswith(("。", ";", "!", "?"))):
+            return False
+        following = _next_text(self.entries, index)
+        if not isinstance(following, _Item) or following.numbered is None:
+            return False
+        if following.numbered.kind != self.task_kind:
+            return False
+        self.report_dropped()
+        self.finish()
+        depth = int(self.task_kind or Kind.ARABIC) - 0.5
+        self.outline.heading(depth, Section("", entry.line.text.strip(), 0))
+        return True
+
+    def orphan(self, entry: _Item) -> None:
+        shown = entry.line.text.strip()
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        self.outline.report(
+            entry.line.line,
+            f"{entry.line.where}的单位标注「{shown}」不属于任何任务(前一项任务已有单位),未导入,请核对是否漏写了任务。",
+            "error",
+        )
+
+    def _bound(self) -> None:
+        outline = self.outline
+        if outline.more_items:
+            outline.report(
+                0,
+                f"计划中编号的任务超过 {MAX_TASKS:,} 项的上限:只读取并列出了前 {len(outline.drafts):,} 项,"
+                f"其后还有 {outline.more_items:,} 项未读取。请拆分后分别导入。",
+                "error",
+            )
+
+
+def _cut_at_limit(blocks: list[Block]) -> tuple[list[Block], int]:
+    """A text with more numbered items of one kind than `MAX_TASKS` is read up to the item past the limit
+    (so the first MAX_TASKS are listed and the cost stays bounded); returns the blocks kept and how many
+    items of that kind were cut off."""
+    positions: dict[Kind, list[int]] = {}
+    for index, block in enumerate(blocks):
+        if isinstance(block, Line):
+            numbered = classify(unify_width(block.text[:12]))
+            if numbered is not None:
+                positions.setdefault(numbered.kind, []).append(index)
+    if not positions:
+        return blocks, 0
+    found = max(positions.values(), key=len)
+    if len(found) <= MAX_TASKS:
+        return blocks, 0
+    return blocks[: found[MAX_TASKS]], len(found) - MAX_TASKS
 
 
 def read_layout(blocks: list[Block], known: UnitTest) -> Outline:
-    entries = _entries(blocks, known)
-    outline = Outline()
-    title, title_at = _title(entries)
-    outline.title = title
-    task_kind = _choose_task_kind(entries, known)
-    current: Draft | None = None
-    after_labels = False
-    closed = False
-
-    def finish() -> None:
-        nonlocal current
-        if current is not None:
-            outline.drafts.append(current)
-        current = None
-
-    for index, entry in enumerate(entries):
-        if isinstance(entry, Table):
-            finish()
-            read_table(entry, outline)
-            continue
-        if index == title_at or entry.footer:
-            if entry.footer:
-                finish()
-            continue
-        text = entry.line.text.strip()
-        if not text:
-            continue
-        numbered = entry.numbered
-        if numbered is not None and task_kind is not None and numbered.kind < task_kind:
-            finish()
-            outline.heading(int(numbered.kind), heading(numbered, entry.line.text))
-            continue
-        if numbered is not None and numbered.kind == task_kind:
-            finish()
-            current = Draft(
-                number=numbered.number,
-                line=entry.line.line,
-                where=entry.line.where,
-                section=outline.section,
-                lines=[entry.line.text[numbered.rest :].strip()],
-            )
-            after_labels = False
-            closed = _ends_with_annotation(entry.norm)
-            continue
-        if current is None:
-            continue  # prose between headings
-        if starts_with_label(entry.norm):
-            current.lines.append(text)
-            after_labels = True
-            continue
-        if numbered is None and (after_labels or closed):
-            finish()  # prose after a task's units is not part of the task
-            continue
-        current.lines.append(text)
-        closed = closed or _ends_with_annotation(entry.norm)
-    finish()
+    """The title, headings and task drafts of a plan's blocks (lines and tables)."""
+    kept, cut = _cut_at_limit(blocks)
+    entries = _entries(kept, known)
+    walk = _Walk(entries, known)
+    walk.outline.more_items = cut
+    outline = walk.run()
+    outline.close(TABLE_SECTION_DEPTH)
     return outline

@@ -1,10 +1,11 @@
 """Text normalisation shared by the plan parser and the unit directory.
 
-Two steps, both length-preserving per character so that offsets found in the normalised text can be used to
-slice the text as written:
-- `to_simplified`: traditional → simplified characters (OpenCC t2s), applied once to a whole document;
-- `unify_width`: full-width ASCII (（）：；，１２３) and odd spaces → their half-width forms, for
-  matching.
+The parser keeps the text as written (a traditional 於潜镇 stays 於潜镇) and matches on a folded copy of the
+same length, so that offsets found in the folded text slice the text as written:
+- `simplify_aligned`: traditional → simplified characters (OpenCC t2s), character for character;
+- `unify_width`: full-width ASCII (（）：；，１２３) and odd spaces → their half-width forms;
+- `fold`: both, what every matcher reads.
+Unit names compare by `normalize_name` (folded, no spaces, quotes, pinyin glosses or trailing 等).
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _simplified_char(char: str) -> str:
+    converted = _t2s().convert(char)
+    return converted if len(converted) == 1 else char
+
+
+def simplify_aligned(text: str) -> str:
+    """`to_simplified` with the length kept: where OpenCC turns a phrase into one of another length, each
+    character is converted on its own."""
+    if text.isascii():
+        return text
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(_simplified_char(char) for char in text)
+
+
 _WIDTH_MAP = {chr(wide): chr(narrow) for wide, narrow in _WIDTH_TABLE.items()}
 # str.translate walks every character; a regex that only visits the ones to change is ~30 times faster.
 _WIDE = re.compile("[" + re.escape("".join(_WIDTH_MAP)) + "]")
@@ -54,21 +72,45 @@ def unify_width(text: str) -> str:
     return _WIDE.sub(_narrow, text)
 
 
+def fold(text: str) -> str:
+    """What matchers read: simplified and half-width, with the length (and so every offset) of `text`."""
+    return unify_width(simplify_aligned(text))
+
+
 _NAME_DROP = re.compile(r"[\s“”\"'‘’「」『』]+")
-_NAME_TRAILERS = ("等单位", "等部门", "等")
+# A pinyin gloss a web page puts after a character: 經(jīng)营.
+PINYIN_GLOSS = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,8}[)）]")
+# "…等单位", "…等相关街道": the list goes on, the name ends before 等.
+_TRAILER = re.compile(r"等(?:相关|有关|其他)?(?:单位|部门|街道|镇街|乡镇|镇|区直部门)?$")
+
+
+def clean_name(name: str) -> str:
+    """A unit name as written, tidied for display: no spaces or quotes, no trailing punctuation or 等,
+    no unmatched bracket at the end; traditional characters are kept."""
+    text = _NAME_DROP.sub("", name)
+    while True:
+        text = text.rstrip(".。,;:、，；：")
+        if text.endswith(("(", "（", "[", "【")):
+            text = text[:-1]
+            continue
+        opened = text.count("(") + text.count("（")
+        closed = text.count(")") + text.count("）")
+        if opened > closed and ("(" in text or "（" in text):
+            cut = max(text.rfind("("), text.rfind("（"))
+            text = text[:cut]  # "区医保局(未写完" → 区医保局
+            continue
+        trailer = _TRAILER.search(fold(text))
+        if trailer is None or trailer.start() == 0:
+            return text
+        text = text[: trailer.start()]
 
 
 @functools.lru_cache(maxsize=8192)
 def normalize_name(name: str) -> str:
-    """The comparable form of a unit name: simplified, half-width, no spaces or quotes, no trailing 等."""
-    text = unify_width(to_simplified(name))
-    text = _NAME_DROP.sub("", text)
-    while True:
-        text = text.rstrip(".。,;:、")
-        trailer = next((word for word in _NAME_TRAILERS if text.endswith(word)), None)
-        if trailer is None:
-            return text
-        text = text[: -len(trailer)]
+    """The comparable form of a unit name: simplified, half-width, no spaces, quotes, pinyin glosses or
+    trailing 等."""
+    text = PINYIN_GLOSS.sub("", name)
+    return clean_name(unify_width(to_simplified(text)))
 
 
 _CN_DIGITS = {

@@ -1,7 +1,8 @@
 """The numbers plans put before headings and tasks, from the outermost level in.
 
-第一部分 → 一、 → (一) → 1. / 1、 → (1) → ①. Which level holds the key tasks differs from plan to plan; the
-layout reader decides that per document. Works on text passed through `unify_width`.
+第一部分 → 一、 → (一) → 1. / 1、 → (1) → ① / ⑴. Which level holds the key tasks differs from plan to plan; the
+layout reader decides that per document. Works on folded text (normalize.fold). Arabic numbers run to five
+digits (a plan of thousands of tasks is refused by the layout with a count, not misread).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .model import Section
-from .normalize import chinese_to_int
+from .normalize import chinese_to_int, fold
 
 
 class Kind(IntEnum):
@@ -29,7 +30,8 @@ _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (Kind.PAREN_CN, re.compile(rf"\s*\(\s*({_CN_NUM})\s*\)\s*[、.]?\s*")),
     (Kind.CN, re.compile(rf"\s*({_CN_NUM})\s*(?:、|\.(?!\d))\s*")),
     (Kind.PAREN_ARABIC, re.compile(r"\s*\(\s*(\d{1,3})\s*\)\s*[、.]?\s*")),
-    (Kind.ARABIC, re.compile(r"\s*(\d{1,3})\s*(?:、|\.(?!\d)|\))\s*")),
+    (Kind.ARABIC, re.compile(r"\s*(\d{1,5})\s*(?:、|\.(?!\d)|\))\s*")),
+    (Kind.PAREN_ARABIC, re.compile(r"\s*([⑴-⒇])\s*")),  # ⑴ is written for (1)
     (Kind.CIRCLED, re.compile(r"\s*([①-⑳])\s*")),
 )
 
@@ -49,8 +51,10 @@ def classify(text: str) -> Numbered | None:
         if match is None or match.end() >= len(text.rstrip()):
             continue
         label = match.group(1)
-        if kind is Kind.CIRCLED:
+        if "①" <= label <= "⑳":
             number: int | None = ord(label) - 0x2460 + 1
+        elif "⑴" <= label <= "⒇":
+            number = ord(label) - 0x2474 + 1
         else:
             number = chinese_to_int(label)
         if number is None or number <= 0:
@@ -60,11 +64,8 @@ def classify(text: str) -> Numbered | None:
 
 
 def heading(numbered: Numbered, text: str) -> Section:
-    """The section a heading line opens: "(一)构建新产业。深度对接…" → Section("一", "构建新产业")."""
+    """The section a heading line opens: "(一)构建新产业。深度对接…" → Section("一", "构建新产业", 2)."""
     rest = text[numbered.rest :].strip()
-    cut = len(rest)
-    for stop in ("。", ":", ":"):
-        position = rest.find(stop)
-        if 0 <= position < cut:
-            cut = position
-    return Section(numbered.label, rest[:cut].strip(" .,;、"))
+    norm = fold(rest)
+    cut = min((position for stop in "。:;" if (position := norm.find(stop)) >= 0), default=len(rest))
+    return Section(numbered.label, rest[:cut].strip(" .,;、，；。:："), int(numbered.kind))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import re
 
@@ -10,18 +11,23 @@ from .directory import UnitDirectory
 from .drafts import Draft
 from .layout import read_layout
 from .model import ParsedPlan, ParsedTask, Problem
+from .normalize import normalize_name
 from .readers import Block, Line, Source, read_source
-from .tasks import Context, Conventions, build_task
+from .tasks import Context, Conventions, build_task, resolve_co_units
 
 _YEAR_IN_TEXT = re.compile(r"(20\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+MAX_UNKNOWN_REPORTED = 200  # distinct unknown names reported one by one; the rest are counted
+_FOREIGN_SHARE = 0.5  # a plan whose known units are fewer than this share of its names is from elsewhere
+_FOREIGN_MIN_NAMES = 4
 
 
 def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: int | None = None) -> ParsedPlan:
     """Parse a plan; never raises on bad input: what could not be read is reported in `problems`.
 
-    `year` is the plan's year, used for deadlines without one ("年底前"); by default it is taken from the
-    title, else the file name, else the year the text mentions most.
+    `year` is the plan's year, used for deadlines without one ("年底前", "明年7月份"); by default it is taken
+    from the title, else the file name, else the year the text mentions most. Time and memory grow
+    linearly with the file; past `MAX_TASKS` numbered tasks the rest are counted, not read.
     """
     digest = hashlib.sha256(data).hexdigest()
     source = read_source(data, filename)
@@ -33,19 +39,110 @@ def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: in
     outline = read_layout(source.blocks, directory.is_known)
     title = outline.title or fallback_title
     text = _all_text(source.blocks)
-    context = Context(directory, year or _find_year(title, filename, text), Conventions.find(text))
+    plan_year = year or _find_year(title, filename, text)
+    context = Context(directory, plan_year, Conventions.find(text))
+    tasks, task_problems = _build(outline.drafts, context)
+    foreign = _is_foreign(tasks, directory)
+    if foreign:  # this district's group words are not expanded into another's plan
+        tasks = [
+            dataclasses.replace(
+                task, co_units_resolved=resolve_co_units(task.lead_units, task.co_units, directory, foreign=True)
+            )
+            for task in tasks
+        ]
+    problems += _ordered(outline.problems, task_problems, source.kind == "text")
+    problems += _unknown_units(tasks, outline.drafts, directory, foreign)
+    if not tasks:
+        problems.append(Problem(0, _nothing_found(source), "error"))
+    return ParsedPlan(
+        title, outline.sections(), tuple(tasks), _collapse(problems), filename, digest, plan_year, foreign
+    )
+
+
+def _build(drafts: list[Draft], context: Context) -> tuple[list[ParsedTask], list[Problem]]:
     tasks: list[ParsedTask] = []
+    problems: list[Problem] = []
     first_seen: dict[int, str] = {}
-    for draft in outline.drafts:  # problems in document order, task by task
-        task, task_problems = build_task(draft, context)
+    for draft in drafts:  # problems in document order, task by task
+        task, own = build_task(_corrected(draft, context.directory), context)
         tasks.append(task)
-        problems += task_problems
+        problems += own
         if draft.number in first_seen:
             problems.append(_duplicate(draft, first_seen[draft.number]))
         first_seen.setdefault(draft.number, draft.where)
-    if not tasks:
-        problems.append(Problem(0, _nothing_found(source), "error"))
-    return ParsedPlan(title, outline.sections(), tuple(tasks), _collapse(problems), filename, digest)
+    return tasks, problems
+
+
+def _corrected(draft: Draft, directory: UnitDirectory) -> Draft:
+    """Names corrected on the import page replaced by what they were corrected to (one or more units, or a
+    group word), in place, so a lead stays a lead."""
+    if not directory.corrections:
+        return draft
+    roles = draft.roles
+    for listing in (roles.lead, roles.responsible, roles.cooperating, roles.marked_leads):
+        replaced: list[str] = []
+        for name in listing:
+            replaced += list(directory.correction(name) or (name,))
+        listing[:] = list(dict.fromkeys(replaced))
+    return draft
+
+
+def _ordered(layout: list[Problem], tasks: list[Problem], by_line: bool) -> list[Problem]:
+    """Layout and task problems together: by line in a text file (one numbering), else tasks first."""
+    if by_line:
+        return sorted([*layout, *tasks], key=lambda problem: problem.line)
+    return [*tasks, *layout]
+
+
+def _is_foreign(tasks: list[ParsedTask], directory: UnitDirectory) -> bool:
+    names = {normalize_name(name) for task in tasks for name in (*task.lead_units, *task.co_units)}
+    if len(names) < _FOREIGN_MIN_NAMES:
+        return False
+    known = sum(1 for name in names if directory.is_known(name))
+    return known < len(names) * _FOREIGN_SHARE
+
+
+def _unknown_units(
+    tasks: list[ParsedTask], drafts: list[Draft], directory: UnitDirectory, foreign: bool
+) -> list[Problem]:
+    """One warning per unknown name, at its first place, with how often and where it occurs and the nearest
+    directory name; a plan from elsewhere gets one summary instead."""
+    seen: dict[str, list[tuple[str, int, str]]] = {}  # key → (as written, line, where)
+    for task, draft in zip(tasks, drafts, strict=True):
+        for name in task.unknown_units:
+            seen.setdefault(normalize_name(name), []).append((name, draft.line, draft.where))
+    if not seen:
+        return []
+    if foreign:
+        names = "、".join(places[0][0] for places in list(seen.values())[:8])
+        more = f"等 {len(seen)} 个" if len(seen) > 8 else ""
+        return [
+            Problem(
+                0,
+                f"本计划的大部分单位不在单位名录中({names}{more}),可能是其他地区的计划:"
+                "“各镇街”等本区的统称没有展开。请核对单位,或在导入时选择新建这些单位。",
+                "warning",
+            )
+        ]
+    out: list[Problem] = []
+    for index, places in enumerate(seen.values()):
+        if index == MAX_UNKNOWN_REPORTED:
+            out.append(
+                Problem(0, f"另有 {len(seen) - MAX_UNKNOWN_REPORTED} 个单位名称不在单位名录中,未逐一列出。", "warning")
+            )
+            break
+        name, line, where = places[0]
+        count = f"(共 {len(places)} 处)" if len(places) > 1 else ""
+        near = directory.suggest(name)
+        hint = f"最接近的名录单位是「{near}」;" if near else ""
+        out.append(
+            Problem(
+                line,
+                f"{where}:单位「{name}」不在单位名录中{count}。{hint}可更正名称,或在导入时选择新建该单位。",
+                "warning",
+            )
+        )
+    return out
 
 
 def _collapse(problems: list[Problem]) -> tuple[Problem, ...]:

@@ -1,4 +1,5 @@
-"""Turn the bytes of an uploaded plan into lines and tables, whatever the file format.
+"""Turn the bytes of an uploaded plan into lines and tables, whatever the file format; text stays as written
+(traditional characters included: the parser matches on a folded copy, see normalize.py).
 
 The format is decided by the content (zip magic and member names, other magic numbers, text decoding), not by
 the file name. Nothing here raises on bad input: a file that cannot be read yields no blocks and a problem.
@@ -19,7 +20,6 @@ from html.parser import HTMLParser
 from typing import Any, Literal
 
 from .model import Problem
-from .normalize import to_simplified
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
@@ -191,7 +191,6 @@ def _read_text(data: bytes) -> Source:
         return Source("none").fail("文件不是可识别的文本、Word(.docx)或 Excel(.xlsx)文档,可能是二进制文件或已损坏。")
     if _HTML_START.match(text[:1000]):
         text = _html_to_text(text)  # a plan saved from a government web site
-    text = to_simplified(text)
     lines = [Line(number, f"第{number}行", raw) for number, raw in enumerate(text.splitlines(), start=1)]
     if not any(line.text.strip() for line in lines):
         return Source("text").fail("文件只有空白,未读到任何内容。")
@@ -244,13 +243,12 @@ def _read_docx(data: bytes) -> Source:
     for kind, payload in raw:
         if kind == "p":
             paragraphs += 1
-            for piece in to_simplified(payload).split("\n"):
+            for piece in payload.split("\n"):
                 source.blocks.append(Line(paragraphs, f"第{paragraphs}段", piece))
             continue
         tables += 1
         rows = tuple(
-            Row(number, f"表格{tables}第{number}行", tuple(to_simplified(cell) for cell in cells))
-            for number, cells in enumerate(payload, start=1)
+            Row(number, f"表格{tables}第{number}行", tuple(cells)) for number, cells in enumerate(payload, start=1)
         )
         source.blocks.append(Table(f"表格{tables}", rows))
     return source
@@ -304,10 +302,9 @@ def _read_xlsx(data: bytes) -> Source:
         return Source("none").fail(_broken("Excel ", error))
     source = Source("xlsx")
     for title, rows in sheets:
-        name = to_simplified(title)
+        name = title
         table_rows = [
-            Row(number, f"{name}!{number}", tuple(to_simplified(_cell_text(value)) for value in values))
-            for number, values in rows
+            Row(number, f"{name}!{number}", tuple(_cell_text(value) for value in values)) for number, values in rows
         ]
         source.blocks.append(Table(name, tuple(table_rows)))
     return source

@@ -1,4 +1,5 @@
-"""From a task's raw text (and table cells) to a ParsedTask: title, body, units by role, targets, deadline."""
+"""From a task's raw text (and table cells) to a ParsedTask: title, body, units by role, leaders, targets,
+deadline. Text and names stay as written; matching reads the folded copy (normalize.fold)."""
 
 from __future__ import annotations
 
@@ -8,28 +9,29 @@ from dataclasses import dataclass
 from .deadlines import deadline_in_bracket, find_deadline_in_text, parse_deadline_value
 from .directory import UnitDirectory
 from .drafts import Draft
-from .model import Deadline, ParsedTask, Problem, Severity
-from .normalize import normalize_name, unify_width
+from .model import Deadline, Milestone, ParsedTask, Problem, Severity
+from .normalize import fold, normalize_name
 from .targets import find_targets
 from .units import Roles, find_annotations
 
 _FIRST_IS_LEAD = re.compile(
-    r"(?:排在?|排名|列|位列|名列)?(?:第一|首)(?:位|个|名)?的?(?:单位|部门)?(?:为|是|即为|系)牵头(?:单位|部门)"
+    r"(?:排在?|排名|列|位列|名列)?(?:第一|首)(?:位|个|名)?的?(?:单位|部门)?(?:为|是|即为|系)"
+    r"(?:牵头|主办|主责)(?:或|和|、)?(?:汇总|召集|主责|牵头)?(?:单位|部门)"
 )
 _RESPONSIBLE_LEAD = re.compile(r"责任(?:单位|部门)(?:即|均|就|即视)?(?:为|是|作为)牵头(?:单位|部门)")
-_TITLE_STOPS = ("。", "!", "?", "!", "?", "\n")
+_TITLE_STOPS = ("。", "!", "?", "\n")
 
 
 @dataclass(frozen=True)
 class Conventions:
     """How a plan says to read its unit lists, stated once for the whole plan."""
 
-    first_is_lead: bool = False  # "排在第一位的为牵头单位"
+    first_is_lead: bool = False  # "排在第一位的为牵头单位", "列第一位的为牵头或汇总单位,下同"
     responsible_lead: bool = False  # "无牵头单位的,责任单位即为牵头单位"
 
     @classmethod
     def find(cls, text: str) -> Conventions:
-        norm = unify_width(text)
+        norm = fold(text)
         return cls(bool(_FIRST_IS_LEAD.search(norm)), bool(_RESPONSIBLE_LEAD.search(norm)))
 
 
@@ -38,6 +40,7 @@ class Context:
     directory: UnitDirectory
     year: int | None
     conventions: Conventions
+    foreign: bool = False  # a plan from elsewhere: this district's group words are not expanded
 
 
 def _dedup(names: list[str], key: dict[str, str]) -> list[str]:
@@ -62,10 +65,15 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _split_title(text: str) -> tuple[str, str]:
-    cut = min((text.find(stop) for stop in _TITLE_STOPS if stop in text), default=-1)
+    norm = fold(text)
+    cut = min((position for stop in _TITLE_STOPS if (position := norm.find(stop)) >= 0), default=-1)
     if cut < 0:
         return text.strip(), ""
     return text[:cut].strip(), text[cut + 1 :].strip()
+
+
+def _clean_lines(text: str) -> str:
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 class _Builder:
@@ -88,23 +96,31 @@ class _Builder:
         if any(label.startswith(("牵头", "主")) for label in roles.empty_labels):
             return [], roles.responsible + roles.cooperating  # the lead was left blank: do not guess one
         if roles.responsible:
-            if conventions.first_is_lead:
-                return roles.responsible[:1], roles.responsible[1:] + roles.cooperating
-            if not conventions.responsible_lead:
-                self.problem("warning", f"「{title}」未标明牵头单位,已将责任单位均作为牵头单位。")
-            return roles.responsible, roles.cooperating
+            if conventions.responsible_lead:
+                return roles.responsible, roles.cooperating
+            if not conventions.first_is_lead and len(roles.responsible) > 1:
+                self.problem(
+                    "warning",
+                    f"「{title}」未标明牵头单位,已按惯例将列第一位的「{roles.responsible[0]}」作为牵头单位,"
+                    "其余作为配合单位,请核对。",
+                )
+            elif not conventions.first_is_lead and roles.cooperating:
+                self.problem(
+                    "warning", f"「{title}」未标明牵头单位,已将责任单位「{roles.responsible[0]}」作为牵头单位。"
+                )
+            return roles.responsible[:1], roles.responsible[1:] + roles.cooperating
         return [], roles.cooperating
 
     def build(self) -> tuple[ParsedTask, list[Problem]]:
         draft = self.draft
         directory = self.context.directory
-        norm = unify_width(draft.text)
-        found = find_annotations(norm, directory.is_known)
+        raw = draft.text
+        norm = fold(raw)
+        found = find_annotations(norm, raw, directory.is_known)
         roles = Roles()
         roles.merge(found.roles)
         roles.merge(draft.roles)
-        remaining = _remove_spans(draft.text, found.spans)
-        remaining = "\n".join(line.strip() for line in remaining.split("\n") if line.strip())
+        remaining = _clean_lines(_remove_spans(raw, found.spans))
         if draft.title is not None:
             title, body = draft.title.strip(), remaining
         else:
@@ -112,8 +128,12 @@ class _Builder:
         shown = title or body[:20]
         for fault in found.faults:
             self.problem("warning", f"「{shown}」括号不配对:{fault}。")
-        for label in found.roles.empty_labels:
+        for label in roles.empty_labels:
             self.problem("error" if label.startswith(("牵头", "主")) else "warning", f"「{shown}」的{label}为空。")
+        for label, time in roles.misplaced:
+            self.problem("warning", f"「{shown}」的{label}写的是时间「{time}」而不是单位,已作为完成时限,请核对。")
+        for piece in roles.dropped:
+            self.problem("warning", f"「{shown}」的单位名单中「{piece}」不是单位名称,已略过。")
 
         lead, co = self.assign(roles, shown)
         key = {name: directory.resolve(name) or normalize_name(name) for name in lead + co}
@@ -124,21 +144,12 @@ class _Builder:
             what = "牵头单位" if co else "牵头单位和责任单位"
             self.problem("error", f"「{shown}」未标明{what}。")
 
-        # Group words expanded, aliases mapped; a unit that leads (or is in a leading group) is left out.
-        covered: set[str] = set()
-        for name in lead:
-            covered.update(directory.members(name) or (key[name],))
-        resolved: dict[str, None] = {}  # insertion-ordered set
-        for name in co:
-            for unit in directory.members(name) or (key[name],):
-                if unit not in covered:
-                    resolved.setdefault(unit)
+        resolved = resolve_co_units(lead, co, directory, foreign=self.context.foreign)
         unknown = [name for name in lead + co if not directory.is_known(name)]
-        for name in unknown:
-            self.problem("warning", f"的单位「{name}」不在单位名录中(可更正名称,或在导入时选择新建该单位)。")
 
-        deadline = self.deadline(found.roles.deadlines, found.other_brackets, f"{title}。{body}")
-        targets = find_targets(unify_width(f"{title}。{body}" if body else title))
+        whole = f"{title}。{body}" if body else title
+        deadline = self.deadline(roles.deadlines, found.other_brackets, whole)
+        targets = find_targets(fold(whole), whole)
         task = ParsedTask(
             number=draft.number,
             section=draft.section.title if draft.section else None,
@@ -146,27 +157,62 @@ class _Builder:
             body=body,
             lead_units=tuple(lead),
             co_units=tuple(co),
-            co_units_resolved=tuple(resolved),
+            co_units_resolved=resolved,
             targets=targets,
             deadline=deadline,
             line=draft.line,
             unknown_units=tuple(unknown),
+            leaders=tuple(roles.leaders),
         )
         return task, self.problems
 
-    def deadline(self, labelled: list[str], brackets: list[str], text: str) -> Deadline | None:
-        """First a 完成时限 label, then a deadline column, then a bracket holding only a time, then the
-        text's own "…前" phrases. `labelled` and `brackets` are normalised already."""
+    def deadline(self, labelled: list[str], brackets: list[tuple[str, str]], text: str) -> Deadline | None:
+        """First a 完成时限 label, then a deadline column (sub-rows with times of their own make
+        milestones), then a bracket holding only a time, then the text's own "…前" phrases."""
         year = self.context.year
-        for value in [*labelled, unify_width(self.draft.deadline_cell)]:
-            found = parse_deadline_value(value, year) if value else None
+        for value in labelled:
+            found = parse_deadline_value(fold(value), year, value) if value.strip() else None
             if found is not None:
                 return found
-        for content in brackets:
-            found = deadline_in_bracket(content, year)
+        staged = [(text_, cell.strip()) for text_, cell in self.draft.stages if cell.strip()]
+        if len(staged) >= 2:
+            milestones = tuple(
+                Milestone(cell, found.date if (found := parse_deadline_value(fold(cell), year, cell)) else None)
+                for _, cell in staged
+            )
+            dates = [milestone.date for milestone in milestones if milestone.date is not None]
+            return Deadline(";".join(cell for _, cell in staged), max(dates) if dates else None, milestones)
+        cell = self.draft.deadline_cell.strip()
+        if cell:
+            found = parse_deadline_value(fold(cell), year, cell)
             if found is not None:
                 return found
-        return find_deadline_in_text(unify_width(text), year)
+        for content, content_raw in brackets:
+            found = deadline_in_bracket(content, year, content_raw)
+            if found is not None:
+                return found
+        return find_deadline_in_text(fold(text), year, text)
+
+
+def resolve_co_units(
+    lead: list[str] | tuple[str, ...], co: list[str] | tuple[str, ...], directory: UnitDirectory, *, foreign: bool
+) -> tuple[str, ...]:
+    """The co-units one by one: group words expanded (not in a plan from elsewhere), aliases mapped, names
+    the directory lacks kept as written; a unit that leads (or is in a leading group) is left out."""
+
+    def members(name: str) -> tuple[str, ...]:
+        group = None if foreign else directory.members(name)
+        return group or (directory.resolve(name) or name,)
+
+    covered: set[str] = set()
+    for name in lead:
+        covered.update(members(name))
+    resolved: dict[str, None] = {}  # insertion-ordered set
+    for name in co:
+        for unit in members(name):
+            if unit not in covered:
+                resolved.setdefault(unit)
+    return tuple(resolved)
 
 
 def build_task(draft: Draft, context: Context) -> tuple[ParsedTask, list[Problem]]:

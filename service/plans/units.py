@@ -1,9 +1,11 @@
 """Who does a task: the unit annotations of a task's text.
 
-Finds, in text already passed through `unify_width` (so brackets and colons are ASCII):
+Finds, in folded text (normalize.fold: brackets and colons ASCII, simplified characters) with the text as
+written beside it (same length, so names come back as written):
 - bracket groups with labels: (牵头单位:A;责任单位:B、C,各镇街) and the same in [] 〔〕 【】;
 - labels outside brackets at the start of a line or sentence: "牵头单位:A" on a line of its own;
-- "X、Y牵头,Z配合" without labels, in brackets or as the task's last sentence;
+- "X、Y牵头,Z配合", "X、Y分别牵头" without labels, in brackets or as the task's last sentence;
+- people after 责任领导/分管领导 (leaders, never units), and notes that state a rule (列第一位为牵头单位);
 and reports bracket pairs that do not match.
 """
 
@@ -11,30 +13,40 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .normalize import normalize_name
+from .unit_lists import NOTE, UnitList, UnitTest, looks_like_unit, split_people, split_units
 
-Role = Literal["lead", "responsible", "cooperating", "deadline", "ignored"]
+Role = Literal["lead", "responsible", "cooperating", "deadline", "leader", "ignored"]
 
 _LABELS: dict[str, Role] = {}
 for _role, _words in (
-    ("lead", "牵头单位 牵头部门 主办单位 主办部门 主责单位 主责部门 牵头责任单位"),
-    ("responsible", "责任单位 责任部门 承办单位"),
-    ("cooperating", "配合单位 配合部门 协办单位 协办部门 参与单位 协同单位 协作单位"),
-    ("deadline", "完成时限 完成时间 时间节点 时限要求 截止时间 完成期限 时限"),
-    ("ignored", "牵头领导 责任领导 分管领导 联系领导 责任人 联系人 备注"),
+    (
+        "lead",
+        "牵头单位 牵头部门 主办单位 主办部门 主责单位 主责部门 牵头责任单位 牵头组织实施单位 牵头实施单位 "
+        "主要责任单位 牵头落实单位",
+    ),
+    ("responsible", "责任单位 责任部门 承办单位 实施单位 落实单位 责任主体"),
+    (
+        "cooperating",
+        "配合单位 配合部门 协办单位 协办部门 参与单位 协同单位 协作单位 协同责任单位 协同配合单位 配合责任单位",
+    ),
+    ("deadline", "完成时限 完成时间 时间节点 时限要求 截止时间 完成期限 时间要求 时限"),
+    ("leader", "牵头领导 责任领导 分管领导 联系领导 包保领导 牵头负责领导 分管区领导 分管县领导 分管市领导 责任人"),
+    ("ignored", "联系人 备注"),
 ):
     for _word in _words.split():
         _LABELS[_word] = _role  # type: ignore[assignment]
 
 _LABEL_WORDS = "|".join(sorted(_LABELS, key=len, reverse=True))
-# Inside brackets the colon may be missing: "(牵头单位 区财政局)".
-LABEL_RE = re.compile(rf"(?P<label>{_LABEL_WORDS})\s*(?::\s*)?")
-# Outside brackets a label needs its colon, so prose such as "责任单位要…" is left alone.
-_FREE_LABEL_RE = re.compile(rf"(?P<label>{_LABEL_WORDS})\s*:\s*")
+# Inside brackets the colon may be missing: "(牵头单位 区财政局)"; a label starts a clause ("列第一位为牵头
+# 单位" names no label).
+LABEL_RE = re.compile(rf"(?<![^\s;,、(\[〔【:。])(?P<label>{_LABEL_WORDS})\s*(?::\s*)?")
+# Outside brackets a label needs its colon, so prose such as "责任单位要…" is left alone; "备注:" there is
+# the plan's own text.
+_FREE_WORDS = "|".join(sorted((word for word in _LABELS if word not in ("备注", "联系人")), key=len, reverse=True))
+_FREE_LABEL_RE = re.compile(rf"(?P<label>{_FREE_WORDS})\s*:\s*")
 # Inside brackets a label without its colon counts only at the start, followed by a space.
 _BARE_LABEL_RE = re.compile(rf"\s*(?:{_LABEL_WORDS})\s+\S")
 
@@ -43,17 +55,12 @@ _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BRACKET_CHARS = re.compile(r"[()\[\]〔〕【】]")
 
 _QIANTOU = re.compile(
-    r"^(?:由)?(?P<lead>[^,;。:]+?)(?:负责)?牵头(?:负责|抓总|组织实施|实施|推进)?"
-    r"(?:[,;]\s*(?P<co>[^,;。:]+?)(?:按职责分工|按职责|共同)?"
-    r"(?:配合|参与|协同|协办|协助|负责)(?:落实|推进|实施|完成)?)?$"
+    r"^(?:由)?(?P<lead>[^,;。:]+?)(?:分别|共同)?(?:负责)?牵头(?:负责|抓总|组织实施|实施|推进|落实)?"
+    r"(?:[,;]\s*(?P<co>[^;。:]+?)(?:按照?(?:各自)?职责(?:分工)?|分别|共同)?"
+    r"(?:配合|参与|协同|协办|协助|负责)(?:落实|推进|实施|完成|配合)?)?$"
 )
 _FUZE = re.compile(r"^(?P<lead>[^,;。:]+?)负责$")
 _MAX_QIANTOU = 400
-_UNIT_SUFFIX = re.compile(
-    r"(?:局|委|办|办公室|中心|部|院|队|会|镇|街道|街|乡|开发区|园区|公司|集团|所|站|室|处|厅|组|政府|联|机关|社|馆)$"
-)
-_LEAD_MARK = re.compile(r"\((?:牵头|牵头单位)\)$")
-_SEPARATORS = frozenset("、,;/ \t\n\r")
 
 
 @dataclass
@@ -64,8 +71,11 @@ class Roles:
     responsible: list[str] = field(default_factory=list)
     cooperating: list[str] = field(default_factory=list)
     marked_leads: list[str] = field(default_factory=list)  # "区财政局(牵头)" inside another list
-    deadlines: list[str] = field(default_factory=list)
+    deadlines: list[str] = field(default_factory=list)  # as written
     empty_labels: list[str] = field(default_factory=list)
+    leaders: list[str] = field(default_factory=list)
+    misplaced: list[tuple[str, str]] = field(default_factory=list)  # (label, a time written in a unit list)
+    dropped: list[str] = field(default_factory=list)  # pieces of unit lists that are no unit (a lone 区)
     labelled: bool = False  # some unit label or "X牵头" was found
 
     def merge(self, other: Roles) -> None:
@@ -75,7 +85,28 @@ class Roles:
         self.marked_leads += other.marked_leads
         self.deadlines += other.deadlines
         self.empty_labels += other.empty_labels
+        self.leaders += [name for name in other.leaders if name not in self.leaders]
+        self.misplaced += other.misplaced
+        self.dropped += other.dropped
         self.labelled = self.labelled or other.labelled
+
+    def add_units(self, role: Role, label: str, units: UnitList) -> None:
+        """A unit list read for `role` (lead, responsible or cooperating)."""
+        self.misplaced += [(label, time) for time in units.times]
+        self.deadlines += units.times  # a time in a unit column is most likely the task's deadline
+        self.dropped += units.dropped
+        if not units.names:
+            if not units.times:
+                self.empty_labels.append(label)
+            return
+        self.labelled = True
+        if role == "lead":
+            self.lead += units.names
+        elif role == "responsible":
+            self.responsible += units.names
+            self.marked_leads += units.marked
+        else:
+            self.cooperating += units.names
 
     @property
     def has_units(self) -> bool:
@@ -88,8 +119,8 @@ class Bracket:
     end: int  # exclusive; the closing bracket is text[end - 1] unless `closed` is False
     closed: bool
 
-    def content(self, text: str) -> str:
-        return text[self.start + 1 : self.end - 1 if self.closed else self.end]
+    def inner(self) -> tuple[int, int]:
+        return self.start + 1, self.end - 1 if self.closed else self.end
 
 
 def scan_brackets(text: str) -> tuple[list[Bracket], list[str]]:
@@ -121,98 +152,85 @@ def scan_brackets(text: str) -> tuple[list[Bracket], list[str]]:
     return groups, faults
 
 
-def split_units(text: str) -> tuple[list[str], list[str]]:
-    """Unit names in a list ("A、B,各镇街"), normalised; second: those marked "(牵头)"."""
-    names: list[str] = []
-    marked: list[str] = []
-    depth = 0
-    piece: list[str] = []
-
-    def flush() -> None:
-        raw = "".join(piece).strip()
-        piece.clear()
-        is_marked = bool(_LEAD_MARK.search(raw))
-        name = normalize_name(_LEAD_MARK.sub("", raw))
-        if name.startswith("由"):
-            name = name[1:]
-        if name and name not in names:
-            names.append(name)
-            if is_marked:
-                marked.append(name)
-
-    for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]" and depth:
-            depth -= 1
-        if depth == 0 and char in _SEPARATORS:
-            flush()
-        else:
-            piece.append(char)
-    flush()
-    return names, marked
-
-
-UnitTest = Callable[[str], bool]
-
-
-def looks_like_unit(name: str, known: UnitTest) -> bool:
-    """A name taken from unlabelled text ("X牵头") must be a known unit or at least read like one."""
-    if known(name):
-        return True
-    if not 2 <= len(name) <= 24 or "的" in name:
-        return False
-    return name.startswith("各") or bool(_UNIT_SUFFIX.search(name))
-
-
-def _qiantou(text: str, known: UnitTest, *, allow_fuze: bool) -> Roles | None:
-    if len(text) > _MAX_QIANTOU:
+def _qiantou(norm: str, raw: str, known: UnitTest, *, allow_fuze: bool) -> Roles | None:
+    """ "X、Y牵头,Z配合", "X、Y分别牵头", "由X牵头", "X负责" → the roles it names."""
+    if len(norm) > _MAX_QIANTOU:
         return None  # a sentence of unit names is never this long; and it keeps the regex cheap
-    sentence = text.strip().rstrip("。;,.").strip()
+    stripped = norm.rstrip("。;,. ")
+    offset = len(stripped) - len(stripped.lstrip())
+    sentence = stripped.strip()
     match = _QIANTOU.match(sentence) or (_FUZE.match(sentence) if allow_fuze else None)
     if match is None:
         return None
-    lead, _ = split_units(match.group("lead"))
-    co_text = match.groupdict().get("co")
-    co, _ = split_units(co_text) if co_text else ([], [])
-    if not lead or not all(looks_like_unit(name, known) for name in lead + co):
+    roles = Roles(labelled=True)
+    lead_start, lead_end = match.span("lead")
+    lead = split_units(sentence[lead_start:lead_end], raw[offset + lead_start : offset + lead_end], known)
+    co_names: list[str] = []
+    if match.groupdict().get("co"):
+        co_start, co_end = match.span("co")
+        co = split_units(sentence[co_start:co_end], raw[offset + co_start : offset + co_end], known)
+        co_names = co.names
+    if not lead.names or not all(looks_like_unit(name, known) for name in lead.names + co_names):
         return None
-    return Roles(lead=lead, cooperating=co, labelled=True)
+    roles.lead = lead.names
+    roles.cooperating = co_names
+    return roles
 
 
-def parse_labelled(content: str, known: UnitTest) -> Roles:
-    """The roles in "牵头单位:A;责任单位:B、C;完成时限:…", with an optional "X牵头" before the labels."""
+def _top_level(norm: str, start: int, end: int, char: str) -> int:
+    """The first `char` outside brackets in norm[start:end], or `end`."""
+    depth = 0
+    for index in range(start, end):
+        current = norm[index]
+        if current in "([〔【":
+            depth += 1
+        elif current in ")]〕】" and depth:
+            depth -= 1
+        elif current == char and depth == 0:
+            return index
+    return end
+
+
+def parse_labelled(norm: str, raw: str, known: UnitTest) -> Roles:
+    """The roles in "牵头单位:A;责任单位:B、C;完成时限:…", with an optional "X牵头" before the labels and
+    unlabelled pieces after a ';' (another "X牵头", or more units of the label before)."""
     roles = Roles()
-    matches = list(LABEL_RE.finditer(content))
-    prefix = content[: matches[0].start()] if matches else content
-    if prefix.strip(" ;,。"):
-        found = _qiantou(prefix, known, allow_fuze=True)
+    matches = list(LABEL_RE.finditer(norm))
+    first = matches[0].start() if matches else len(norm)
+    if norm[:first].strip(" ;,。"):
+        found = _qiantou(norm[:first], raw[:first], known, allow_fuze=True)
         if found is not None:
             roles.merge(found)
     for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(content)
-        value = content[match.end() : end].strip(" ;,。:\n\t")
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(norm)
         label = match.group("label")
         role = _LABELS[label]
-        if role == "ignored":
-            continue
-        if role == "deadline":
-            if value:
-                roles.deadlines.append(value)
-            continue
-        roles.labelled = True
-        names, marked = split_units(value)
-        if not names:
-            roles.empty_labels.append(label)
-            continue
-        if role == "lead":
-            roles.lead += names
-        elif role == "responsible":
-            roles.responsible += names
-            roles.marked_leads += marked
-        else:
-            roles.cooperating += names
+        cut = _top_level(norm, match.end(), end, ";")
+        _read_value(roles, role, label, norm[match.end() : cut], raw[match.end() : cut], known)
+        if cut < end:  # "责任领导:赵敏;区商务局牵头,区招商中心配合" or "责任单位:A;B"
+            rest_norm, rest_raw = norm[cut + 1 : end], raw[cut + 1 : end]
+            if not rest_norm.strip(" ;,。"):
+                continue
+            found = _qiantou(rest_norm, rest_raw, known, allow_fuze=False)
+            if found is not None:
+                roles.merge(found)
+            elif role in ("lead", "responsible", "cooperating"):
+                roles.add_units(role, label, split_units(rest_norm, rest_raw, known))
     return roles
+
+
+def _read_value(roles: Roles, role: Role, label: str, norm: str, raw: str, known: UnitTest) -> None:
+    value = raw.strip(" ;,。:\n\t；，：")
+    if role == "ignored":
+        return
+    if role == "deadline":
+        if value:
+            roles.deadlines.append(value)
+        return
+    if role == "leader":
+        roles.leaders += [name for name in split_people(value) if name not in roles.leaders]
+        return
+    roles.add_units(role, label, split_units(norm, raw, known))
 
 
 @dataclass
@@ -221,7 +239,7 @@ class Annotations:
     spans: list[tuple[int, int]]  # parts of the text that are annotations, not body
     faults: list[str]
     unit_spans: list[tuple[int, int]]  # the spans that name units
-    other_brackets: list[str]  # contents of the bracket groups that are not annotations
+    other_brackets: list[tuple[str, str]]  # (folded, as written) contents of the other bracket groups
 
     def unit_clusters(self, text: str) -> int:
         """How many separate unit annotations there are (label lines in a row count as one)."""
@@ -241,28 +259,37 @@ def has_labels(content: str) -> bool:
 
 def starts_with_label(text: str) -> bool:
     """Whether a line begins with a label and its colon ("牵头单位:…", "完成时限:…")."""
-    match = _FREE_LABEL_RE.match(text.lstrip())
-    return match is not None
+    return _FREE_LABEL_RE.match(text.lstrip()) is not None
 
 
-def find_annotations(text: str, known: UnitTest) -> Annotations:
-    """All unit (and labelled deadline) annotations in a task's normalised text."""
+def is_note(content: str) -> bool:
+    """Whether bracket content states how to read the unit lists ("列第一位的为牵头单位,下同")."""
+    return bool(NOTE.search(content)) and len(content) <= 60 and not has_labels(content)
+
+
+def find_annotations(norm: str, raw: str, known: UnitTest) -> Annotations:
+    """All unit (and labelled deadline and leader) annotations in a task's text: `norm` folded, `raw` as
+    written, of the same length."""
     roles = Roles()
     spans: list[tuple[int, int]] = []
     unit_spans: list[tuple[int, int]] = []
-    others: list[str] = []
-    groups, faults = scan_brackets(text)
+    others: list[tuple[str, str]] = []
+    groups, faults = scan_brackets(norm)
     for group in groups:
-        content = group.content(text)
-        found = parse_labelled(content, known) if has_labels(content) else None
+        start, end = group.inner()
+        content, content_raw = norm[start:end], raw[start:end]
+        found = parse_labelled(content, content_raw, known) if has_labels(content) else None
         if found is None:
-            found = _qiantou(content, known, allow_fuze=True)
+            found = _qiantou(content, content_raw, known, allow_fuze=True)
         if found is None:
-            others.append(content)
+            if is_note(content):
+                spans.append((group.start, group.end))
+            else:
+                others.append((content, content_raw))
             continue
         roles.merge(found)
         spans.append((group.start, group.end))
-        if found.labelled:
+        if found.labelled or found.leaders:
             unit_spans.append((group.start, group.end))
 
     group_starts = [group.start for group in groups]
@@ -272,20 +299,20 @@ def find_annotations(text: str, known: UnitTest) -> Annotations:
         return at >= 0 and position < groups[at].end
 
     free_end = 0  # labels outside brackets run to the end of their line
-    for match in _FREE_LABEL_RE.finditer(text):
+    for match in _FREE_LABEL_RE.finditer(norm):
         start = match.start()
-        if start < free_end or inside(start) or not _starts_clause(text, start):
+        if start < free_end or inside(start) or not _starts_clause(norm, start):
             continue
-        line_end = text.find("\n", start)
-        end = free_end = len(text) if line_end < 0 else line_end
-        found = parse_labelled(text[start:end], known)
+        line_end = norm.find("\n", start)
+        end = free_end = len(norm) if line_end < 0 else line_end
+        found = parse_labelled(norm[start:end], raw[start:end], known)
         roles.merge(found)
         spans.append((start, end))
         if found.labelled:
             unit_spans.append((start, end))
 
     if not roles.labelled:
-        found_span = _last_sentence_qiantou(text, spans, groups, known)
+        found_span = _last_sentence_qiantou(norm, raw, spans, groups, known)
         if found_span is not None:
             found, span = found_span
             roles.merge(found)
@@ -304,21 +331,21 @@ def _starts_clause(text: str, position: int) -> bool:
 
 
 def _last_sentence_qiantou(
-    text: str, spans: list[tuple[int, int]], groups: list[Bracket], known: UnitTest
+    norm: str, raw: str, spans: list[tuple[int, int]], groups: list[Bracket], known: UnitTest
 ) -> tuple[Roles, tuple[int, int]] | None:
     """ "…。区委组织部、区招才引智中心牵头,各镇街配合。" → the roles of that closing sentence."""
-    end = len(text)
+    end = len(norm)
     for a, b in sorted(spans, reverse=True):
-        if text[b:end].strip(" \n\t。"):
+        if norm[b:end].strip(" \n\t。"):
             break
         end = a
-    body = text[:end].rstrip(" \n\t")
+    body = norm[:end].rstrip(" \n\t")
     if body.endswith("。"):
         body = body[:-1]
     start = max(body.rfind("。"), body.rfind("\n")) + 1
     if any(group.start < start < group.end for group in groups):
         return None  # the sentence break found is inside brackets: not a sentence of its own
-    found = _qiantou(text[start:end], known, allow_fuze=False)
+    found = _qiantou(norm[start:end], raw[start:end], known, allow_fuze=False)
     if found is None:
         return None
     return found, (start, end)

@@ -57,10 +57,7 @@ def cases() -> list[Case]:
     for expected_path in sorted(CORPUS.glob("*.json")):
         name = expected_path.name[: -len(".json")]
         expected = json.loads(expected_path.read_text(encoding="utf-8"))
-        if name in builders:
-            data = builders[name]()
-        else:
-            data = (CORPUS / name).read_bytes()
+        data = builders[name]() if name in builders else (CORPUS / name).read_bytes()
         found.append(Case(name, data, expected))
     return found
 
@@ -70,7 +67,7 @@ def _name(text: str) -> str:
 
 
 def _title(text: str) -> str:
-    return re.sub(r"\s+", "", text).rstrip("。.;;,,")
+    return re.sub(r"\s+", "", text).rstrip("。.;；,，")
 
 
 @dataclass
@@ -161,7 +158,9 @@ def score(plan: ParsedPlan, expected: dict[str, Any], name: str = "") -> Score:
         faults.append(f"{name}: {len(plan.tasks) - len(by_number)} task numbers twice")
     want_units: set[tuple[int, str, str]] = set()
     got_units: set[tuple[int, str, str]] = set()
-    exact = _title(plan.title) == _title(expected["title"]) and len(plan.tasks) == expected.get("task_count", len(wanted))
+    exact = _title(plan.title) == _title(expected["title"]) and len(plan.tasks) == expected.get(
+        "task_count", len(wanted)
+    )
     if _title(plan.title) != _title(expected["title"]):
         faults.append(f"{name}: title {plan.title!r} ≠ {expected['title']!r}")
     for want in wanted:

@@ -29,7 +29,8 @@ def test_docx_paragraphs(parse: Parse, office_files: dict[str, bytes]) -> None:
     assert deadline is not None and deadline.date == datetime.date(2024, 10, 31)
     assert plan.tasks[1].targets[0].comparator == "≤"
     assert [(p.line, p.message) for p in plan.problems] == [
-        (6, "第6段:任务1的单位「区政务服务中心」不在单位名录中(可更正名称,或在导入时选择新建该单位)。")
+        (13, "第13段的文字「各单位要加强协作,形成工作合力。」写在任务的单位之后,不属于任何任务,已略过,请核对。"),
+        (6, "第6段:单位「区政务服务中心」不在单位名录中。可更正名称,或在导入时选择新建该单位。"),
     ]
 
 
@@ -56,7 +57,7 @@ def test_docx_task_table(parse: Parse, office_files: dict[str, bytes]) -> None:
     assert plan.tasks[0].targets[0].indicator == "技改项目"
     assert [task.line for task in plan.tasks] == [3, 4, 6]  # rows of the table: header, section, task…
     assert [(p.line, p.severity, p.message) for p in plan.problems] == [
-        (6, "warning", "表格1第6行:任务3的单位「区水利局」不在单位名录中(可更正名称,或在导入时选择新建该单位)。")
+        (6, "warning", "表格1第6行:单位「区水利局」不在单位名录中。可更正名称,或在导入时选择新建该单位。")
     ]
 
 
@@ -109,8 +110,8 @@ def test_xlsx_task_sheets(parse: Parse, office_files: dict[str, bytes]) -> None:
     assert [(p.line, p.severity, p.message) for p in plan.problems] == [
         (8, "error", "任务表!8:任务4「强化基层治理」未标明牵头单位。"),
         (2, "error", "民生实事!2:任务编号1重复(与任务表!4的任务相同),已保留原编号,请核对。"),
-        (3, "warning", "民生实事!3:任务2的单位「区残联」不在单位名录中(可更正名称,或在导入时选择新建该单位)。"),
         (3, "error", "民生实事!3:任务编号2重复(与任务表!5的任务相同),已保留原编号,请核对。"),
+        (3, "warning", "民生实事!3:单位「区残联」不在单位名录中。可更正名称,或在导入时选择新建该单位。"),
     ]
 
 

@@ -12,7 +12,8 @@ from service.plans.deadlines import find_deadline_in_text, parse_deadline_value
 from service.plans.normalize import chinese_to_int, normalize_name, unify_width
 from service.plans.numbering import Kind, classify
 from service.plans.targets import find_targets
-from service.plans.units import find_annotations, scan_brackets, split_units
+from service.plans.unit_lists import split_units
+from service.plans.units import find_annotations, scan_brackets
 
 
 def summary(text: str) -> list[tuple[str, str, float | int, str]]:
@@ -24,7 +25,7 @@ def summary(text: str) -> list[tuple[str, str, float | int, str]]:
     [
         ("力争完成技改项目20个以上。", [("技改项目", "≥", 20, "个")]),
         ("新登记市场主体2万户,", [("新登记市场主体", "=", 20000, "户")]),
-        ("力争流转率达77%。", [("流转率", "=", 77, "%")]),
+        ("力争流转率达77%。", [("流转率", "≥", 77, "%")]),  # plain 达 reads as reaching at least
         ("招引落地1-2家企业。", [("企业", "≥", 1, "家")]),
         ("引进2~3个知名城市综合体。", [("知名城市综合体", "≥", 2, "个")]),
         ("总投资不低于500亿元。", [("总投资", "≥", 500, "亿元")]),
@@ -64,7 +65,11 @@ def test_no_nonsense_targets(text: str) -> None:
 def test_words_running_into_the_next_number_are_not_read_twice() -> None:
     # "79家企业年营收增幅" is not "79 家 of 企业年营收增幅": only the 10% is a target.
     assert summary("保障两大集群79家企业年营收增幅10%以上。") == [("企业年营收增幅", "≥", 10, "%")]
-    assert summary("推进25个小区8424户不动产登记历史遗留问题化解。") == [("不动产登记历史遗留问题", "=", 8424, "户")]
+    # "25个小区8424户…化解": both numbers, 8424户 with the verb that qualifies what is counted.
+    assert summary("推进25个小区8424户不动产登记历史遗留问题化解。") == [
+        ("小区", "=", 25, "个"),
+        ("不动产登记历史遗留问题化解", "=", 8424, "户"),
+    ]
 
 
 def test_target_keeps_its_text() -> None:
@@ -145,15 +150,13 @@ def test_directory_rejects_an_alias_to_nowhere() -> None:
 
 
 def test_split_units() -> None:
-    assert split_units("区财政局、区教育局,各镇(街)、花湖开发区") == (
-        ["区财政局", "区教育局", "各镇(街)", "花湖开发区"],
-        [],
-    )
-    assert split_units("区住建局、区城管执法局(牵头)、各街道等") == (
-        ["区住建局", "区城管执法局", "各街道"],
-        ["区城管执法局"],
-    )
-    assert split_units("区财政局 区教育局;区财政局") == (["区财政局", "区教育局"], [])
+    def names(text: str) -> tuple[list[str], list[str]]:
+        found = split_units(text)
+        return found.names, found.marked
+
+    assert names("区财政局、区教育局,各镇(街)、花湖开发区") == (["区财政局", "区教育局", "各镇(街)", "花湖开发区"], [])
+    assert names("区住建局、区城管执法局(牵头)、各街道等") == (["区住建局", "区城管执法局", "各街道"], ["区城管执法局"])
+    assert names("区财政局 区教育局;区财政局") == (["区财政局", "区教育局"], [])
 
 
 def test_scan_brackets_reports_what_does_not_pair() -> None:
@@ -167,8 +170,8 @@ def test_scan_brackets_reports_what_does_not_pair() -> None:
 
 
 def test_annotations_leave_prose_alone(directory: UnitDirectory) -> None:
-    text = unify_width("责任单位要切实履行职责。各地要由政府牵头抓落实。")
-    found = find_annotations(text, directory.is_known)
+    text = "责任单位要切实履行职责。各地要由政府牵头抓落实。"
+    found = find_annotations(unify_width(text), text, directory.is_known)
     assert found.spans == [] and not found.roles.has_units
 
 

@@ -174,18 +174,20 @@ def test_title_falls_back_to_the_file_name(real_plan: ParsedPlan) -> None:
 
 def test_to_json_shape(real_plan: ParsedPlan) -> None:
     data = real_plan.to_json()
-    assert list(data) == ["title", "sections", "tasks", "problems"]
-    assert data["sections"][0] == {"number": "一", "title": "构建新产业"}
+    assert list(data) == ["title", "sections", "tasks", "problems", "year", "foreign"]
+    assert (data["year"], data["foreign"]) == (2024, False)
+    assert data["sections"][0] == {"number": "一", "title": "构建新产业", "level": 2}
     task = data["tasks"][1]
     assert list(task) == [
         "number", "section", "title", "body", "lead_units", "co_units", "co_units_resolved", "targets",
-        "deadline", "line", "unknown_units",
+        "deadline", "line", "unknown_units", "leaders",
     ]  # fmt: skip
     assert task["targets"][0] == {
         "text": "力争完成技改项目20个以上",
         "indicator": "技改项目",
         "comparator": "≥",
         "value": 20,
+        "upper": None,
         "unit": "个",
     }
     assert task["deadline"] is None

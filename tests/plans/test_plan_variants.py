@@ -56,8 +56,13 @@ def test_labels_on_lines_of_their_own(sample: Sample) -> None:
     assert plan.tasks[1].unknown_units == ("区商务局",)
     messages = [(p.line, p.severity, p.message) for p in plan.problems]
     assert messages == [
-        (8, "warning", "第8行:任务2的单位「区商务局」不在单位名录中(可更正名称,或在导入时选择新建该单位)。"),
+        (
+            11,
+            "warning",
+            "第11行的文字「各地各部门要高度重视,主动作为,确保各项任务落到实处。」写在任务的单位之后,不属于任何任务,已略过,请核对。",
+        ),
         (13, "warning", "第13行:任务3「培育高素质农民」的责任单位为空。"),
+        (8, "warning", "第8行:单位「区商务局」不在单位名录中。可更正名称,或在导入时选择新建该单位。"),
     ]
 
 
@@ -108,15 +113,17 @@ def test_cooperating_units_and_zhuban(sample: Sample) -> None:
 
 
 def test_traditional_characters(sample: Sample) -> None:
+    """Text and names stay as written; they are matched in simplified form."""
     plan = sample("traditional.txt")
-    assert plan.title == "鄂城区2024年“三新三强”工作任务分解方案"
-    assert [(s.number, s.title) for s in plan.sections] == [("一", "构建新产业"), ("二", "打造新环境")]
+    assert plan.title == "鄂城區2024年“三新三強”工作任務分解方案"
+    assert [(s.number, s.title) for s in plan.sections] == [("一", "構建新產業"), ("二", "打造新環境")]
     assert units(plan) == [
-        (1, ["区发展改革和经济信息化局"], ["区招商和投资促进中心", "区农业农村局", "各镇街", "花湖开发区"]),
-        (2, ["区生态环境分局"], ["区城市管理执法局", "各镇街"]),
+        (1, ["區發展改革和經濟信息化局"], ["區招商和投資促進中心", "區農業農村局", "各鎮街", "花湖開發區"]),
+        (2, ["區生態環境分局"], ["區城市管理執法局", "各鎮街"]),
     ]
-    assert plan.tasks[0].title == "推行产业链长制"
-    assert plan.tasks[0].targets[0].indicator == "技改项目"
+    assert plan.tasks[0].title == "推行產業鏈長制"
+    assert plan.tasks[0].targets[0].indicator == "技改項目"
+    assert plan.tasks[0].co_units_resolved[:2] == ("区招商和投资促进中心", "区农业农村局")  # the directory's names
     assert len(plan.tasks[0].co_units_resolved) == 2 + 14 + 1
     assert plan.problems == ()
 
@@ -145,11 +152,16 @@ def test_responsible_units_lead_when_the_plan_says_so(sample: Sample) -> None:
     assert plan.problems == ()
 
 
-def test_responsible_units_lead_by_default_with_a_warning(parse: Parse) -> None:
+def test_first_responsible_unit_leads_by_default_with_a_warning(parse: Parse) -> None:
+    """Without a lead and without a rule in the plan, the usual reading: the first listed leads."""
     plan = parse("2024年工作要点\n1.开展安全隐患排查整治。(责任单位:区应急管理局、区消防救援大队)\n")
-    assert units(plan) == [(1, ["区应急管理局", "区消防救援大队"], [])]
+    assert units(plan) == [(1, ["区应急管理局"], ["区消防救援大队"])]
     assert [(p.severity, p.message) for p in plan.problems] == [
-        ("warning", "第2行:任务1「开展安全隐患排查整治」未标明牵头单位,已将责任单位均作为牵头单位。")
+        (
+            "warning",
+            "第2行:任务1「开展安全隐患排查整治」未标明牵头单位,已按惯例将列第一位的「区应急管理局」作为牵头单位,"
+            "其余作为配合单位,请核对。",
+        )
     ]
 
 
@@ -277,8 +289,8 @@ def test_unknown_units_are_kept_and_reported(parse: Parse) -> None:
     assert task.co_units_resolved == ("区财政局", "区科技局", *STREETS, *TOWNS, "沙窝乡")
     assert task.unknown_units == ("区大数据中心", "区科技局")
     assert [p.message for p in plan.problems] == [
-        "第1行:任务1的单位「区大数据中心」不在单位名录中(可更正名称,或在导入时选择新建该单位)。",
-        "第1行:任务1的单位「区科技局」不在单位名录中(可更正名称,或在导入时选择新建该单位)。",
+        "第1行:单位「区大数据中心」不在单位名录中。可更正名称,或在导入时选择新建该单位。",
+        "第1行:单位「区科技局」不在单位名录中。可更正名称,或在导入时选择新建该单位。",
     ]
 
 

@@ -16,6 +16,7 @@ from .engine import (
     UnknownStateFormat,
 )
 from .forms import FormError, validate_submission
+from .moves import NotWithdrawable
 from .types import (
     Decision,
     DecisionOption,
@@ -44,6 +45,7 @@ __all__ = [
     "FormError",
     "FormField",
     "MergedInstance",
+    "NotWithdrawable",
     "ReadyStep",
     "Repair",
     "StepDefinition",

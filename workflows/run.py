@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from . import moves
 from .clock import engine_time
 from .diagram import ParsedDiagram
 from .errors import CycleTooDeep, EngineError, StepNotReady
@@ -74,8 +75,13 @@ class CycleRun:
     # -- reading --------------------------------------------------------------------------
     @property
     def completed(self) -> bool:
-        """Whether the process reached its end (the cycle is closed)."""
-        return bool(self._wf.completed)
+        """Whether the process reached its end (the cycle is closed); a cancelled one did not."""
+        return bool(self._wf.completed) and bool(self._wf.success)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the process was cancelled (``cancel``): it ended without reaching its end."""
+        return bool(self._wf.completed) and not self._wf.success
 
     def ready_steps(self) -> tuple[ReadyStep, ...]:
         """The user tasks waiting for someone, each with its instance id, unit and timer deadline."""
@@ -236,6 +242,36 @@ class CycleRun:
             self._check_depth()
             fired = self._fired(waiting)
         return Repair(merged=tuple(merged), completed=tuple(completed), fired=fired)
+
+    # -- the moves off the happy path (the work is in workflows/moves.py) ------------------
+    def settle(self, instance_ids: Sequence[str], outcome: Mapping[str, Any], now: datetime) -> tuple[FiredTimer, ...]:
+        """Finishes ready instances of a multi-instance step without a submission, at ``now``: each
+        instance's result (its output item) is ``{"unit": <its unit>, **outcome}``, and the process
+        goes on exactly as after completions (免报 and 逾期未报 are outcomes). Timers due by ``now``
+        fire first (returned). Raises ``StepNotReady`` for an instance not waiting, ``EngineError``
+        for a step that is not multi-instance (or a diagram that fails on the way)."""
+        return moves.settle(self, instance_ids, outcome, now)
+
+    def reassign(self, instance_id: str, unit: int, *, units_variable: str | None = None) -> int | None:
+        """Gives a ready step another unit (转办) and returns the unit it had. For an instance of a
+        multi-instance step the instance variable and the parent's collection change; for any other
+        step the unit goes first in the process variable ``units_variable`` (the host's list of the
+        units that party stands for, e.g. ``lead_units``). Deadlines and timers do not change here.
+        Raises ``StepNotReady``; ``EngineError`` when a single-instance step is given no variable."""
+        return moves.reassign(self, instance_id, unit, units_variable)
+
+    def withdraw(self, instance_id: str, now: datetime) -> ReadyStep:
+        """Makes a completed step ready again (撤回), at ``now``: the steps that opened after it are
+        dropped (none of them may have been completed), an instance's result leaves its parent, and
+        the step's timers wait for the instants they had before. Returns the step, ready (the same
+        instance id). Raises ``NotWithdrawable`` saying why (the next step was done, the cycle
+        ended, the step was never completed)."""
+        return moves.withdraw(self, instance_id, now)
+
+    def cancel(self, now: datetime) -> tuple[str, ...]:
+        """Cancels the process (撤销): every ready step and waiting timer goes; ``cancelled`` is
+        true afterwards and ``completed`` false. Returns the instance ids that were ready."""
+        return moves.cancel(self, now)
 
     def _merged_instance(self, task: Any) -> MergedInstance:
         element = str(task.task_spec.bpmn_id)

@@ -15,6 +15,12 @@ what changed) when an upgrade of the library moves what it relies on:
   ``merge_child`` slot, which merge a multi-instance or loop instance into its parent.
 - ``unmerged_instances`` / ``merge_instance``: the parent's ``internal_data['merged']`` list and the
   same ``merge_child``, to merge instances that completed while that signal was unconnected.
+- ``instance_slot`` / ``set_instance_item``: an instance's ``internal_data['key_or_index']``, to
+  give a ready instance another unit (转办) in its data and in its parent's collection.
+- ``reopen_instance``: ``Task._set_state``, ``TaskSpec._predict``, ``Workflow._remove_task`` and
+  the same ``internal_data`` keys, to make a completed instance ready again (撤回).
+- ``forget_removed_events``: the event manager's ``tasks``, which keeps the waiting events of
+  tasks removed with a branch (``reset_from_task_id`` does that too).
 """
 
 from __future__ import annotations
@@ -174,3 +180,92 @@ def _carry(data: dict[str, Any], before: dict[str, Any], changed: dict[str, Any]
     for key, value in changed.items():
         if key in data and key in before and data[key] == before[key]:
             data[key] = deepcopy(value)
+
+
+# -- the moves off the happy path (workflows/moves.py) ------------------------------------------
+
+
+def instance_slot(instance: Any) -> Any:
+    """Where an instance's item sits in its multi-instance parent's input collection (an index or a
+    key), kept by the library in the instance's ``internal_data['key_or_index']``; None when the
+    input is not a sequence or a mapping."""
+    return instance.internal_data.get("key_or_index")
+
+
+def set_instance_item(instance: Any, item: Any) -> None:
+    """Gives a ready instance of a multi-instance step another item (a unit): in the instance's data
+    (its input item) and at its slot in the parent's input collection, so the process and the
+    instance agree. The library has no public way to change an instance's item once created."""
+    parent = instance.parent
+    spec = parent.task_spec
+    if spec.input_item is not None:
+        spec.input_item.set(instance, item)
+    slot = instance_slot(instance)
+    if spec.data_input is not None and slot is not None:
+        collection = spec.data_input.get(parent)
+        collection[slot] = item
+    elif "item" in instance.internal_data:
+        instance.internal_data["item"] = item
+
+
+def reopen_instance(instance: Any) -> None:
+    """Makes a completed instance of a parallel multi-instance step ready again, as if it had never
+    been completed: its result leaves the parent's output collection and ``merged`` list; a parent
+    that had already gone on (this was its last instance) is started again, what followed it is
+    dropped (``Workflow._remove_task``; the host has checked that nothing there was done), and its
+    boundary timers, cancelled when it finished, wait again at the instants they had.
+
+    Uses ``Task._set_state`` (the parent back to STARTED), ``TaskSpec._predict`` (its successors
+    predicted again), ``Workflow._remove_task``, and the library's ``internal_data`` bookkeeping
+    (``merged`` of the parent, ``key_or_index``/``item`` of the instance)."""
+    parent = instance.parent
+    spec = parent.task_spec
+    workflow = instance.workflow
+    if not isinstance(spec, MultiInstanceTask):
+        raise ValueError(f"{instance.task_spec.bpmn_id}: not an instance of a multi-instance step")
+    if parent.state == TaskState.COMPLETED:
+        for child in [c for c in parent.children if c.task_spec.name != spec.task_spec]:
+            workflow._remove_task(child.id)
+        parent._set_state(TaskState.STARTED)
+        # What follows is predicted again, as it was while the parent waited for its instances.
+        spec._predict(parent, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | TaskState.STARTED)
+        split = parent.parent
+        for timer in [c for c in split.children if c is not parent and c.state == TaskState.CANCELLED]:
+            value = timer_value(timer)
+            timer.reset_branch(None)
+            if value is not None and timer.state == TaskState.WAITING:
+                set_timer_value(timer, value)
+        workflow.last_task = parent
+        forget_removed_events(workflow)
+    elif parent.state != TaskState.STARTED:
+        raise ValueError(f"{spec.bpmn_id}: the multi-instance step is {TaskState.get_name(parent.state)}")
+    merged = parent.internal_data.get("merged", [])
+    if str(instance.id) in merged:
+        merged.remove(str(instance.id))
+    item = instance.data.get(spec.input_item.bpmn_id) if spec.input_item is not None else None
+    if spec.data_output is not None and spec.output_item is not None and spec.output_item.exists(instance):
+        result = spec.output_item.get(instance)
+        collected = spec.data_output.get(parent)
+        slot = instance_slot(instance)
+        if isinstance(collected, dict):
+            collected.pop(slot, None)
+        elif result in collected:
+            collected.remove(result)
+    data = deepcopy(parent.data)
+    if spec.input_item is not None:
+        data[spec.input_item.bpmn_id] = item
+    kept = {k: v for k, v in instance.internal_data.items() if k in ("key_or_index", "item")}
+    instance.reset_branch(data)  # clears internal_data: the instance's slot is put back
+    instance.internal_data.update(kept)
+
+
+def forget_removed_events(workflow: Any) -> None:
+    """Drops, from the workflow's event manager (``event_manager.tasks``), the waiting events of
+    tasks no longer in the tree. The library removes a waiting event from it when the event is
+    cancelled, but not when its task is removed with a branch (``reset_from_task_id``,
+    ``Workflow._remove_task``): the next ``refresh_timers`` would then update a task without a
+    parent and fail. A state saved and loaded again rebuilds the manager from the tree."""
+    top = workflow.top_workflow
+    known = top.event_manager.tasks
+    for task_id in [i for i, task in known.items() if task.workflow.tasks.get(i) is not task]:
+        del known[task_id]

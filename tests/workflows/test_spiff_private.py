@@ -11,6 +11,7 @@ import json
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
@@ -179,3 +180,64 @@ def test_an_unconnected_signal_leaves_the_instance_unmerged_and_merge_instance_r
     assert spiff.unmerged_instances(run._wf.tasks.values()) == []
     state = run.save()
     assert engine.load(state, STATE_FORMAT).unmerged() == ()
+
+
+# -- the moves off the happy path (workflows/moves.py) ----------------------------------------
+
+
+def test_an_instance_knows_its_slot_in_the_input_collection(engine, diagram):
+    run = at_co_inputs(engine, diagram)
+    instances = sorted((t for t in run._wf.tasks.values() if t.task_spec.name == "co_input [child]"), key=str)
+    slots = {t.data["co_unit"]: spiff.instance_slot(t) for t in instances}
+    assert slots == {2: 0, 3: 1}, "an instance no longer keeps its index as internal_data['key_or_index']"
+    target = next(t for t in instances if t.data["co_unit"] == 3)
+    spiff.set_instance_item(target, 7)
+    (parent,) = [t for t in run._wf.tasks.values() if t.task_spec.name == "co_input"]
+    assert parent.data["co_units"] == [2, 7] and target.data["co_unit"] == 7
+
+
+def test_reset_branch_clears_internal_data_and_takes_the_parents_data(engine, diagram):
+    assert params(Task.reset_branch) == ["self", "data"]
+    run = at_co_inputs(engine, diagram)
+    instance = next(t for t in run._wf.tasks.values() if t.task_spec.name == "co_input [child]")
+    instance.internal_data["probe"] = 1
+    instance.reset_branch(None)
+    assert "probe" not in instance.internal_data, "reset_branch keeps internal_data: reopen_instance need not restore"
+    assert "co_unit" not in instance.data, "reset_branch no longer copies the parent's data (without the item)"
+
+
+def test_reopening_uses_the_private_state_prediction_and_removal(engine, diagram):
+    assert params(Task._set_state) == ["self", "value"]
+    from SpiffWorkflow.specs.base import TaskSpec
+    from SpiffWorkflow.workflow import Workflow
+
+    assert params(TaskSpec._predict) == ["self", "my_task", "seen", "looked_ahead", "mask"]
+    assert params(Workflow._remove_task) == ["self", "task_id"]
+    run = at_co_inputs(engine, diagram)
+    first, last = run.ready_steps()
+    for step in (first, last):
+        run.complete(step.instance_id, validate_submission(diagram.step("co_input"), {"text": "甲"}, None, None), NOW)
+    (parent,) = [t for t in run._wf.tasks.values() if t.task_spec.name == "co_input"]
+    assert parent.state == TaskState.COMPLETED
+    with run.running(NOW):
+        spiff.reopen_instance(run._wf.get_task_from_id(UUID(last.instance_id)))
+    assert parent.state == TaskState.STARTED, "Task._set_state no longer sets the parent's state"
+    assert parent.internal_data["merged"] == [first.instance_id]
+    assert parent.data["co_inputs"] == [{"unit": first.unit}]
+    assert [c.task_spec.name for c in parent.children if c.task_spec.name != "co_input [child]"] == [
+        "co_input.BoundaryEventJoin",
+        "consolidate.BoundaryEventSplit",
+    ], "the successors of a reopened parent are no longer predicted by TaskSpec._predict"
+
+
+def test_removing_a_branch_leaves_its_waiting_events_with_the_event_manager(engine, diagram):
+    run = at_co_inputs(engine, diagram)
+    (timer,) = [t for t in run._wf.tasks.values() if t.task_spec.bpmn_id == "timer_co_input"]
+    manager = run._wf.event_manager
+    assert isinstance(manager.tasks, dict) and timer.id in manager.tasks, "event_manager.tasks is no longer a dict"
+    run._wf._remove_task(timer.id)
+    assert timer.id in manager.tasks, (
+        "removing a task now drops its waiting event from the manager: spiff.forget_removed_events may go"
+    )
+    spiff.forget_removed_events(run._wf)
+    assert timer.id not in manager.tasks

@@ -1,9 +1,9 @@
 """The plan parser: how well it reads the corpus, how long the real plan takes, and whether hostile inputs
 cost linear time.
 
-The corpus (tests/plans/corpus, loaded by tests/plans/plan_corpus.py) holds samples of every way plans are
-written, each with its expected reading: the bench prints how many plans come out entirely right, task
-recall, and unit precision and recall, so every change to the parser shows its effect.
+The corpus (tests/service/plans/corpus, loaded by tests/service/plans/plan_corpus.py) holds samples of
+every way plans are written, each with its expected reading: the bench prints how many plans come out
+entirely right, task recall, and unit precision and recall, so every change to the parser shows its effect.
 
 Each hostile input is parsed at two sizes, one four times the other; a ratio near 4 is linear, near 16
 quadratic (what these inputs did to earlier versions of the parser).
@@ -25,7 +25,7 @@ from service.plans import UnitDirectory, parse_plan
 REPO = Path(__file__).resolve().parent.parent
 PLAN = REPO / "service" / "demo" / "data" / "echeng-2024-sanxin-sanqiang.txt"
 UNITS = REPO / "service" / "demo" / "data" / "units.toml"
-CORPUS_MODULE = REPO / "tests" / "plans" / "plan_corpus.py"
+CORPUS_MODULE = REPO / "tests" / "service" / "plans" / "plan_corpus.py"
 
 
 def _corpus() -> ModuleType:
@@ -50,7 +50,7 @@ def corpus_score(directory: UnitDirectory, *, verbose: bool = False) -> Any:
     return total
 
 
-# The shapes of tests/plans/test_plan_bad_input.py's HOSTILE texts, built at a chosen size.
+# The shapes of tests/service/plans/test_plan_bad_input.py's HOSTILE texts, built at a chosen size.
 HOSTILE: dict[str, Callable[[int], str]] = {
     "label brackets on one line": lambda n: "1.推进X。" + "(牵头单位:区财政局)" * n,
     "a long run of spaces": lambda n: "1.推进X。" + " " * (10 * n) + "x(牵头单位:区财政局)",

@@ -1,4 +1,4 @@
-"""A bounded schemathesis run inside the suite (the longer one is tests/api/run_schemathesis.sh in
+"""A bounded schemathesis run inside the suite (the longer one is tests/service/api/run_schemathesis.sh in
 .ci/run): the `st` command against the live server, as the supervisor, on a world with a running
 cycle. No 500, and every response keeps to the document (status, content type, body)."""
 

@@ -3,7 +3,7 @@
 # Bounded: a few examples per operation and a time budget per run. Fails on any 500, any response
 # that breaks the document (status, content type, body schema).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 BIN="$PWD/.venv/bin"
 WORK=$(mktemp -d)
 PORT=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -9,9 +9,8 @@ from types import ModuleType
 
 import pytest
 
+from service.config import REPO_ROOT as ROOT
 from service.plans import ParsedPlan, UnitDirectory, parse_plan
-
-ROOT = Path(__file__).resolve().parents[2]
 
 SAMPLES = Path(__file__).parent / "samples"
 REAL_PLAN = ROOT / "service" / "demo" / "data" / "echeng-2024-sanxin-sanqiang.txt"
@@ -42,7 +41,7 @@ def parse(directory: UnitDirectory) -> Callable[..., ParsedPlan]:
 
 @pytest.fixture(scope="session")
 def sample(parse: Callable[..., ParsedPlan]) -> Callable[[str], ParsedPlan]:
-    """Parse a text sample from tests/plans/samples by file name."""
+    """Parse a text sample from tests/service/plans/samples by file name."""
 
     def run(name: str) -> ParsedPlan:
         return parse((SAMPLES / name).read_bytes(), name)

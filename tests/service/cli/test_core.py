@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from service.config import REPO_ROOT
 from service.demo.seed import PLAN_FILE
 
 DUBAN = Path(sys.executable).parent / "duban"
@@ -144,7 +145,7 @@ def test_the_wsgi_entry_serves_with_its_start_up_heap_frozen(loaded_database, tm
         capture_output=True,
         text=True,
         env=_environment(tmp_path / "served.sqlite3"),
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO_ROOT,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

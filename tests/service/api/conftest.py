@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from db.models import KeyTask, Role, Unit
 from service.operations.common.actor import Actor
 from service.operations.cycles.start import start_cycle
+from tests.service.scheduling.conftest import district  # noqa: F401 (a fixture: test_supervision_endpoints.py)
 
 # The password the factory gives every user (tests/conftest.py: make.user).
 PASSWORD = "correct-horse-9"

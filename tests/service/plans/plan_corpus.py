@@ -1,6 +1,6 @@
 """The plan corpus: samples of every way task-division plans are written, each with its expected reading.
 
-`tests/plans/corpus/NAME` is a text sample and `NAME.json` what a careful reader gets from it; the .docx
+`tests/service/plans/corpus/NAME` is a text sample and `NAME.json` what a careful reader gets from it; the .docx
 and .xlsx samples are built by `corpus_office.py` (nothing binary is kept) and their expected readings are
 `NAME.json` beside the text ones. `score` compares a parsed plan with its expectation; the corpus test
 (test_corpus.py) asserts every field and `bench/parser_bench.py` prints the totals.

@@ -9,8 +9,7 @@ import pytest
 
 from service.operations.cycles.start import start_cycle
 from service.scheduling.jobs import run_due_jobs
-
-from .conftest import TZ, local, open_steps
+from tests.service.scheduling.conftest import TZ, local, open_steps
 
 PASSWORD = "correct-horse-9"  # what tests/conftest.py's factory gives every user
 

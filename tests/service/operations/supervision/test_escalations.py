@@ -25,8 +25,7 @@ from service.operations.supervision.escalations import (
 from service.runtime import build_runtime
 from service.scheduling.loops import run_escalations
 from service.workdays import END_OF_DAY
-
-from .conftest import TZ, count, local, open_steps
+from tests.service.scheduling.conftest import TZ, count, local, open_steps
 
 
 def test_the_ladder_follows_the_config(runtime):

@@ -28,8 +28,7 @@ from service.operations.common.notifications import (
 )
 from service.runtime import build_runtime
 from service.scheduling.loops import run_escalations
-
-from .conftest import count, local
+from tests.service.scheduling.conftest import count, local
 
 
 class Mailbox:

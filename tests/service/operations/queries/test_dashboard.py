@@ -10,8 +10,7 @@ import pytest
 from db.models import KeyTask, Plan
 from service.errors import Forbidden
 from service.operations.queries.dashboard import dashboard, league
-
-from .test_cycles import run_to_consolidate
+from tests.service.operations.cycles.test_cycles import run_to_consolidate
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -1,7 +1,7 @@
 """Build the .docx and .xlsx sample plans the tests read.
 
 The tests call these builders directly (see conftest.py), so nothing binary is kept in the repository.
-To look at the files in Word or Excel: `.venv/bin/python tests/plans/make_samples.py OUTPUT_DIR`.
+To look at the files in Word or Excel: `.venv/bin/python tests/service/plans/make_samples.py OUTPUT_DIR`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from service.operations.supervision.calendar import calendar_status, load_year, 
 from service.runtime import build_runtime
 from service.scheduling.calendar import refresh_calendar
 from service.workdays import Basis
-
-from .conftest import TZ, actions, count, open_steps
+from tests.service.scheduling.conftest import TZ, actions, count, open_steps
 
 YEAR_2027 = """# 2027 年部分节假日安排(测试数据)
 year = 2027

@@ -1,7 +1,7 @@
 """Build the .docx and .xlsx samples of the plan corpus (their expected readings are corpus/NAME.json).
 
 Nothing binary is kept in the repository: corpus.py calls these builders. To look at the files in Word or
-Excel: `.venv/bin/python tests/plans/corpus_office.py OUTPUT_DIR`.
+Excel: `.venv/bin/python tests/service/plans/corpus_office.py OUTPUT_DIR`.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from service.operations.supervision.extensions import (
     list_extensions,
     request_extension,
 )
-
-from .conftest import actions, count, local, notified, open_steps, task_row
+from tests.service.scheduling.conftest import actions, count, local, notified, open_steps, task_row
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""One test (or a few) per format variant, each on a small sample in tests/plans/samples."""
+"""One test (or a few) per format variant, each on a small sample in tests/service/plans/samples."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every sample of the plan corpus reads exactly as its expected JSON says (tests/plans/corpus, plan_corpus.py):
+"""Every sample of the plan corpus reads exactly as its expected JSON says (corpus/, plan_corpus.py):
 tasks, titles, lead and co-units as written, and every optional field and problem it names."""
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ from db.models import Role
 from service.errors import Invalid, NotFound
 from service.exports.ledger_xlsx import ledger_xlsx
 from service.operations.queries.ledger import ledger
-
-from .test_cycles import run_to_consolidate
+from tests.service.operations.cycles.test_cycles import run_to_consolidate
 
 
 def read(runtime, actor, **kw):

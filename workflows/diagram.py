@@ -2,8 +2,10 @@
 
 Everything a diagram declares for duban lives in its own namespace (``urn:duban:bpmn:1``):
 - ``<duban:party>`` on a lane: who acts there (supervisor, lead_unit, co_unit, leader);
-- ``<duban:step workingDays=".." yellowBefore="..">`` on a user task, with ``<duban:field>`` and
-  ``<duban:decision>`` children: the step's deadline rule and its form.
+- ``<duban:step workingDays=".." yellowBefore=".." submit="..">`` on a user task, with ``<duban:field>``
+  and ``<duban:decision label="..">`` children: the step's deadline rule and its form; and
+  ``<duban:show step=".." folded="true|false"/>`` children: what the step's page shows of earlier
+  steps (their latest results, per unit for a step done by several units), in that order.
 Errors name the element and the line, in Chinese, because administrators read them.
 """
 
@@ -25,7 +27,8 @@ from service.vocabulary import Party
 
 from .sandbox import UnsafeCode, check_source
 from .spiff import wire_loop_children
-from .types import Decision, DecisionOption, Diagram, FormField, StepDefinition
+from .step_order import main_path
+from .types import Decision, DecisionOption, Diagram, FormField, Shown, StepDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DUBAN_NS = "urn:duban:bpmn:1"
@@ -85,6 +88,7 @@ def parse_diagram(xml: bytes) -> ParsedDiagram:
     _check_code(process)
     steps = _steps(root, process)
     _check_deadline_calls(process, steps)
+    _check_shows(steps)
     parser = BpmnParser()
     try:
         parser.add_bpmn_xml(root.getroottree(), filename="diagram.bpmn")
@@ -103,6 +107,7 @@ def parse_diagram(xml: bytes) -> ParsedDiagram:
         name=process.get("name") or process.get("id") or "",
         steps=tuple(steps),
         xml=xml,
+        order=main_path(process),
     )
     return ParsedDiagram(diagram, spec, subprocess_specs)
 
@@ -238,7 +243,13 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
     yellow_before = _int_attr(config, "yellowBefore", step_id, 0, 365)
     fields: list[FormField] = []
     decision: Decision | None = None
+    shows: list[Shown] = []
+    submit_label = _text_attr(config, "submit", step_id, 12)
     if config is not None:
+        for show_node in config.iterfind("duban:show", NS):
+            shows.append(_shown(show_node, step_id))
+        if len({s.step_id for s in shows}) != len(shows):
+            raise DiagramError("duban:show 重复列出了同一个步骤", step_id, config.sourceline)
         for field_node in config.iterfind("duban:field", NS):
             fields.append(_form_field(field_node, step_id))
         names = [f.name for f in fields]
@@ -248,7 +259,7 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
         if len(decision_nodes) > 1:
             raise DiagramError("一个步骤只能有一个 duban:decision", step_id, decision_nodes[1].sourceline)
         if decision_nodes:
-            decision = _decision(decision_nodes[0], step_id)
+            decision = _decision(decision_nodes[0], step_id, node.get("name") or step_id)
             if decision.variable in names:
                 raise DiagramError("决定变量与表单字段重名", step_id, decision_nodes[0].sourceline)
     loop = node.find("bpmn:multiInstanceLoopCharacteristics", NS)
@@ -284,7 +295,38 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
         collection_variable=collection_variable,
         instance_variable=instance_variable,
         output_variable=output_variable,
+        shows=tuple(shows),
+        submit_label=submit_label,
     )
+
+
+def _text_attr(node: Any, name: str, step_id: str, max_length: int) -> str | None:
+    """A short label a page shows (a button's words, a legend): stripped, at most ``max_length``."""
+    if node is None or node.get(name) is None:
+        return None
+    value = node.get(name).strip()
+    if not value or len(value) > max_length:
+        raise DiagramError(f"{name} 应为 1 到 {max_length} 个字,而不是 {node.get(name)!r}", step_id, node.sourceline)
+    return str(value)
+
+
+def _shown(node: Any, step_id: str) -> Shown:
+    shown = (node.get("step") or "").strip()
+    if not _IDENTIFIER.match(shown):
+        raise DiagramError(f"duban:show 的 step 应为一个用户任务的 id,而不是 {shown!r}", step_id, node.sourceline)
+    folded = (node.get("folded") or "false").strip().lower()
+    if folded not in ("true", "false"):
+        raise DiagramError(f"duban:show 的 folded 应为 true 或 false,而不是 {folded!r}", step_id, node.sourceline)
+    return Shown(step_id=shown, folded=folded == "true")
+
+
+def _check_shows(steps: list[StepDefinition]) -> None:
+    """``<duban:show step="x">`` must name a user task, so a typo fails at deploy, not on a page."""
+    known = {s.step_id for s in steps}
+    for step in steps:
+        for shown in step.shows:
+            if shown.step_id not in known:
+                raise DiagramError(f"duban:show 中的 {shown.step_id!r} 不是本流程图的用户任务", step.step_id)
 
 
 def _int_attr(node: Any, name: str, step_id: str, low: int, high: int) -> int | None:
@@ -310,7 +352,7 @@ def _form_field(node: Any, step_id: str) -> FormField:
     )
 
 
-def _decision(node: Any, step_id: str) -> Decision:
+def _decision(node: Any, step_id: str, step_name: str) -> Decision:
     variable = node.get("variable") or ""
     if not _IDENTIFIER.match(variable):
         raise DiagramError(f"决定变量名 {variable!r} 无效", step_id, node.sourceline)
@@ -323,7 +365,10 @@ def _decision(node: Any, step_id: str) -> Decision:
         raise DiagramError("决定必须有至少一个选项,且选项值不能为空或重复", step_id, node.sourceline)
     needs_comment = _option_list(node, "commentRequiredFor", values, step_id)
     backward = _option_list(node, "backward", values, step_id)
-    return Decision(variable=variable, options=options, comment_required_for=needs_comment, backward=backward)
+    label = _text_attr(node, "label", step_id, 20) or f"{step_name}结论"
+    return Decision(
+        variable=variable, options=options, comment_required_for=needs_comment, backward=backward, label=label
+    )
 
 
 def _option_list(node: Any, attribute: str, values: list[str], step_id: str) -> frozenset[str]:

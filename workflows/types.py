@@ -27,8 +27,11 @@ class Decision:
     variable: str
     options: tuple[DecisionOption, ...]
     comment_required_for: frozenset[str]
-    # Options that send the work back (a return, a reject): counted against the cycle's limit.
+    # Options that send the work back (a return, a reject): counted against the cycle's limit,
+    # and counted and labelled as sent back wherever a cycle is read.
     backward: frozenset[str] = frozenset()
+    # What the choice is called on the form ("审核结论"); the step's name + 结论 when not declared.
+    label: str = ""
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -36,6 +39,16 @@ class Decision:
 
     def label_of(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An earlier step whose latest result a step's page shows (``<duban:show step=".."/>``): the
+    report on the review page, every co-unit's input on the consolidation page. ``folded``: shown
+    closed, opened on demand."""
+
+    step_id: str
+    folded: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,10 +67,24 @@ class StepDefinition:
     collection_variable: str | None = None
     instance_variable: str | None = None
     output_variable: str | None = None
+    # What the step's page shows besides its own form, in this order (``<duban:show>``).
+    shows: tuple[Shown, ...] = ()
+    # The words on the form's submit button (``<duban:step submit="签收">``); None: 提交.
+    submit_label: str | None = None
 
     @property
     def multi_instance(self) -> bool:
         return self.collection_variable is not None
+
+    def is_backward(self, decision: str | None) -> bool:
+        """Whether this decision on this step sent the work back (a return, a reject)."""
+        return bool(decision and self.decision and decision in self.decision.backward)
+
+    def decision_label(self, decision: str | None) -> str | None:
+        """The label the diagram gives a decision value; the value itself if it declares none."""
+        if not decision:
+            return None
+        return self.decision.label_of(decision) if self.decision else decision
 
 
 @dataclass(frozen=True)
@@ -67,12 +94,28 @@ class Diagram:
     name: str
     steps: tuple[StepDefinition, ...]
     xml: bytes
+    # The user tasks in the order work reaches them along the sequence flows from the start (loops
+    # back left out): how far a cycle has come, and the order a list of the steps reads in.
+    order: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> StepDefinition:
         for step in self.steps:
             if step.step_id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def find(self, step_id: str) -> StepDefinition | None:
+        """The step of that id, or None (a row may name a step an older version had)."""
+        return next((step for step in self.steps if step.step_id == step_id), None)
+
+    def stage_of(self, step_id: str) -> int:
+        """The step's place in ``order`` (0 first); a step not on it comes after all the others."""
+        return self.order.index(step_id) if step_id in self.order else len(self.order)
+
+    @property
+    def backward(self) -> dict[str, frozenset[str]]:
+        """step id -> the decision values that send work back from it (only steps that have some)."""
+        return {s.step_id: s.decision.backward for s in self.steps if s.decision and s.decision.backward}
 
 
 @dataclass(frozen=True)

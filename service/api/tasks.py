@@ -78,8 +78,9 @@ def human_task(task_id: int) -> Any:
 @blp.problem(409, "该环节已经办理过")
 @blp.problem(422, "决定无效、退回或驳回缺少意见、字段类型不对(field 指出字段)")
 def complete(args: dict[str, Any], task_id: int) -> Any:
-    """办理一个环节。co_input 填 data.text;consolidate 填 data.report;review 决定 pass/return;
-    approve 决定 approve/reject;退回、驳回须填 comment;dispatch、sign_for 无需填写。"""
+    """办理一个环节。要填的字段和可选的决定由流程图声明,见该待办的 form(fields、decision_options,
+    哪些决定须填 comment)。随附的流程图中:co_input 填 data.text;consolidate 填 data.report;
+    review 决定 pass/return;approve 决定 approve/reject;退回、驳回须填 comment;dispatch、sign_for 无需填写。"""
     with acting(write=True) as (actor, work):
         done = complete_human_task(
             work, actor, task_id, data=args.get("data"), decision=args.get("decision"), comment=args.get("comment")

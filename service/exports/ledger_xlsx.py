@@ -26,7 +26,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("状态", 9),
     ("预警", 7),
     ("办理期限", 12),
-    ("退回次数", 7),
+    ("退回情况", 10),
     ("督办情况", 9),
     ("最近进展", 48),
 )
@@ -105,7 +105,7 @@ def ledger_xlsx(book: Ledger, tz: ZoneInfo) -> bytes:
             row.status_name,
             row.light_name,
             _day(row.due_at, tz),
-            row.returns,
+            row.sent_back_text,
             row.escalation_name,
             (f"{_day(row.latest_at, tz)} {row.latest}" if row.latest else ""),
         ]

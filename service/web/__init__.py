@@ -16,7 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import Unavailable
 from ..operations.common import authz
 from ..operations.common.actor import Actor
-from ..operations.queries.ledger import DECISION_NAMES
 from ..security import csrf_token, current_actor
 from ..vocabulary import Light, Role
 
@@ -62,7 +61,6 @@ def register(app: Flask) -> None:
         csrf_token=csrf_token,
         query_with=query_with,
         LIGHT_NAMES=Light.labels(),
-        DECISION_NAMES=DECISION_NAMES,
         ROLE_NAMES=Role.labels(),
     )
     app.context_processor(_page_context)

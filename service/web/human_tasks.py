@@ -22,8 +22,6 @@ from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import FormErrors, bp, me, reading, runtime, writing
 
-DECISION_VERBS = {"pass": "审核通过", "return": "退回", "approve": "同意办结", "reject": "驳回"}
-
 
 def render_human_task(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
     actor = me()
@@ -80,8 +78,7 @@ def human_task_submit(task_id: int) -> Any:
         if files and "files" not in errors:
             errors["files"] = "本次提交未成功,请重新选择要上传的附件。"
         return render_human_task(task_id, values=values, errors=errors), error.status
-    verb = DECISION_VERBS.get(done.decision or "", "办理")
-    message = f"「{done.task.step_name}」已{verb}。" if done.decision else f"「{done.task.step_name}」已办理完毕。"
+    message = f"「{done.task.step_name}」已办理完毕" + (f",结论:{done.decision_label}。" if done.decision else "。")
     if done.closed:
         message += "本轮办理已办结。"
     flash(message, "success")

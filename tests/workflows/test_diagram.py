@@ -59,6 +59,66 @@ def test_the_shipped_diagram_draws_every_element():
         assert timer is not None and timer.get("cancelActivity") == "false"
 
 
+def test_what_the_pages_read_is_declared_in_the_diagram(engine):
+    """The order of the steps, what each page shows, the button's words, the decision's name and
+    which decisions send work back: read from the diagram, never from a list of step ids."""
+    shipped = engine.deploy(SHIPPED.read_bytes())
+    # The path from the start, the returns (review → consolidate, approve → review) left out.
+    assert shipped.order == ("dispatch", "sign_for", "co_input", "consolidate", "review", "approve")
+    assert shipped.backward == {"review": {"return"}, "approve": {"reject"}}
+    steps = {s.step_id: s for s in shipped.steps}
+    assert [(x.step_id, x.folded) for x in steps["approve"].shows] == [
+        ("review", False),
+        ("consolidate", False),
+        ("co_input", True),
+    ]
+    assert steps["sign_for"].submit_label == "签收" and steps["review"].decision.label == "审核结论"
+    assert steps["review"].is_backward("return") and not steps["review"].is_backward("pass")
+    assert steps["approve"].decision_label("reject") == "驳回"
+
+    quick = engine.deploy(QUICK.read_bytes())
+    assert quick.order == ("report", "confirm", "decide")
+    assert quick.step("report").submit_label is None  # the page says 提交
+    assert quick.step("decide").decision.label == "领导批示结论"  # the step's name + 结论 when not declared
+    assert quick.stage_of("confirm") == 1 and quick.stage_of("no_such_step") == 3
+
+
+def test_the_order_follows_the_flows_not_the_document(engine):
+    """Steps written in the file in another order still read in the order work reaches them; a
+    step behind a gateway's default comes after the branch that joins it."""
+    text = QUICK.read_text(encoding="utf-8")
+    report_start = text.index('    <bpmn:userTask id="report"')
+    confirm_end = text.index("</bpmn:userTask>", text.index('<bpmn:userTask id="confirm"')) + len("</bpmn:userTask>\n")
+    decide_start = text.index('    <bpmn:userTask id="decide"')
+    decide_end = text.index("</bpmn:userTask>", decide_start) + len("</bpmn:userTask>\n")
+    moved = (
+        text[:report_start]
+        + text[decide_start:decide_end]
+        + text[report_start:confirm_end]
+        + text[confirm_end:decide_start]
+        + text[decide_end:]
+    )
+    diagram = engine.deploy(moved.encode())
+    assert [s.step_id for s in diagram.steps] == ["decide", "report", "confirm"]
+    assert diagram.order == ("report", "confirm", "decide")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('<duban:show step="review" />', '<duban:show step="reveiw" />', "不是本流程图的用户任务"),
+        ('<duban:show step="review" />', '<duban:show step="review" folded="maybe" />', "folded"),
+        ('<duban:show step="review" />', '<duban:show step="review" /><duban:show step="review" />', "重复"),
+        ('submit="签收"', 'submit=""', "submit"),
+        ('label="审核结论"', f'label="{"很长的名字" * 5}"', "label"),
+    ],
+)
+def test_what_a_page_shows_is_checked_at_deploy(engine, old, new, message):
+    with pytest.raises(DiagramError) as caught:
+        engine.deploy(shipped_with(old, new))
+    assert message in caught.value.message and caught.value.element
+
+
 def test_deploying_is_cached_by_content(engine):
     first = engine.deploy(SHIPPED.read_bytes())
     assert engine.deploy(SHIPPED.read_bytes()) is first
@@ -174,7 +234,7 @@ def test_an_unknown_party_is_refused(engine):
 
 def test_bad_step_rules_are_refused(engine):
     with pytest.raises(DiagramError, match="workingDays") as caught:
-        engine.deploy(shipped_with('<duban:step workingDays="1" />', '<duban:step workingDays="-2" />'))
+        engine.deploy(shipped_with('<duban:step workingDays="1" submit', '<duban:step workingDays="-2" submit'))
     assert caught.value.element == "dispatch"
     with pytest.raises(DiagramError, match="commentRequiredFor"):
         engine.deploy(shipped_with('commentRequiredFor="return"', 'commentRequiredFor="retour"'))

@@ -80,12 +80,21 @@ class DecisionOptionSchema(Schema):
     value = Str(required=True)
     label = Str(required=True)
     comment_required = fields.Boolean(required=True)
+    backward = fields.Boolean(required=True, metadata={"description": "选择此项会把工作退回"})
 
 
 class StepFormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
     decision_options = fields.List(fields.Nested(DecisionOptionSchema))
+    decision_label = Str(allow_none=True, metadata={"description": "决定的名称,如“审核结论”"})
+    submit_label = Str(required=True, metadata={"description": "提交按钮上的文字,如“签收”"})
     comment_max_length = Int(required=True)
+
+
+class FieldValueSchema(Schema):
+    name = Str(required=True)
+    label = Str(required=True)
+    value = Str(required=True)
 
 
 class SubmittedSchema(Schema):
@@ -97,9 +106,26 @@ class SubmittedSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     completed_by = Str(allow_none=True)
     data = fields.Dict()
+    fields_ = fields.List(
+        fields.Nested(FieldValueSchema),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "该环节表单的各字段及其名称(按流程图中的顺序)"},
+    )
     decision = Str(allow_none=True)
+    decision_label = Str(allow_none=True)
+    backward = fields.Boolean(required=True)
     comment = Str(allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class ShownStepSchema(Schema):
+    step = Str(required=True)
+    step_name = Str(required=True)
+    per_unit = fields.Boolean(required=True, metadata={"description": "每个单位一份(如各责任单位的意见)"})
+    folded = fields.Boolean(required=True, metadata={"description": "页面上默认折叠"})
+    earlier = fields.Boolean(required=True, metadata={"description": "本环节此前(被退回前)的办理结果"})
+    items = fields.List(fields.Nested(SubmittedSchema), required=True)
 
 
 class KeyTaskTextSchema(Schema):
@@ -140,9 +166,16 @@ class HumanTaskSchema(Schema):
     )
     key_task = fields.Nested(KeyTaskTextSchema, required=True)
     form = fields.Nested(StepFormSchema, required=True)
-    co_inputs = fields.List(fields.Nested(SubmittedSchema))
-    report = fields.Nested(SubmittedSchema, allow_none=True)
-    review = fields.Nested(SubmittedSchema, allow_none=True)
+    shown = fields.List(
+        fields.Nested(ShownStepSchema),
+        metadata={
+            "description": "流程图为本环节声明要展示的此前环节(duban:show)及其在本环节开始时的最新办理结果,"
+            "如汇总报送时各责任单位的意见、审核时的汇总报告"
+        },
+    )
+    sent_back = fields.Nested(
+        SubmittedSchema, allow_none=True, metadata={"description": "把工作退回到本环节的决定(如退回意见)"}
+    )
     attachments = fields.List(fields.Nested(AttachmentSchema))
     history = fields.List(fields.Nested(HumanTaskRecordSchema))
 
@@ -151,12 +184,19 @@ class CompleteSchema(Schema):
     data = TextMap(
         load_default=None,
         allow_none=True,
-        metadata={"description": "表单字段:co_input 用 text,consolidate 用 report", "example": {"text": "已落实"}},
+        metadata={
+            "description": "表单字段,由流程图声明(见待办的 form.fields);"
+            "随附流程图中 co_input 用 text,consolidate 用 report",
+            "example": {"text": "已落实"},
+        },
     )
     decision = Str(
         load_default=None,
         allow_none=True,
-        metadata={"description": "review: pass / return;approve: approve / reject"},
+        metadata={
+            "description": "决定的取值见待办的 form.decision_options;"
+            "随附流程图中 review: pass / return,approve: approve / reject"
+        },
     )
     comment = Str(load_default=None, allow_none=True, metadata={"description": "退回或驳回时必填"})
 

@@ -107,6 +107,7 @@ class HumanTaskRecordSchema(Schema):
     completed_by = Str(allow_none=True)
     decision = Str(allow_none=True)
     decision_label = Str(allow_none=True)
+    backward = fields.Boolean(required=True, metadata={"description": "此决定把工作退回(退回、驳回等,由流程图声明)"})
     comment = Str(allow_none=True)
     light = Str(required=True, metadata=LIGHT)
     escalation_level = Int(required=True)

@@ -80,6 +80,7 @@ class Completion:
     decision: str | None
     opened: tuple[HumanTaskRef, ...]  # steps that became ready because of this one
     closed: bool  # the cycle ended with this step
+    decision_label: str | None = None  # the diagram's label of the decision ("退回")
 
 
 def complete_human_task(
@@ -153,7 +154,12 @@ def complete_human_task(
     )
     opened, closed = store(work, cycle, run, before=before, fired=fired, completed=row.instance_id, event=event)
     return Completion(
-        task=human_task_ref(row), cycle_id=row.cycle_id, decision=submission.decision, opened=opened, closed=closed
+        task=human_task_ref(row),
+        cycle_id=row.cycle_id,
+        decision=submission.decision,
+        opened=opened,
+        closed=closed,
+        decision_label=diagram.step(row.step_id).decision_label(submission.decision),
     )
 
 

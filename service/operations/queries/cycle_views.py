@@ -37,6 +37,7 @@ class HumanTaskRecord:
     completed_by: str | None
     decision: str | None
     decision_label: str | None
+    backward: bool  # the decision sent the work back (退回, 驳回: the diagram's backward options)
     comment: str | None
     light: str
     escalation_level: int
@@ -89,13 +90,7 @@ def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[HumanTaskRecord]
     records = []
     for task, unit_name, completed_by in rows:
         visible = authz.sees_step_content(actor, task.unit_id, cycle.lead_unit_id)
-        label = None
-        if task.decision:
-            try:
-                definition = diagram.step(task.step_id).decision
-            except KeyError:
-                definition = None
-            label = definition.label_of(task.decision) if definition else task.decision
+        step = diagram.find(task.step_id)
         records.append(
             HumanTaskRecord(
                 id=task.id,
@@ -110,7 +105,8 @@ def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[HumanTaskRecord]
                 completed_at=task.completed_at,
                 completed_by=completed_by,
                 decision=task.decision,
-                decision_label=label,
+                decision_label=step.decision_label(task.decision) if step else task.decision,
+                backward=bool(step and step.is_backward(task.decision)),
                 comment=task.comment if visible else None,
                 light=light_of(work.now, task.due_at, task.yellow_at, task.completed_at),
                 escalation_level=task.escalation_level,

@@ -21,11 +21,10 @@ from ...vocabulary import Light, Party, Progress
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import GREEN, RED, YELLOW
+from .decisions import backward_condition, diagrams_of
 from .inbox import scope_of
-from .ledger import RETURN_DECISIONS, PlanInfo, choose_plan, plan_rounds
+from .ledger import PlanInfo, choose_plan, plan_rounds
 
-# The main path of the key-task cycle, in order: how far a cycle has come.
-STAGES = ("dispatch", "sign_for", "co_input", "consolidate", "review", "approve")
 # Escalation levels that count against a unit: 催办 (2) and 督办 (3); a reminder (1) does not.
 COUNTED_ESCALATION = 2
 OVERDUE_LIST_LIMIT = 100
@@ -123,14 +122,32 @@ def dashboard(work: Work, actor: Actor, *, plan_id: int | None = None, round_nam
         steps_of.setdefault(cycle_id, []).append((step_id, step_name, n_open or 0, n_done or 0, worst))
 
     tasks = session.execute(
-        select(KeyTask.id, KeyTask.number, KeyTask.title, KeyTask.section, Cycle.id, Cycle.status)
+        select(
+            KeyTask.id,
+            KeyTask.number,
+            KeyTask.title,
+            KeyTask.section,
+            Cycle.id,
+            Cycle.status,
+            Cycle.diagram_version_id,
+        )
         .outerjoin(Cycle, and_(Cycle.key_task_id == KeyTask.id, Cycle.round == (round_name or "")))
         .where(KeyTask.plan_id == plan.id)
         .order_by(KeyTask.number)
     ).all()
+    diagrams = diagrams_of(work, [t.diagram_version_id for t in tasks if t.diagram_version_id is not None])
     progress = tuple(
-        _progress(kt_id, number, title, section, cycle_id, status, steps_of.get(cycle_id, []) if cycle_id else [])
-        for kt_id, number, title, section, cycle_id, status in tasks
+        _progress(
+            kt_id,
+            number,
+            title,
+            section,
+            cycle_id,
+            status,
+            steps_of.get(cycle_id, []) if cycle_id else [],
+            diagrams[version_id].order if version_id is not None else (),
+        )
+        for kt_id, number, title, section, cycle_id, status, version_id in tasks
     )
     sections = _sections(progress)
 
@@ -169,7 +186,10 @@ def _progress(
     cycle_id: int | None,
     status: CycleStatus | None,
     steps: list[tuple[str, str, int, int, int | None]],
+    stages: tuple[str, ...],
 ) -> KeyTaskProgress:
+    """Where a key task's cycle stands: the earliest of its open steps along the diagram's path
+    (``Diagram.order``), and how far along that path it has come, in percent."""
     section_name = section or "未分板块"
     if cycle_id is None:
         return KeyTaskProgress(key_task_id, number, title, section_name, Progress.NONE, Progress.NONE.label, 0, None)
@@ -183,13 +203,15 @@ def _progress(
         return KeyTaskProgress(
             key_task_id, number, title, section_name, Progress.RUNNING, Progress.RUNNING.label, 0, None
         )
+
     # The earliest stage still open is where the cycle stands; a multi-unit step counts its share.
-    step_id, step_name, n_open, n_done, _ = min(
-        open_steps, key=lambda s: STAGES.index(s[0]) if s[0] in STAGES else len(STAGES)
-    )
-    position = STAGES.index(step_id) if step_id in STAGES else 0
+    def place(step_id: str) -> int:
+        return stages.index(step_id) if step_id in stages else len(stages)
+
+    step_id, step_name, n_open, n_done, _ = min(open_steps, key=lambda s: place(s[0]))
+    position = place(step_id) if step_id in stages else 0
     share = n_done / (n_open + n_done) if n_open + n_done else 0
-    percent = round(100 * (position + share) / (len(STAGES) + 1))
+    percent = round(100 * (position + share) / (len(stages) + 1))
     stage = step_name if n_open == 1 else f"{step_name}({n_done}/{n_open + n_done})"
     light = Light.of_rank(worst) if worst is not None else None
     return KeyTaskProgress(key_task_id, number, title, section_name, Progress.RUNNING, stage, percent, light)
@@ -276,7 +298,7 @@ class UnitStanding:
     on_time: int
     overdue_open: int
     on_time_rate: float | None  # on time / (done + overdue still open); None when nothing counts yet
-    returns: int  # reports sent back to this unit as lead unit
+    returns: int  # work sent back (退回, 驳回: the diagram's backward decisions) to this unit as lead unit
     escalations: int  # steps of this unit that reached 催办 or 督办
     avg_days: float | None  # mean calendar days from ready to done
 
@@ -333,7 +355,9 @@ def league(work: Work, actor: Actor, *, plan_id: int | None = None, round_name: 
         .where(*scope)
         .group_by(HumanTask.unit_id)
     ).all()
-    return_scope = [KeyTask.plan_id == plan.id, done, HumanTask.decision.in_(RETURN_DECISIONS)]
+    # Every decision that sent work back (a review's 退回 and a leader's 驳回 alike) counts against
+    # the cycle's lead unit.
+    return_scope = [KeyTask.plan_id == plan.id, backward_condition(work)]
     if round_name:
         return_scope.append(Cycle.round == round_name)
     returns = dict(

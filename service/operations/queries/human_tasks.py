@@ -1,8 +1,10 @@
 """A human task as the person doing it reads it: everything needed to do the step.
 
 The key task's text; the step's form from the diagram (fields, decision options, which decisions
-need a comment); at consolidation every co-unit's input; at review and approval the submitted
-report (and at approval the review's verdict); the attachments; the cycle's history.
+need a comment, the button's words); what the diagram says the step shows of earlier steps
+(``<duban:show>``: with the shipped diagram every co-unit's input at consolidation, the report at
+review and approval, the review's verdict at approval); the decision that sent the work back to
+this step; the attachments; the cycle's history. Nothing here names a step of one diagram.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
+from workflows import Diagram
 from workflows.forms import MAX_COMMENT
 
 from ...errors import NotFound
@@ -42,13 +45,23 @@ class DecisionOptionView:
     value: str
     label: str
     comment_required: bool
+    backward: bool  # the option sends the work back (退回, 驳回)
 
 
 @dataclass(frozen=True)
 class StepForm:
     fields: tuple[FormFieldView, ...]
     decision_options: tuple[DecisionOptionView, ...]  # empty when the step takes no decision
+    decision_label: str | None  # what the choice is called ("审核结论"); None without a decision
+    submit_label: str  # the button's words ("签收", "报送"; 提交 when the diagram names none)
     comment_max_length: int
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    label: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -63,9 +76,25 @@ class Submitted:
     completed_at: datetime | None
     completed_by: str | None
     data: dict[str, Any]
+    fields: tuple[FieldValue, ...]  # the step's form fields with their labels, in the diagram's order
     decision: str | None
+    decision_label: str | None
+    backward: bool  # the decision sent the work back
     comment: str | None
     attachments: tuple[AttachmentView, ...]
+
+
+@dataclass(frozen=True)
+class ShownStep:
+    """An earlier step the diagram shows on this step's page (``<duban:show>``), with its latest
+    results as they stood when this step became ready: one per unit for a step done by several."""
+
+    step: str
+    step_name: str
+    per_unit: bool
+    folded: bool
+    earlier: bool  # this same step's earlier result (the report before it was sent back)
+    items: tuple[Submitted, ...]
 
 
 @dataclass(frozen=True)
@@ -109,9 +138,9 @@ class HumanTaskDetail:
     waits_for_unit_head: bool
     key_task: KeyTaskText
     form: StepForm
-    co_inputs: tuple[Submitted, ...]
-    report: Submitted | None
-    review: Submitted | None
+    shown: tuple[ShownStep, ...]
+    # The decision that sent the work back to this step (a 退回 with its comment), when it did.
+    sent_back: Submitted | None
     attachments: tuple[AttachmentView, ...]
     history: tuple[HumanTaskRecord, ...]
 
@@ -139,21 +168,30 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
     form = StepForm(
         fields=tuple(FormFieldView(f.name, f.label, f.required, f.max_length) for f in definition.fields),
         decision_options=tuple(
-            DecisionOptionView(o.value, o.label, o.value in decision.comment_required_for) for o in decision.options
+            DecisionOptionView(o.value, o.label, o.value in decision.comment_required_for, o.value in decision.backward)
+            for o in decision.options
         )
         if decision
         else (),
+        decision_label=decision.label if decision else None,
+        submit_label=definition.submit_label or "提交",
         comment_max_length=MAX_COMMENT,
     )
-    co_inputs: tuple[Submitted, ...] = ()
-    report = review = None
-    if task.step_id in ("consolidate", "review", "approve"):
-        co_inputs = tuple(_latest_done(work, cycle, "co_input", per_unit=True))
-    if task.step_id in ("review", "approve"):
-        report = next(iter(_latest_done(work, cycle, "consolidate")), None)
-    if task.step_id == "approve":
-        review = next(iter(_latest_done(work, cycle, "review")), None)
     (summary,) = summarize(work, [(key_task, "")])
+    unit_order = {u.id: i for i, u in enumerate((*summary.lead_units, *summary.co_units))}
+    earlier = _done_before(work, actor, cycle, task, diagram)
+    shown = []
+    for show in definition.shows:
+        step = diagram.step(show.step_id)
+        items = _latest(earlier, step.step_id, per_unit=step.multi_instance, unit_order=unit_order)
+        if items:
+            shown.append(
+                ShownStep(
+                    step.step_id, step.name, step.multi_instance, show.folded, step.step_id == task.step_id, items
+                )
+            )
+    last = earlier[-1] if earlier else None
+    sent_back = last if last is not None and last.backward and task.state == HumanTaskState.OPEN else None
     return HumanTaskDetail(
         id=task.id,
         cycle_id=cycle.id,
@@ -191,49 +229,67 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
             deadline_text=key_task.deadline_text,
         ),
         form=form,
-        co_inputs=co_inputs,
-        report=report,
-        review=review,
+        shown=tuple(shown),
+        sent_back=sent_back,
         attachments=tuple(attachments_of(work, [task.id]).get(task.id, ())),
         history=tuple(cycle_steps(work, actor, cycle)),
     )
 
 
-def _latest_done(work: Work, cycle: Cycle, step_id: str, *, per_unit: bool = False) -> list[Submitted]:
-    """The latest completion of a step in the cycle (per unit for co-unit inputs)."""
+def _done_before(work: Work, actor: Actor, cycle: Cycle, task: HumanTask, diagram: Diagram) -> list[Submitted]:
+    """The cycle's steps done before this one became ready, in the order they were done, that the
+    actor may read. One query: a cycle holds tens of human tasks."""
     completer = aliased(User)
     rows = work.session.execute(
         select(HumanTask, Unit.name, completer.display_name)
         .outerjoin(Unit, Unit.id == HumanTask.unit_id)
         .outerjoin(completer, completer.id == HumanTask.completed_by_id)
-        .where(HumanTask.cycle_id == cycle.id, HumanTask.step_id == step_id, HumanTask.state == HumanTaskState.DONE)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-    ).all()
-    chosen: list[Any] = []
-    seen: set[int | None] = set()
-    for row in rows:
-        key = row[0].unit_id if per_unit else None
-        if key not in seen:
-            seen.add(key)
-            chosen.append(row)
-        if not per_unit:
-            break
-    files = attachments_of(work, [r[0].id for r in chosen])
-    out = [
-        Submitted(
-            human_task_id=task.id,
-            step=task.step_id,
-            step_name=task.step_name,
-            unit_id=task.unit_id,
-            unit=unit_name or Party.label_of(task.party),
-            completed_at=task.completed_at,
-            completed_by=by,
-            data=dict(task.data or {}),
-            decision=task.decision,
-            comment=task.comment,
-            attachments=tuple(files.get(task.id, ())),
+        .where(
+            HumanTask.cycle_id == cycle.id,
+            HumanTask.state == HumanTaskState.DONE,
+            # Created before this one and done by the time it became ready: what it was given.
+            HumanTask.id < task.id,
+            HumanTask.completed_at <= task.ready_at,
         )
-        for task, unit_name, by in chosen
-    ]
-    out.sort(key=lambda s: (s.unit, s.human_task_id))
+        .order_by(HumanTask.completed_at, HumanTask.id)
+    ).all()
+    rows = [r for r in rows if authz.sees_step_content(actor, r[0].unit_id, cycle.lead_unit_id)]
+    files = attachments_of(work, [r[0].id for r in rows])
+    out = []
+    for done, unit_name, by in rows:
+        step = diagram.find(done.step_id)
+        data = dict(done.data or {})
+        out.append(
+            Submitted(
+                human_task_id=done.id,
+                step=done.step_id,
+                step_name=done.step_name,
+                unit_id=done.unit_id,
+                unit=unit_name or Party.label_of(done.party),
+                completed_at=done.completed_at,
+                completed_by=by,
+                data=data,
+                fields=tuple(FieldValue(f.name, f.label, str(data.get(f.name, ""))) for f in step.fields)
+                if step
+                else (),
+                decision=done.decision,
+                decision_label=step.decision_label(done.decision) if step else done.decision,
+                backward=bool(step and step.is_backward(done.decision)),
+                comment=done.comment,
+                attachments=tuple(files.get(done.id, ())),
+            )
+        )
     return out
+
+
+def _latest(
+    done: list[Submitted], step_id: str, *, per_unit: bool, unit_order: dict[int, int]
+) -> tuple[Submitted, ...]:
+    """The latest result of a step, or of each unit's instance of it with the units in the order
+    the plan lists them (lead units first), not by name."""
+    latest: dict[int | None, Submitted] = {}
+    for item in done:  # in the order they were done: a later one replaces an earlier one
+        if item.step == step_id:
+            latest[item.unit_id if per_unit else None] = item
+    last = len(unit_order)
+    return tuple(sorted(latest.values(), key=lambda s: (unit_order.get(s.unit_id or 0, last), s.unit)))

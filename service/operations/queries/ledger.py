@@ -24,9 +24,8 @@ from ...vocabulary import EscalationLevel, Light, Progress
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import LIGHTS
+from .decisions import SentBack, describe_sent_back, diagrams_of, sent_back, total_sent_back
 
-# Decisions that send a report back to the lead unit (the diagram's review step).
-RETURN_DECISIONS = ("return",)
 MAX_PER_PAGE = 200
 
 
@@ -53,7 +52,8 @@ class LedgerRow:
     light: str | None  # of the open steps; None when nothing is open
     due_at: datetime | None  # the earliest open step's deadline
     escalation_level: int
-    returns: int
+    returns: int  # how many times the cycle's work was sent back, every backward decision counted
+    sent_back: tuple[SentBack, ...]  # the same by decision, labelled: 退回 2 次、驳回 1 次
     latest: str | None  # the latest thing done in the cycle, in a sentence
     latest_at: datetime | None
 
@@ -64,6 +64,11 @@ class LedgerRow:
     @property
     def light_name(self) -> str:
         return Light(self.light).label if self.light else ""
+
+    @property
+    def sent_back_text(self) -> str:
+        """ "退回 2 次、驳回 1 次"; empty when never sent back."""
+        return describe_sent_back(self.sent_back)
 
     @property
     def escalation_name(self) -> str:
@@ -226,7 +231,7 @@ def ledger(
     }
     cycle_ids = [c[1] for c in chosen if c[1] is not None]
     steps = _open_step_names(work, cycle_ids)
-    returns = _returns(work, cycle_ids)
+    returns = sent_back(work, cycle_ids)
     latest = _latest(work, cycle_ids)
     rows = []
     for shown_id, shown_cycle, row_status, found in chosen:
@@ -248,7 +253,8 @@ def ledger(
                 light=Light.of_rank(found[0]) if found else None,
                 due_at=found[1] if found else None,
                 escalation_level=found[2] if found else 0,
-                returns=returns.get(shown_cycle, 0) if shown_cycle is not None else 0,
+                returns=total_sent_back(returns.get(shown_cycle, ())) if shown_cycle is not None else 0,
+                sent_back=returns.get(shown_cycle, ()) if shown_cycle is not None else (),
                 latest=said,
                 latest_at=said_at,
             )
@@ -282,21 +288,6 @@ def _open_step_names(work: Work, cycle_ids: list[int]) -> dict[int, tuple[str, .
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _returns(work: Work, cycle_ids: list[int]) -> dict[int, int]:
-    if not cycle_ids:
-        return {}
-    rows = work.session.execute(
-        select(HumanTask.cycle_id, func.count())
-        .where(
-            HumanTask.cycle_id.in_(cycle_ids),
-            HumanTask.state == HumanTaskState.DONE,
-            HumanTask.decision.in_(RETURN_DECISIONS),
-        )
-        .group_by(HumanTask.cycle_id)
-    ).all()
-    return {cycle_id: n for cycle_id, n in rows}
-
-
 def _latest(work: Work, cycle_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     """The latest completed step of each cycle, told in a sentence (a window function picks it,
     so only one row per cycle leaves the database)."""
@@ -305,6 +296,7 @@ def _latest(work: Work, cycle_ids: list[int]) -> dict[int, tuple[str, datetime]]
     ranked = (
         select(
             HumanTask.cycle_id,
+            HumanTask.step_id,
             HumanTask.step_name,
             HumanTask.decision,
             HumanTask.comment,
@@ -317,19 +309,22 @@ def _latest(work: Work, cycle_ids: list[int]) -> dict[int, tuple[str, datetime]]
         .where(HumanTask.cycle_id.in_(cycle_ids), HumanTask.state == HumanTaskState.DONE)
         .subquery()
     )
-    rows = work.session.execute(select(ranked).where(ranked.c.n == 1)).all()
+    rows = work.session.execute(
+        select(ranked, Cycle.diagram_version_id).join(Cycle, Cycle.id == ranked.c.cycle_id).where(ranked.c.n == 1)
+    ).all()
+    diagrams = diagrams_of(work, [row.diagram_version_id for row in rows])
     out: dict[int, tuple[str, datetime]] = {}
     for row in rows:
-        out[row.cycle_id] = (describe_step(row.step_name, row.decision, row.comment, row.data), row.completed_at)
+        step = diagrams[row.diagram_version_id].find(row.step_id)
+        label = step.decision_label(row.decision) if step else row.decision
+        out[row.cycle_id] = (describe_step(row.step_name, label, row.comment, row.data), row.completed_at)
     return out
 
 
-DECISION_NAMES = {"pass": "通过", "return": "退回", "approve": "同意办结", "reject": "驳回"}
-
-
-def describe_step(step_name: str, decision: str | None, comment: str | None, data: dict[str, Any] | None) -> str:
-    """A sentence: "汇总报送: 报告正文…", "审核(退回): 意见…", or just "签收"."""
-    head = step_name + (f"({DECISION_NAMES.get(decision, decision)})" if decision else "")
+def describe_step(step_name: str, decision_label: str | None, comment: str | None, data: dict[str, Any] | None) -> str:
+    """A sentence: "汇总报送: 报告正文…", "审核(退回): 意见…", or just "签收" (the decision as the
+    diagram labels it)."""
+    head = step_name + (f"({decision_label})" if decision_label else "")
     texts = [str(v) for v in (data or {}).values() if v] + ([comment] if comment else [])
     return f"{head}: {' '.join(texts)}" if texts else head
 

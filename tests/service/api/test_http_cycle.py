@@ -50,28 +50,46 @@ def test_a_full_cycle_by_five_users_with_a_return_and_a_reject(live_server, http
 
     consolidate = open_step(lead, base, cycle_id, "consolidate")
     detail = lead.get(f"{base}/api/v1/human-tasks/{consolidate['id']}").json()
-    assert sorted(c["data"]["text"] for c in detail["co_inputs"]) == sorted(f"{u.name}:已落实" for u in people.co_units)
+    (inputs,) = detail["shown"]  # the diagram's <duban:show step="co_input"/>, before any report exists
+    assert inputs["step"] == "co_input" and inputs["per_unit"] is True and inputs["folded"] is False
+    # In the plan's order of the units, each with its field labelled by the diagram.
+    assert [c["unit"] for c in inputs["items"]] == [u.name for u in people.co_units]
+    assert [c["fields"] for c in inputs["items"]] == [
+        [{"name": "text", "label": "配合意见", "value": f"{u.name}:已落实"}] for u in people.co_units
+    ]
     assert detail["can_act"] is True and [f["name"] for f in detail["form"]["fields"]] == ["report"]
+    assert detail["form"]["submit_label"] == "报送" and detail["sent_back"] is None
     complete(lead, consolidate, data={"report": "一稿"})
 
     review = open_step(supervisor, base, cycle_id, "review")
     shown = supervisor.get(f"{base}/api/v1/human-tasks/{review['id']}").json()
-    assert shown["report"]["data"]["report"] == "一稿"
-    assert {o["value"]: o["comment_required"] for o in shown["form"]["decision_options"]} == {
-        "pass": False,
-        "return": True,
+    assert [(s["step"], s["folded"]) for s in shown["shown"]] == [("consolidate", False), ("co_input", True)]
+    assert shown["shown"][0]["items"][0]["data"]["report"] == "一稿"
+    assert {o["value"]: (o["comment_required"], o["backward"]) for o in shown["form"]["decision_options"]} == {
+        "pass": (False, False),
+        "return": (True, True),
     }
+    assert shown["form"]["decision_label"] == "审核结论"
     missing = supervisor.post(f"{base}/api/v1/human-tasks/{review['id']}/complete", json={"decision": "return"})
     assert missing.status_code == 422 and missing.json()["field"] == "comment"
     complete(supervisor, review, decision="return", comment="请补充数据")
 
-    complete(lead, open_step(lead, base, cycle_id, "consolidate"), data={"report": "二稿"})
+    again = open_step(lead, base, cycle_id, "consolidate")
+    returned = lead.get(f"{base}/api/v1/human-tasks/{again['id']}").json()
+    assert returned["sent_back"]["decision_label"] == "退回" and returned["sent_back"]["comment"] == "请补充数据"
+    # The lead unit sees its first draft, as the diagram's folded <duban:show step="consolidate"/>.
+    earlier = next(s for s in returned["shown"] if s["step"] == "consolidate")
+    assert earlier["earlier"] is True and earlier["items"][0]["data"]["report"] == "一稿"
+    complete(lead, again, data={"report": "二稿"})
     complete(supervisor, open_step(supervisor, base, cycle_id, "review"), decision="pass")
     complete(leader, open_step(leader, base, cycle_id, "approve"), decision="reject", comment="再核实")
     complete(supervisor, open_step(supervisor, base, cycle_id, "review"), decision="pass")
     approval = open_step(leader, base, cycle_id, "approve")
     approve_page = leader.get(f"{base}/api/v1/human-tasks/{approval['id']}").json()
-    assert approve_page["report"]["data"]["report"] == "二稿" and approve_page["review"]["decision"] == "pass"
+    sections = {s["step"]: s for s in approve_page["shown"]}
+    verdict, report = sections["review"], sections["consolidate"]
+    assert report["items"][0]["data"]["report"] == "二稿" and verdict["items"][0]["decision"] == "pass"
+    assert approve_page["sent_back"] is None  # the reject went to review, and review passed it again
     last = complete(leader, approval, decision="approve")
     assert last["cycle_closed"] is True and last["opened"] == []
 
@@ -160,7 +178,8 @@ def test_thirty_co_units_submitting_at_the_same_moment_all_succeed(live_server, 
     assert opened == ["consolidate"]  # exactly the last of the thirty opened it
     consolidate = open_step(lead, base, cycle_id, "consolidate")
     detail = lead.get(f"{base}/api/v1/human-tasks/{consolidate['id']}").json()
-    assert sorted(c["data"]["text"] for c in detail["co_inputs"]) == sorted(u.name for u in co_units)
+    (inputs,) = detail["shown"]
+    assert [c["data"]["text"] for c in inputs["items"]] == [u.name for u in co_units]  # the plan's order
 
 
 def _another_supervisor(runtime, people):

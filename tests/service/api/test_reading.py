@@ -88,7 +88,7 @@ def test_the_step_page_shows_what_doing_it_needs_and_hides_other_units_content(a
             f"/api/v1/human-tasks/{tasks[i]}/complete", json={"data": {"text": f"意见{i}"}, "comment": f"备注{i}"}
         )
     mine = api(people.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[0]}").get_json()
-    assert mine["data"] == {"text": "意见0"} and mine["state"] == "done" and mine["co_inputs"] == []
+    assert mine["data"] == {"text": "意见0"} and mine["state"] == "done" and mine["shown"] == []
     history = {h["id"]: h for h in mine["history"]}
     assert history[tasks[0]]["comment"] == "备注0" and history[tasks[1]]["comment"] is None
     assert history[tasks[1]]["content_visible"] is False

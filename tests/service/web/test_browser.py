@@ -79,11 +79,11 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
     # 4. The lead unit reads both inputs side by side and submits the report.
     open_my_step(lead, "汇总报送")
-    inputs = lead.page.locator("#co-inputs article")
+    inputs = lead.page.locator("#shown-co_input article")
     expect(inputs).to_have_count(2)
-    expect(lead.page.locator("#co-inputs")).to_contain_text("已安排产业链专项资金 3000 万元")
-    expect(lead.page.locator("#co-inputs")).to_contain_text("链上企业走访 12 家")
-    expect(lead.page.locator("#co-inputs a", has_text="资金安排.txt")).to_be_visible()
+    expect(lead.page.locator("#shown-co_input")).to_contain_text("已安排产业链专项资金 3000 万元")
+    expect(lead.page.locator("#shown-co_input")).to_contain_text("链上企业走访 12 家")
+    expect(lead.page.locator("#shown-co_input a", has_text="资金安排.txt")).to_be_visible()
     lead.shot("06-consolidate")
     lead.page.fill("textarea[name='data.report']", "一稿:产业链长制已全面推行。")
     submit(lead)
@@ -91,7 +91,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
     # 5. The supervisor returns it once: a return needs a comment, and nothing chosen is lost.
     open_my_step(supervisor, "审核")
-    expect(supervisor.page.locator("#report")).to_contain_text("一稿:产业链长制已全面推行。")
+    expect(supervisor.page.locator("#shown-consolidate")).to_contain_text("一稿:产业链长制已全面推行。")
     supervisor.page.check("input[name=decision][value=return]")
     expect(supervisor.page.locator("#comment-label")).to_have_class("required")
     submit(supervisor)
@@ -100,7 +100,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
     supervisor.shot("07-review-error")
     supervisor.page.fill("#comment", "请补充各链条的招商数据。")
     submit(supervisor)
-    expect(supervisor.page.locator(".flash.success")).to_contain_text("「审核」已退回")
+    expect(supervisor.page.locator(".flash.success")).to_contain_text("「审核」已办理完毕,结论:退回")
 
     # 6. The lead unit sees why and submits again.
     open_my_step(lead, "汇总报送")
@@ -112,14 +112,14 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
     # 7. The supervisor passes it; 8. the leader approves it.
     open_my_step(supervisor, "审核")
-    expect(supervisor.page.locator("#report")).to_contain_text("二稿")
+    expect(supervisor.page.locator("#shown-consolidate")).to_contain_text("二稿")
     supervisor.page.check("input[name=decision][value=pass]")
     submit(supervisor)
-    expect(supervisor.page.locator(".flash.success")).to_contain_text("审核通过")
+    expect(supervisor.page.locator(".flash.success")).to_contain_text("结论:通过")
 
     leader = people("lingdao")
     open_my_step(leader, "审批")
-    expect(leader.page.locator("#report")).to_contain_text("二稿")
+    expect(leader.page.locator("#shown-consolidate")).to_contain_text("二稿")
     leader.shot("08-approve")
     leader.page.check("input[name=decision][value=approve]")
     submit(leader)

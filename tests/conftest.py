@@ -1,5 +1,7 @@
 """Fixtures for the whole suite: a real database (SQLite file, or PostgreSQL when
-DUBAN_TEST_DATABASE_URL is set), a runtime with a clock the tests move, the Flask app, and factories.
+DUBAN_TEST_DATABASE_URL is set), a runtime with a clock the tests move, the Flask app, factories,
+and the one test world (a district's units and people, a plan and its key task) with helpers that
+start cycles, complete human tasks and run the scheduler's jobs.
 
 Every test starts from empty tables; data is written by real committed transactions.
 """
@@ -7,22 +9,22 @@ Every test starts from empty tables; data is written by real committed transacti
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from db.maintenance import empty_all_tables
 from db.migrate import upgrade
 from db.models import (
     HumanTask,
-    HumanTaskState,
     KeyTask,
     KeyTaskUnit,
     Plan,
@@ -35,13 +37,12 @@ from db.models import (
 from service.clock import FixedClock
 from service.config import REPO_ROOT, load_config
 from service.operations.common.actor import Actor
+from service.operations.cycles.complete import Completion, complete_human_task
+from service.operations.cycles.start import start_cycle
 from service.passwords import hash_password, use_fast_hashing_for_tests
 from service.runtime import Runtime, build_runtime
-
-TZ = ZoneInfo("Asia/Shanghai")
-# A Monday. The Qingming holiday (4-6 April 2024) and its make-up workday (Sunday 7 April) follow.
-T0 = datetime(2024, 4, 1, 9, 0, tzinfo=TZ)
-PASSWORD = "correct-horse-9"
+from service.scheduling.jobs import TickReport, run_due_jobs
+from tests.helpers import PASSWORD, T0, local, open_tasks
 
 use_fast_hashing_for_tests()
 
@@ -226,14 +227,158 @@ def make(runtime: Runtime) -> Factory:
     return Factory(runtime)
 
 
-def open_tasks(runtime: Runtime, cycle_id: int, step: str | None = None) -> list[HumanTask]:
-    with runtime.work(write=False) as work:
-        query = select(HumanTask).where(HumanTask.cycle_id == cycle_id, HumanTask.state == HumanTaskState.OPEN)
-        if step:
-            query = query.where(HumanTask.step_id == step)
-        return list(work.session.scalars(query.order_by(HumanTask.id)))
+@pytest.fixture
+def open_steps(runtime: Runtime) -> Any:
+    """``open_steps(cycle_id, step=None)``: the cycle's open human tasks, oldest first."""
+    return lambda cycle_id, step=None: open_tasks(runtime, cycle_id, step)
 
 
 @pytest.fixture
-def open_steps(runtime: Runtime) -> Any:
-    return lambda cycle_id, step=None: open_tasks(runtime, cycle_id, step)
+def live_server(app: Any) -> Iterator[str]:
+    """The app behind a real threaded HTTP server on a free loopback port (same runtime, clock and
+    database as the test)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+# -- the test world ---------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """A district in small: the supervision office, a leader, an administrator; a key task of the
+    plan led by one department with three co-units (a department, a street, a town), the heads and
+    staff of those units; and the head of a unit that takes no part in the key task.
+
+    Usernames: duchashi, lingdao, admin, lead_head, lead_staff, co_head_0..2, co_staff_0..2,
+    outsider; every user has the factory's PASSWORD and the address USERNAME@example.test."""
+
+    plan: Plan
+    key_task: KeyTask
+    lead_unit: Unit
+    co_units: list[Unit]
+    supervisor: Actor
+    leader: Actor
+    admin: Actor
+    lead_head: Actor
+    lead_staff: Actor
+    co_heads: list[Actor]
+    co_staff: list[Actor]
+    outsider: Actor
+    # One person of each part a role can play, by the name the authorization tests give it.
+    by_role: dict[str, Actor] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(make: Factory, runtime: Runtime) -> World:
+    lead = make.unit("区发展改革和经济信息化局")
+    co_units = [
+        make.unit("区财政局"),
+        make.unit("凤凰街道", kind=UnitKind.STREET),
+        make.unit("泽林镇", kind=UnitKind.TOWN),
+    ]
+    plan = make.plan("鄂城区2024年“三新三强”行动方案")
+    world = World(
+        plan=plan,
+        key_task=make.key_task([lead], co_units, plan=plan, number=1, title="推行产业链长制"),
+        lead_unit=lead,
+        co_units=co_units,
+        supervisor=make.user(Role.SUPERVISOR, username="duchashi"),
+        leader=make.user(Role.LEADER, username="lingdao"),
+        admin=make.user(Role.ADMIN, username="admin"),
+        lead_head=make.user(Role.UNIT_HEAD, lead, username="lead_head"),
+        lead_staff=make.user(Role.UNIT_STAFF, lead, username="lead_staff"),
+        co_heads=[make.user(Role.UNIT_HEAD, u, username=f"co_head_{i}") for i, u in enumerate(co_units)],
+        co_staff=[make.user(Role.UNIT_STAFF, u, username=f"co_staff_{i}") for i, u in enumerate(co_units)],
+        outsider=make.user(Role.UNIT_HEAD, make.unit("区统计局"), username="outsider"),
+    )
+    world.by_role = {
+        "unit_staff": world.lead_staff,
+        "unit_head": world.lead_head,
+        "co_unit": world.co_heads[0],
+        "outsider": world.outsider,
+        "supervisor": world.supervisor,
+        "leader": world.leader,
+        "admin": world.admin,
+    }
+    with runtime.work() as work:
+        work.session.execute(update(User).values(email=User.username + "@example.test"))
+    return world
+
+
+@pytest.fixture
+def start(runtime: Runtime, world: World) -> Any:
+    """``start(round_name="2024-Q2", key_task=None, actor=None) -> cycle id``: starts a cycle of the
+    world's key task (or another) through the operation, as the supervisor (or another actor)."""
+
+    def _start(round_name: str = "2024-Q2", key_task: KeyTask | None = None, actor: Actor | None = None) -> int:
+        with runtime.work() as work:
+            return start_cycle(work, actor or world.supervisor, (key_task or world.key_task).id, round_name).id
+
+    return _start
+
+
+@pytest.fixture
+def act(runtime: Runtime) -> Any:
+    """``act(actor, human_task_id, now=None, data=…, decision=…, comment=…)``: completes a human
+    task in a transaction of its own, at ``now`` (else the clock's time)."""
+
+    def _act(actor: Actor, task_id: int, now: datetime | None = None, **form: Any) -> Completion:
+        with runtime.work(now=now) as work:
+            return complete_human_task(
+                work, actor, task_id, data=form.get("data"), decision=form.get("decision"), comment=form.get("comment")
+            )
+
+    return _act
+
+
+@pytest.fixture
+def to_consolidate(world: World, start: Any, act: Any, open_steps: Any) -> Any:
+    """``to_consolidate() -> cycle id``: a cycle of the world's key task dispatched, signed for and
+    answered by every co-unit, at the clock's time; the lead unit's consolidation is open."""
+
+    def _play() -> int:
+        cycle_id: int = start()
+        act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
+        act(world.lead_head, open_steps(cycle_id, "sign_for")[0].id)
+        head_of = {head.unit_id: head for head in world.co_heads}
+        for task in open_steps(cycle_id, "co_input"):
+            act(head_of[task.unit_id], task.id, data={"text": f"{head_of[task.unit_id].unit_name}的意见"})
+        return cycle_id
+
+    return _play
+
+
+@pytest.fixture
+def consolidating(runtime: Runtime, world: World, act: Any) -> HumanTask:
+    """The lead unit's consolidation step of a 2024-Q2 cycle started on Monday 1 April 2024: ready
+    on Monday 8 April (every co-unit answered at 10:00) and due Monday 15 April."""
+    with runtime.work(now=local(2024, 4, 1, 9)) as work:
+        cycle_id = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2").id
+    act(world.supervisor, open_tasks(runtime, cycle_id, "dispatch")[0].id, local(2024, 4, 1, 10))
+    act(world.lead_head, open_tasks(runtime, cycle_id, "sign_for")[0].id, local(2024, 4, 2, 10))
+    head_of = {head.unit_id: head for head in world.co_heads}
+    for task in open_tasks(runtime, cycle_id, "co_input"):
+        act(head_of[task.unit_id], task.id, local(2024, 4, 8, 10), data={"text": "意见"})
+    (task,) = open_tasks(runtime, cycle_id, "consolidate")
+    assert task.due_at.date().isoformat() == "2024-04-15"
+    return task
+
+
+@pytest.fixture
+def tick(runtime: Runtime) -> Any:
+    """``tick(now) -> TickReport``: runs every scheduler job due at ``now`` (as `duban tick` does),
+    asserting none failed."""
+
+    def _tick(now: datetime) -> TickReport:
+        report = run_due_jobs(runtime, now)
+        assert report.failures == []
+        return report
+
+    return _tick

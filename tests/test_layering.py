@@ -151,6 +151,15 @@ def test_spiffworkflows_private_api_is_used_in_one_module():
     assert offenders == []
 
 
+def test_the_tests_mirror_the_tree():
+    """A folder of tests is named after the package it tests: tests/service/operations/cycles/ holds
+    the tests of service/operations/cycles/ (DEVELOPERS.md, Tests)."""
+    tests = ROOT / "tests"
+    folders = {path.parent for path in tests.rglob("test_*.py")} - {tests}
+    astray = sorted(str(f.relative_to(tests)) for f in folders if not (ROOT / f.relative_to(tests)).is_dir())
+    assert astray == []
+
+
 def test_pages_ask_authz_instead_of_checking_roles():
     """Who may see and do what is decided in operations/common/authz.py: no page compares roles."""
     offenders = []

@@ -1,68 +1,15 @@
-"""API fixtures: a small world of people, clients holding real bearer tokens (issued by
-POST /api/v1/auth/token), and a live threaded HTTP server for the suites that need real HTTP."""
+"""API fixtures: clients holding real bearer tokens (issued by POST /api/v1/auth/token), through
+Flask's test client or over real HTTP to the live server (tests/conftest.py has the world)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from db.models import KeyTask, Role, Unit
 from service.operations.common.actor import Actor
-from service.operations.cycles.start import start_cycle
-from tests.service.scheduling.conftest import district  # noqa: F401 (a fixture: test_supervision_endpoints.py)
-
-# The password the factory gives every user (tests/conftest.py: make.user).
-PASSWORD = "correct-horse-9"
-
-
-@dataclass
-class People:
-    supervisor: Actor
-    leader: Actor
-    admin: Actor
-    lead_unit: Unit
-    lead_head: Actor
-    lead_staff: Actor
-    co_units: list[Unit]
-    co_heads: list[Actor]
-    outsider: Actor  # the head of a unit that takes no part in the key task
-    key_task: KeyTask
-    by_role: dict[str, Actor] = field(default_factory=dict)
-
-
-@pytest.fixture
-def people(make: Any) -> People:
-    lead = make.unit("区发展改革和经济信息化局")
-    co_units = [make.unit("区财政局"), make.unit("凤凰街道")]
-    other = make.unit("区统计局")
-    world = People(
-        supervisor=make.user(Role.SUPERVISOR, username="duchashi"),
-        leader=make.user(Role.LEADER, username="lingdao"),
-        admin=make.user(Role.ADMIN, username="admin"),
-        lead_unit=lead,
-        lead_head=make.user(Role.UNIT_HEAD, lead, username="lead_head"),
-        lead_staff=make.user(Role.UNIT_STAFF, lead, username="lead_staff"),
-        co_units=co_units,
-        co_heads=[make.user(Role.UNIT_HEAD, u, username=f"co_head_{i}") for i, u in enumerate(co_units)],
-        outsider=make.user(Role.UNIT_HEAD, other, username="outsider"),
-        key_task=make.key_task([lead], co_units, title="推行产业链长制"),
-    )
-    world.by_role = {
-        "unit_staff": world.lead_staff,
-        "unit_head": world.lead_head,
-        "co_unit": world.co_heads[0],
-        "outsider": world.outsider,
-        "supervisor": world.supervisor,
-        "leader": world.leader,
-        "admin": world.admin,
-    }
-    return world
+from tests.helpers import PASSWORD
 
 
 class ApiClient:
@@ -111,30 +58,6 @@ def api(app: Any) -> Any:
         return cache[key]
 
     return _api
-
-
-@pytest.fixture
-def start(runtime: Any, people: People) -> Any:
-    """Starts a cycle through the operation (set-up, not what the test is about)."""
-
-    def _start(round_name: str = "2024-Q2", key_task: KeyTask | None = None) -> int:
-        with runtime.work() as work:
-            return start_cycle(work, people.supervisor, (key_task or people.key_task).id, round_name).id
-
-    return _start
-
-
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    """The app behind a real threaded HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -37,9 +37,9 @@ def open_step(runtime, cycle_id, step):
 
 
 @pytest.fixture
-def at_sign_for(api, people, runtime, start):
+def at_sign_for(api, world, runtime, start):
     cycle_id = start()
-    api(people.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
+    api(world.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
     return cycle_id, open_step(runtime, cycle_id, "sign_for")
 
 
@@ -48,10 +48,10 @@ def upload(client, task_id, data, name):
 
 
 def test_attachments_are_checked_by_content_stored_once_and_downloaded_by_those_who_may(
-    api, people, runtime, at_sign_for
+    api, world, runtime, at_sign_for
 ):
     cycle_id, task_id = at_sign_for
-    head = api(people.lead_head)
+    head = api(world.lead_head)
     first = upload(head, task_id, PDF, "../../工作方案.pdf")
     assert first.status_code == 201, first.get_data(as_text=True)
     body = first.get_json()
@@ -70,16 +70,16 @@ def test_attachments_are_checked_by_content_stored_once_and_downloaded_by_those_
     not_a_file = head.post(f"/api/v1/human-tasks/{task_id}/attachments", data={"file": "text"})
     assert not_a_file.status_code == 422 and not_a_file.get_json()["field"] == "file"
 
-    download = api(people.lead_staff).get(body["url"])
+    download = api(world.lead_staff).get(body["url"])
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Type"] == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert api(people.co_heads[0]).get(body["url"]).status_code == 403
-    assert api(people.outsider).get(body["url"]).status_code == 404
-    listed = api(people.supervisor).get(f"/api/v1/human-tasks/{task_id}/attachments").get_json()["items"]
+    assert api(world.co_heads[0]).get(body["url"]).status_code == 403
+    assert api(world.outsider).get(body["url"]).status_code == 404
+    listed = api(world.supervisor).get(f"/api/v1/human-tasks/{task_id}/attachments").get_json()["items"]
     assert [a["filename"] for a in listed] == ["工作方案.pdf", "副本.pdf", "说明.docx"]
-    trail = api(people.supervisor).get(f"/api/v1/audit?cycle={cycle_id}&action=attachment.uploaded").get_json()
+    trail = api(world.supervisor).get(f"/api/v1/audit?cycle={cycle_id}&action=attachment.uploaded").get_json()
     assert trail["total"] == 3
 
     # Once the step is done nothing more is attached to it.
@@ -88,7 +88,7 @@ def test_attachments_are_checked_by_content_stored_once_and_downloaded_by_those_
     assert late.status_code == 409
 
 
-def test_an_upload_past_the_size_limit_is_413(database_url, tmp_path, clock, people, at_sign_for):
+def test_an_upload_past_the_size_limit_is_413(database_url, tmp_path, clock, world, at_sign_for):
     _cycle, task_id = at_sign_for
     config = load_config(
         REPO_ROOT / "config.toml",
@@ -123,12 +123,12 @@ def test_an_upload_past_the_size_limit_is_413(database_url, tmp_path, clock, peo
         runtime.dispose()
 
 
-def test_units_read_only_their_cycles_in_the_audit_and_not_other_units_content(api, people, runtime, start, make):
+def test_units_read_only_their_cycles_in_the_audit_and_not_other_units_content(api, world, runtime, start, make):
     cycle_id = start()
-    sup = api(people.supervisor)
+    sup = api(world.supervisor)
     sup.post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
-    api(people.lead_head).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'sign_for')}/complete", json={})
-    for i, head in enumerate(people.co_heads):
+    api(world.lead_head).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'sign_for')}/complete", json={})
+    for i, head in enumerate(world.co_heads):
         with runtime.work(write=False) as work:
             task = work.session.scalar(
                 select(HumanTask.id).where(HumanTask.cycle_id == cycle_id, HumanTask.unit_id == head.unit_id)
@@ -141,13 +141,13 @@ def test_units_read_only_their_cycles_in_the_audit_and_not_other_units_content(a
             (e["data"] or {}).get("fields", {}).get("text", "(隐)") for e in items if e["step_id"] == "co_input"
         )
 
-    assert texts(people.co_heads[0]) == ["(隐)", "意见0"]
-    assert texts(people.lead_head) == ["意见0", "意见1"]
-    assert texts(people.supervisor) == ["意见0", "意见1"]
-    everything = api(people.co_heads[0]).get("/api/v1/audit").get_json()["items"]
+    assert texts(world.co_heads[0]) == ["(隐)", "(隐)", "意见0"]
+    assert texts(world.lead_head) == ["意见0", "意见1", "意见2"]
+    assert texts(world.supervisor) == ["意见0", "意见1", "意见2"]
+    everything = api(world.co_heads[0]).get("/api/v1/audit").get_json()["items"]
     assert {e["cycle_id"] for e in everything} == {cycle_id}  # no logins, no administration
     assert all(e["ip"] is None for e in everything)
-    assert api(people.admin).get("/api/v1/audit?action=auth.token_issued").get_json()["total"] >= 3
+    assert api(world.admin).get("/api/v1/audit?action=auth.token_issued").get_json()["total"] >= 3
 
 
 def test_nothing_in_the_api_changes_an_event(app):
@@ -157,7 +157,7 @@ def test_nothing_in_the_api_changes_an_event(app):
     assert writers == []
 
 
-def test_audit_verify_reports_the_first_broken_link(runtime, people, start, monkeypatch, config):
+def test_audit_verify_reports_the_first_broken_link(runtime, world, start, monkeypatch, config):
     for round_name in ("2024-Q2", "2024-Q3", "2024-Q4"):
         start(round_name)
     cli = CliRunner()
@@ -180,7 +180,7 @@ def test_audit_verify_reports_the_first_broken_link(runtime, people, start, monk
     assert deleted.exit_code == 1 and "缺失" in deleted.output
 
 
-def test_an_anchor_kept_outside_detects_a_deleted_tail(runtime, people, start, monkeypatch, config):
+def test_an_anchor_kept_outside_detects_a_deleted_tail(runtime, world, start, monkeypatch, config):
     start("2024-Q2")
     start("2024-Q3")
     cli = CliRunner()
@@ -213,7 +213,7 @@ def test_an_anchor_kept_outside_detects_a_deleted_tail(runtime, people, start, m
         assert refused.exit_code == 2 and "锚点" in refused.output
 
 
-def test_user_commands(runtime, people, monkeypatch, config):
+def test_user_commands(runtime, world, monkeypatch, config):
     monkeypatch.setenv("DUBAN_DATABASE_URL", config.database_url)
     monkeypatch.setenv("DUBAN_SECRET_KEY", "test-secret")
     monkeypatch.delenv("DUBAN_CONFIG", raising=False)

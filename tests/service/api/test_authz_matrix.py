@@ -30,7 +30,7 @@ def row(anonymous, unit_staff, unit_head, co_unit, outsider, supervisor, leader,
 @dataclass
 class Rig:
     runtime: Any
-    people: Any
+    world: Any
     start: Any
     make: Any
     rounds: int = 0
@@ -55,7 +55,7 @@ class Rig:
 
     def advance_to(self, step: str) -> tuple[int, int]:
         """A fresh cycle standing at ``step``: (cycle id, that step's human task id)."""
-        p = self.people
+        p = self.world
         cycle_id = self.cycle()
         order = ["dispatch", "sign_for", "co_input", "consolidate", "review", "approve"]
         for current in order[: order.index(step)]:
@@ -83,7 +83,7 @@ class Rig:
     def attachment_on_sign_for(self) -> tuple[int, int, int]:
         cycle_id, task_id = self.advance_to("sign_for")
         with self.runtime.work() as work:
-            attachment = upload_attachment(work, self.people.lead_head, task_id, "方案.pdf", PDF)
+            attachment = upload_attachment(work, self.world.lead_head, task_id, "方案.pdf", PDF)
         return cycle_id, task_id, attachment.id
 
     def user_id(self, username: str) -> int:
@@ -114,11 +114,11 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     ),
     "GET /key-tasks": (lambda r: ("GET", "/api/v1/key-tasks", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
     "GET /key-tasks/{id}": (
-        lambda r: ("GET", f"/api/v1/key-tasks/{r.people.key_task.id}", {}),
+        lambda r: ("GET", f"/api/v1/key-tasks/{r.world.key_task.id}", {}),
         row(401, 200, 200, 200, 404, 200, 200, 200),
     ),
     "POST /key-tasks/{id}/cycles": (
-        lambda r: ("POST", f"/api/v1/key-tasks/{r.people.key_task.id}/cycles", {"json": {"round": _round(r)}}),
+        lambda r: ("POST", f"/api/v1/key-tasks/{r.world.key_task.id}/cycles", {"json": {"round": _round(r)}}),
         row(401, 403, 403, 403, 403, 201, 403, 201),
     ),
     "GET /cycles/{id}": (
@@ -211,21 +211,21 @@ def _fresh_name(rig: Rig) -> str:
 def _victim(rig: Rig) -> int:
     rig.rounds += 1
     username = f"victim{rig.rounds}"
-    rig.make.user("unit_staff", rig.people.lead_unit, username=username)
+    rig.make.user("unit_staff", rig.world.lead_unit, username=username)
     return rig.user_id(username)
 
 
 @pytest.fixture
-def rig(runtime, people, start, make):
-    return Rig(runtime=runtime, people=people, start=start, make=make)
+def rig(runtime, world, start, make):
+    return Rig(runtime=runtime, world=world, start=start, make=make)
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_every_role_on_every_endpoint(endpoint, rig, api, people):
+def test_every_role_on_every_endpoint(endpoint, rig, api, world):
     build, expected = MATRIX[endpoint]
     got = {}
     for role in ROLES:
-        actor = None if role == "anonymous" else people.by_role[role]
+        actor = None if role == "anonymous" else world.by_role[role]
         method, path, kwargs = build(rig)
         response = api(actor).request(method, path, **kwargs)
         got[role] = response.status_code
@@ -251,25 +251,25 @@ def test_the_matrix_covers_every_api_endpoint(app):
     assert missing == []
 
 
-def test_what_each_unit_sees_in_lists(rig, api, people, make):
-    other_unit_task = make.key_task([people.co_units[1]], [], title="别的任务")
+def test_what_each_unit_sees_in_lists(rig, api, world, make):
+    other_unit_task = make.key_task([world.co_units[1]], [], title="别的任务")
     rig.start("2024-Q2")
     rig.start("2024-Q2", key_task=other_unit_task)
     seen = {
-        role: sorted(t["id"] for t in api(people.by_role[role]).get("/api/v1/key-tasks").get_json()["items"])
+        role: sorted(t["id"] for t in api(world.by_role[role]).get("/api/v1/key-tasks").get_json()["items"])
         for role in ("unit_staff", "co_unit", "outsider", "supervisor", "leader", "admin")
     }
-    everything = sorted([people.key_task.id, other_unit_task.id])
+    everything = sorted([world.key_task.id, other_unit_task.id])
     assert seen == {
-        "unit_staff": [people.key_task.id],
-        "co_unit": [people.key_task.id],
+        "unit_staff": [world.key_task.id],
+        "co_unit": [world.key_task.id],
         "outsider": [],
         "supervisor": everything,
         "leader": everything,
         "admin": everything,
     }
     inboxes = {
-        role: [i["step"] for i in api(people.by_role[role]).get("/api/v1/inbox").get_json()["items"]]
+        role: [i["step"] for i in api(world.by_role[role]).get("/api/v1/inbox").get_json()["items"]]
         for role in ("unit_head", "co_unit", "outsider", "supervisor", "leader")
     }
     assert inboxes == {

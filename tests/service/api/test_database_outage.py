@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 
-def test_a_dropped_connection_is_a_503_then_recovers(api, people, is_postgres, database_url):
+def test_a_dropped_connection_is_a_503_then_recovers(api, world, is_postgres, database_url):
     if not is_postgres:
         pytest.skip("dropping a server connection is a PostgreSQL scenario")
-    supervisor = api(people.supervisor)
+    supervisor = api(world.supervisor)
     assert supervisor.get("/api/v1/me").status_code == 200  # the pool now holds a connection
     killer = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with killer.connect() as connection:

@@ -20,13 +20,13 @@ def open_step(session, base, cycle_id, step):
     return found[0]
 
 
-def test_a_full_cycle_by_five_users_with_a_return_and_a_reject(live_server, http_login, people, runtime):
+def test_a_full_cycle_by_six_users_with_a_return_and_a_reject(live_server, http_login, world, runtime):
     base = live_server
-    supervisor, leader = http_login(people.supervisor), http_login(people.leader)
-    lead = http_login(people.lead_head)
-    co = [http_login(head) for head in people.co_heads]
+    supervisor, leader = http_login(world.supervisor), http_login(world.leader)
+    lead = http_login(world.lead_head)
+    co = [http_login(head) for head in world.co_heads]
 
-    started = supervisor.post(f"{base}/api/v1/key-tasks/{people.key_task.id}/cycles", json={"round": "2024-Q2"})
+    started = supervisor.post(f"{base}/api/v1/key-tasks/{world.key_task.id}/cycles", json={"round": "2024-Q2"})
     assert started.status_code == 201, started.text
     cycle = started.json()
     assert cycle["status"] == "running" and [s["step"] for s in cycle["steps_open"]] == ["dispatch"]
@@ -41,21 +41,21 @@ def test_a_full_cycle_by_five_users_with_a_return_and_a_reject(live_server, http
     sign_for = open_step(lead, base, cycle_id, "sign_for")
     assert sign_for["unit"] == "区发展改革和经济信息化局" and sign_for["key_task_title"] == "推行产业链长制"
     opened = complete(lead, sign_for)["opened"]
-    assert sorted(o["step"] for o in opened) == ["co_input", "co_input"]
+    assert sorted(o["step"] for o in opened) == ["co_input", "co_input", "co_input"]
 
     for i, session in enumerate(co):
         item = open_step(session, base, cycle_id, "co_input")
-        assert item["unit"] == people.co_units[i].name
-        complete(session, item, data={"text": f"{people.co_units[i].name}:已落实"})
+        assert item["unit"] == world.co_units[i].name
+        complete(session, item, data={"text": f"{world.co_units[i].name}:已落实"})
 
     consolidate = open_step(lead, base, cycle_id, "consolidate")
     detail = lead.get(f"{base}/api/v1/human-tasks/{consolidate['id']}").json()
     (inputs,) = detail["shown"]  # the diagram's <duban:show step="co_input"/>, before any report exists
     assert inputs["step"] == "co_input" and inputs["per_unit"] is True and inputs["folded"] is False
     # In the plan's order of the units, each with its field labelled by the diagram.
-    assert [c["unit"] for c in inputs["items"]] == [u.name for u in people.co_units]
+    assert [c["unit"] for c in inputs["items"]] == [u.name for u in world.co_units]
     assert [c["fields"] for c in inputs["items"]] == [
-        [{"name": "text", "label": "配合意见", "value": f"{u.name}:已落实"}] for u in people.co_units
+        [{"name": "text", "label": "配合意见", "value": f"{u.name}:已落实"}] for u in world.co_units
     ]
     assert detail["can_act"] is True and [f["name"] for f in detail["form"]["fields"]] == ["report"]
     assert detail["form"]["submit_label"] == "报送" and detail["sent_back"] is None
@@ -99,12 +99,13 @@ def test_a_full_cycle_by_five_users_with_a_return_and_a_reject(live_server, http
     assert done.count(("review", "return")) == 1 and done.count(("approve", "reject")) == 1
     assert done[-1] == ("approve", "approve")
     who = {s["step"]: s["completed_by"] for s in final["steps_done"]}
-    assert who["sign_for"] == people.lead_head.display_name and who["approve"] == people.leader.display_name
+    assert who["sign_for"] == world.lead_head.display_name and who["approve"] == world.leader.display_name
 
     trail = supervisor.get(f"{base}/api/v1/audit", params={"cycle": cycle_id, "limit": 500}).json()
     actions = [e["action"] for e in trail["items"]]
     assert actions[0] == "cycle.started" and actions[-1] == "cycle.closed"
-    assert actions.count("step.completed") == 2 + 2 + 7
+    # dispatch and sign_for, one input per co-unit, then consolidate, review, … approve (seven).
+    assert actions.count("step.completed") == 2 + len(world.co_units) + 7
     assert {e["ip"] for e in trail["items"] if e["action"] == "step.completed"} == {"127.0.0.1"}
     states = supervisor.get(f"{base}/api/v1/cycles/{cycle_id}/diagram").json()["element_states"]
     assert states["approve"] == "done" and "open" not in states.values()
@@ -113,12 +114,12 @@ def test_a_full_cycle_by_five_users_with_a_return_and_a_reject(live_server, http
 
 
 def test_two_clients_completing_one_step_at_the_same_moment_one_wins_each_time(
-    live_server, http_login, people, runtime, start
+    live_server, http_login, world, runtime, start
 ):
     base = live_server
     # Two supervisors: the dispatch step is theirs to do, so only the race decides.
-    other_supervisor = _another_supervisor(runtime, people)
-    clients = [http_login(people.supervisor), http_login(other_supervisor)]
+    other_supervisor = _another_supervisor(runtime, world)
+    clients = [http_login(world.supervisor), http_login(other_supervisor)]
     rounds = 200
     barrier = threading.Barrier(2)
     outcomes = []
@@ -148,12 +149,12 @@ def test_two_clients_completing_one_step_at_the_same_moment_one_wins_each_time(
         assert verify_chain(work.session).ok
 
 
-def test_thirty_co_units_submitting_at_the_same_moment_all_succeed(live_server, http_login, make, people, runtime):
+def test_thirty_co_units_submitting_at_the_same_moment_all_succeed(live_server, http_login, make, world, runtime):
     base = live_server
     co_units = [make.unit(f"区测试配合单位{i:02d}") for i in range(30)]
     heads = [make.user(Role.UNIT_HEAD, unit, username=f"co30_{i:02d}") for i, unit in enumerate(co_units)]
-    key_task = make.key_task([people.lead_unit], co_units, title="三十个配合单位")
-    supervisor, lead = http_login(people.supervisor), http_login(people.lead_head)
+    key_task = make.key_task([world.lead_unit], co_units, title="三十个配合单位")
+    supervisor, lead = http_login(world.supervisor), http_login(world.lead_head)
     sessions = [http_login(head) for head in heads]
 
     cycle_id = supervisor.post(f"{base}/api/v1/key-tasks/{key_task.id}/cycles", json={"round": "2024-Q3"}).json()["id"]
@@ -182,7 +183,7 @@ def test_thirty_co_units_submitting_at_the_same_moment_all_succeed(live_server, 
     assert [c["data"]["text"] for c in inputs["items"]] == [u.name for u in co_units]  # the plan's order
 
 
-def _another_supervisor(runtime, people):
+def _another_supervisor(runtime, world):
     from db.models import User
     from service.operations.common.actor import Actor
     from service.passwords import hash_password
@@ -193,7 +194,7 @@ def _another_supervisor(runtime, people):
             display_name="督查室 第二人",
             password_hash=hash_password("correct-horse-9"),
             role=Role.SUPERVISOR,
-            unit_id=people.supervisor.unit_id,
+            unit_id=world.supervisor.unit_id,
             created_at=work.now,
         )
         work.session.add(user)
@@ -210,15 +211,15 @@ def _dispatch_of(runtime, cycle_id):
         )
 
 
-def test_two_supervisors_starting_the_same_round_at_once_one_wins_each_time(live_server, http_login, people, runtime):
+def test_two_supervisors_starting_the_same_round_at_once_one_wins_each_time(live_server, http_login, world, runtime):
     base = live_server
-    clients = [http_login(people.supervisor), http_login(_another_supervisor(runtime, people))]
+    clients = [http_login(world.supervisor), http_login(_another_supervisor(runtime, world))]
     barrier = threading.Barrier(2)
 
     def start(session, round_name):
         barrier.wait(timeout=30)
         return session.post(
-            f"{base}/api/v1/key-tasks/{people.key_task.id}/cycles", json={"round": round_name}, timeout=60
+            f"{base}/api/v1/key-tasks/{world.key_task.id}/cycles", json={"round": round_name}, timeout=60
         )
 
     with ThreadPoolExecutor(max_workers=2) as pool:

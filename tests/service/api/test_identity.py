@@ -11,8 +11,7 @@ from db.models import ApiToken, AuditEvent
 from service.operations.common.actor import SYSTEM
 from service.operations.directory.users import disable_user, reset_password
 from service.security import login_required
-
-PASSWORD = "correct-horse-9"
+from tests.helpers import PASSWORD
 
 
 def login(client, username, password=PASSWORD, **kwargs):
@@ -23,7 +22,7 @@ def csrf_of(client):
     return client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
 
 
-def test_session_login_sets_a_protected_cookie_and_knows_the_user(app, people):
+def test_session_login_sets_a_protected_cookie_and_knows_the_user(app, world):
     client = app.test_client()
     response = login(client, "lead_head")
     assert response.status_code == 200
@@ -34,10 +33,10 @@ def test_session_login_sets_a_protected_cookie_and_knows_the_user(app, people):
     assert client.get("/api/v1/me").get_json()["username"] == "lead_head"
 
 
-def test_a_session_needs_the_csrf_token_to_change_anything_and_a_bearer_token_does_not(app, people, api, start):
+def test_a_session_needs_the_csrf_token_to_change_anything_and_a_bearer_token_does_not(app, world, api, start):
     client = app.test_client()
     login(client, "duchashi")
-    key_task = people.key_task.id
+    key_task = world.key_task.id
     refused = client.post(f"/api/v1/key-tasks/{key_task}/cycles", json={"round": "2024-Q2"})
     assert refused.status_code == 403 and refused.get_json()["field"] == "X-CSRFToken"
     wrong = client.post(
@@ -50,12 +49,11 @@ def test_a_session_needs_the_csrf_token_to_change_anything_and_a_bearer_token_do
     assert accepted.status_code == 201
     # The same request with a bearer token needs no CSRF token (a browser never adds the header itself).
     assert (
-        api(people.supervisor).post(f"/api/v1/key-tasks/{key_task}/cycles", json={"round": "2024-Q3"}).status_code
-        == 201
+        api(world.supervisor).post(f"/api/v1/key-tasks/{key_task}/cycles", json={"round": "2024-Q3"}).status_code == 201
     )
 
 
-def test_logging_in_twice_with_a_form_post_is_refused_across_sites(app, people):
+def test_logging_in_twice_with_a_form_post_is_refused_across_sites(app, world):
     """The API login takes JSON only: a cross-site HTML form cannot log a victim in."""
     client = app.test_client()
     response = client.post("/api/v1/auth/login", data={"username": "lead_head", "password": PASSWORD})
@@ -63,14 +61,14 @@ def test_logging_in_twice_with_a_form_post_is_refused_across_sites(app, people):
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_logout_ends_the_session(app, people):
+def test_logout_ends_the_session(app, world):
     client = app.test_client()
     login(client, "lead_head")
     assert client.post("/api/v1/auth/logout", headers={"X-CSRFToken": csrf_of(client)}).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_web_views_redirect_to_login_and_api_views_answer_401(app, people):
+def test_web_views_redirect_to_login_and_api_views_answer_401(app, world):
     app.add_url_rule("/x-protected", "x_protected", login_required(lambda: "secret"))
     client = app.test_client()
     response = client.get("/x-protected?tab=2&light=red")
@@ -80,7 +78,7 @@ def test_web_views_redirect_to_login_and_api_views_answer_401(app, people):
     assert client.get("/x-protected").get_data(as_text=True) == "secret"
 
 
-def test_tokens_are_stored_hashed_listed_without_the_secret_and_revocable(app, api, people, runtime):
+def test_tokens_are_stored_hashed_listed_without_the_secret_and_revocable(app, api, world, runtime):
     client = app.test_client()
     issued = client.post("/api/v1/auth/token", json={"username": "lead_head", "password": PASSWORD, "name": "脚本"})
     assert issued.status_code == 201
@@ -97,11 +95,11 @@ def test_tokens_are_stored_hashed_listed_without_the_secret_and_revocable(app, a
     assert after.status_code == 401 and "撤销" in after.get_json()["detail"]
     assert after.headers["WWW-Authenticate"].startswith("Bearer")
     # One user cannot revoke another's token (it is not even disclosed).
-    other = api(people.co_heads[0]).delete(f"/api/v1/auth/tokens/{issued.get_json()['id']}")
+    other = api(world.co_heads[0]).delete(f"/api/v1/auth/tokens/{issued.get_json()['id']}")
     assert other.status_code == 404
 
 
-def test_a_token_expires(app, people, clock, runtime):
+def test_a_token_expires(app, world, clock, runtime):
     client = app.test_client()
     token = client.post("/api/v1/auth/token", json={"username": "lead_head", "password": PASSWORD}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -112,7 +110,7 @@ def test_a_token_expires(app, people, clock, runtime):
 
 
 @pytest.mark.parametrize("change", ["reset_password", "disable"])
-def test_sessions_and_tokens_die_when_the_password_is_reset_or_the_account_disabled(app, people, runtime, change):
+def test_sessions_and_tokens_die_when_the_password_is_reset_or_the_account_disabled(app, world, runtime, change):
     browser = app.test_client()
     login(browser, "lead_staff")
     script = app.test_client()
@@ -129,7 +127,7 @@ def test_sessions_and_tokens_die_when_the_password_is_reset_or_the_account_disab
     assert relogin.status_code == (200 if change == "reset_password" else 401)
 
 
-def test_wrong_passwords_are_slowed_then_refused_for_a_while(app, people, clock, runtime):
+def test_wrong_passwords_are_slowed_then_refused_for_a_while(app, world, clock, runtime):
     auth = runtime.config.auth
     client = app.test_client()
     for _ in range(auth.slow_after - 1):
@@ -158,14 +156,14 @@ def test_wrong_passwords_are_slowed_then_refused_for_a_while(app, people, clock,
         assert len(failures) == auth.slow_after + auth.lock_after
 
 
-def test_an_unknown_name_is_throttled_like_a_known_one(app, people, runtime):
+def test_an_unknown_name_is_throttled_like_a_known_one(app, world, runtime):
     client = app.test_client()
     statuses = [login(client, "nobody-here", "x").status_code for _ in range(runtime.config.auth.slow_after + 1)]
     assert statuses[:-1] == [401] * runtime.config.auth.slow_after and statuses[-1] == 429
     assert login(client, "nobody-here", "x").get_json()["detail"].startswith("登录失败次数较多")
 
 
-def test_one_address_guessing_many_accounts_is_refused(app, make, people, runtime, clock):
+def test_one_address_guessing_many_accounts_is_refused(app, make, world, runtime, clock):
     client = app.test_client()
     auth = runtime.config.auth
     statuses = []
@@ -185,7 +183,7 @@ def test_one_address_guessing_many_accounts_is_refused(app, make, people, runtim
     assert ok.status_code == 200
 
 
-def test_bad_login_input_names_the_field(app, people):
+def test_bad_login_input_names_the_field(app, world):
     client = app.test_client()
     missing = client.post("/api/v1/auth/token", json={"username": "lead_head"})
     assert missing.status_code == 422 and missing.get_json()["field"] == "password"

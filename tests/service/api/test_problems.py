@@ -32,10 +32,10 @@ def events(runtime):
 
 
 @pytest.fixture
-def at_review(api, people, runtime, start):
+def at_review(api, world, runtime, start):
     """A cycle standing at review, completed through the API."""
     cycle_id = start()
-    sup, lead = api(people.supervisor), api(people.lead_head)
+    sup, lead = api(world.supervisor), api(world.lead_head)
     assert (
         sup.post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={}).status_code == 200
     )
@@ -43,7 +43,7 @@ def at_review(api, people, runtime, start):
         lead.post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'sign_for')}/complete", json={}).status_code
         == 200
     )
-    for head in people.co_heads:
+    for head in world.co_heads:
         with runtime.work(write=False) as work:
             task = work.session.scalar(
                 select(HumanTask.id).where(HumanTask.cycle_id == cycle_id, HumanTask.unit_id == head.unit_id)
@@ -70,24 +70,24 @@ def at_review(api, people, runtime, start):
     ],
 )
 def test_an_invalid_completion_is_422_naming_the_field_and_writes_nothing(
-    api, people, runtime, at_review, body, field, words
+    api, world, runtime, at_review, body, field, words
 ):
     _cycle, review = at_review
     before = events(runtime)
-    body_ = problem_of(api(people.supervisor).post(f"/api/v1/human-tasks/{review}/complete", json=body), 422)
+    body_ = problem_of(api(world.supervisor).post(f"/api/v1/human-tasks/{review}/complete", json=body), 422)
     assert body_["field"] == field and words in body_["detail"]
     assert events(runtime) == before and open_step(runtime, _cycle, "review") == review
 
 
-def test_wrong_field_types_in_a_unit_form_are_named(api, people, runtime, start):
+def test_wrong_field_types_in_a_unit_form_are_named(api, world, runtime, start):
     cycle_id = start()
-    api(people.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
-    api(people.lead_head).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'sign_for')}/complete", json={})
+    api(world.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
+    api(world.lead_head).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'sign_for')}/complete", json={})
     with runtime.work(write=False) as work:
         task = work.session.scalar(
-            select(HumanTask.id).where(HumanTask.cycle_id == cycle_id, HumanTask.unit_id == people.co_heads[0].unit_id)
+            select(HumanTask.id).where(HumanTask.cycle_id == cycle_id, HumanTask.unit_id == world.co_heads[0].unit_id)
         )
-    co = api(people.co_heads[0])
+    co = api(world.co_heads[0])
     assert (
         problem_of(co.post(f"/api/v1/human-tasks/{task}/complete", json={"data": {"text": 5}}), 422)["field"]
         == "data.text"
@@ -99,8 +99,8 @@ def test_wrong_field_types_in_a_unit_form_are_named(api, people, runtime, start)
     assert "已经办理过了" in again["detail"]
 
 
-def test_malformed_requests_are_problems_not_500s(api, people):
-    sup = api(people.supervisor)
+def test_malformed_requests_are_problems_not_500s(api, world):
+    sup = api(world.supervisor)
     assert problem_of(
         sup.post("/api/v1/human-tasks/1/complete", data="{not json", content_type="application/json"), 400
     )
@@ -120,17 +120,17 @@ def test_malformed_requests_are_problems_not_500s(api, people):
     assert problem_of(sup.post("/api/v1/key-tasks/999999/cycles", json={"round": "2024-Q2"}), 404)
 
 
-def test_starting_a_cycle_twice_or_with_a_bad_round_says_why(api, people):
-    sup = api(people.supervisor)
-    url = f"/api/v1/key-tasks/{people.key_task.id}/cycles"
+def test_starting_a_cycle_twice_or_with_a_bad_round_says_why(api, world):
+    sup = api(world.supervisor)
+    url = f"/api/v1/key-tasks/{world.key_task.id}/cycles"
     assert problem_of(sup.post(url, json={"round": "下季度"}), 422)["field"] == "round"
     assert problem_of(sup.post(url, json={}), 422)["field"] == "round"
     assert sup.post(url, json={"round": "2024-Q2"}).status_code == 201
     assert "已有办理周期" in problem_of(sup.post(url, json={"round": "2024-Q2"}), 409)["detail"]
 
 
-def test_numbers_beyond_what_the_columns_hold_are_refused_not_500(api, people):
-    sup = api(people.supervisor)
+def test_numbers_beyond_what_the_columns_hold_are_refused_not_500(api, world):
+    sup = api(world.supervisor)
     assert problem_of(sup.get("/api/v1/audit?after=4611686018427387903"), 422)["field"] == "after"
     assert problem_of(sup.get("/api/v1/key-tasks?offset=99999999999"), 422)["field"] == "offset"
     assert problem_of(sup.get("/api/v1/inbox?key_task=2147483648"), 422)["field"] == "key_task"

@@ -20,20 +20,20 @@ def open_step(runtime, cycle_id, step):
         )
 
 
-def test_key_tasks_filter_by_state_light_unit_and_plan(api, people, runtime, start, make, clock):
-    idle = make.key_task([people.co_units[1]], [], title="未启动的任务")
+def test_key_tasks_filter_by_state_light_unit_and_plan(api, world, runtime, start, make, clock):
+    idle = make.key_task([world.co_units[1]], [], title="未启动的任务")
     other_plan = make.plan("另一计划")
-    elsewhere = make.key_task([people.lead_unit], [], plan=other_plan, title="另一计划的任务")
+    elsewhere = make.key_task([world.lead_unit], [], plan=other_plan, title="另一计划的任务")
     running = start()
-    closed_task = make.key_task([people.lead_unit], [], title="办结的任务")
+    closed_task = make.key_task([world.lead_unit], [], title="办结的任务")
     closed = start("2024-Q2", key_task=closed_task)
-    sup = api(people.supervisor)
+    sup = api(world.supervisor)
     for step, actor, form in (
-        ("dispatch", people.supervisor, {}),
-        ("sign_for", people.lead_head, {}),
-        ("consolidate", people.lead_head, {"data": {"report": "报告"}}),
-        ("review", people.supervisor, {"decision": "pass"}),
-        ("approve", people.leader, {"decision": "approve"}),
+        ("dispatch", world.supervisor, {}),
+        ("sign_for", world.lead_head, {}),
+        ("consolidate", world.lead_head, {"data": {"report": "报告"}}),
+        ("review", world.supervisor, {"decision": "pass"}),
+        ("approve", world.leader, {"decision": "approve"}),
     ):
         assert (
             api(actor).post(f"/api/v1/human-tasks/{open_step(runtime, closed, step)}/complete", json=form).status_code
@@ -48,19 +48,19 @@ def test_key_tasks_filter_by_state_light_unit_and_plan(api, people, runtime, sta
 
     assert ids(state="not_started") == [idle.id]
     assert ids(state="closed") == [closed_task.id]
-    assert ids(state="running") == sorted([people.key_task.id, elsewhere.id])
+    assert ids(state="running") == sorted([world.key_task.id, elsewhere.id])
     assert ids(plan=other_plan.id) == [elsewhere.id]
-    assert ids(unit=people.co_units[1].id) == sorted([people.key_task.id, idle.id])
-    assert ids(light="green") == sorted([people.key_task.id, elsewhere.id])
+    assert ids(unit=world.co_units[1].id) == sorted([world.key_task.id, idle.id])
+    assert ids(light="green") == sorted([world.key_task.id, elsewhere.id])
     assert ids(light="red") == []
     # The dispatch step is due in one working day: two days later both running tasks are red.
     clock.advance(timedelta(days=2))
-    assert ids(light="red") == sorted([people.key_task.id, elsewhere.id])
+    assert ids(light="red") == sorted([world.key_task.id, elsewhere.id])
     assert ids(light="green") == []
-    detail = sup.get(f"/api/v1/key-tasks/{people.key_task.id}").get_json()
+    detail = sup.get(f"/api/v1/key-tasks/{world.key_task.id}").get_json()
     assert detail["light"] == "red" and detail["state"] == "running" and detail["current_cycle_id"] == running
     assert [u["name"] for u in detail["lead_units"]] == ["区发展改革和经济信息化局"]
-    assert [u["name"] for u in detail["co_units"]] == ["区财政局", "凤凰街道"]
+    assert [u["name"] for u in detail["co_units"]] == ["区财政局", "凤凰街道", "泽林镇"]
     assert detail["cycles"][0]["open_steps"][0]["step"] == "dispatch"
     assert detail["cycles"][0]["open_steps"][0]["light"] == "red"
 
@@ -69,17 +69,17 @@ def test_key_tasks_filter_by_state_light_unit_and_plan(api, people, runtime, sta
     assert "bpmndi:BPMNDiagram" in states["xml"] or "BPMNDiagram" in states["xml"]
 
 
-def test_the_step_page_shows_what_doing_it_needs_and_hides_other_units_content(api, people, runtime, start):
+def test_the_step_page_shows_what_doing_it_needs_and_hides_other_units_content(api, world, runtime, start):
     cycle_id = start()
-    api(people.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
+    api(world.supervisor).post(f"/api/v1/human-tasks/{open_step(runtime, cycle_id, 'dispatch')}/complete", json={})
     sign_for = open_step(runtime, cycle_id, "sign_for")
-    page = api(people.lead_staff).get(f"/api/v1/human-tasks/{sign_for}").get_json()
+    page = api(world.lead_staff).get(f"/api/v1/human-tasks/{sign_for}").get_json()
     assert page["key_task"]["title"] == "推行产业链长制" and page["key_task"]["body"] == "正文"
     assert page["can_act"] is False  # sign-for needs the unit head (config [permissions])
-    assert api(people.lead_head).get(f"/api/v1/human-tasks/{sign_for}").get_json()["can_act"] is True
-    api(people.lead_head).post(f"/api/v1/human-tasks/{sign_for}/complete", json={})
+    assert api(world.lead_head).get(f"/api/v1/human-tasks/{sign_for}").get_json()["can_act"] is True
+    api(world.lead_head).post(f"/api/v1/human-tasks/{sign_for}/complete", json={})
     tasks = {}
-    for i, head in enumerate(people.co_heads):
+    for i, head in enumerate(world.co_heads):
         with runtime.work(write=False) as work:
             tasks[i] = work.session.scalar(
                 select(HumanTask.id).where(HumanTask.cycle_id == cycle_id, HumanTask.unit_id == head.unit_id)
@@ -87,20 +87,20 @@ def test_the_step_page_shows_what_doing_it_needs_and_hides_other_units_content(a
         api(head).post(
             f"/api/v1/human-tasks/{tasks[i]}/complete", json={"data": {"text": f"意见{i}"}, "comment": f"备注{i}"}
         )
-    mine = api(people.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[0]}").get_json()
+    mine = api(world.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[0]}").get_json()
     assert mine["data"] == {"text": "意见0"} and mine["state"] == "done" and mine["shown"] == []
     history = {h["id"]: h for h in mine["history"]}
     assert history[tasks[0]]["comment"] == "备注0" and history[tasks[1]]["comment"] is None
     assert history[tasks[1]]["content_visible"] is False
-    assert api(people.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[1]}").status_code == 403
-    cycle = api(people.co_heads[0]).get(f"/api/v1/cycles/{cycle_id}").get_json()
+    assert api(world.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[1]}").status_code == 403
+    cycle = api(world.co_heads[0]).get(f"/api/v1/cycles/{cycle_id}").get_json()
     assert [s["step"] for s in cycle["steps_open"]] == ["consolidate"]
     assert {s["comment"] for s in cycle["steps_done"] if s["step"] == "co_input"} == {"备注0", None}
 
 
-def test_plans_import_through_the_api_like_the_cli(api, people, runtime):
-    sup = api(people.supervisor)
-    before = sup.get("/api/v1/plans").get_json()  # the people fixture's own plan
+def test_plans_import_through_the_api_like_the_cli(api, world, runtime):
+    sup = api(world.supervisor)
+    before = sup.get("/api/v1/plans").get_json()  # the world fixture's own plan
     data = PLAN_FILE.read_bytes()
     dry = sup.post(
         "/api/v1/plans/import",
@@ -152,25 +152,25 @@ def test_the_document_and_its_page(app):
     assert client.get("/api/v1/docs/assets/..%2Fsecret").status_code == 404
 
 
-def test_the_inbox_json_is_what_its_schema_says(api, people, runtime, start):
+def test_the_inbox_json_is_what_its_schema_says(api, world, runtime, start):
     from service.api.schemas.human_tasks import InboxSchema
     from service.operations.queries.inbox import inbox
 
     for round_name in ("2024-Q2", "2024-Q3", "2024-Q4"):
         start(round_name)
-    response = api(people.supervisor).get("/api/v1/inbox?limit=2")
+    response = api(world.supervisor).get("/api/v1/inbox?limit=2")
     with runtime.work(write=False) as work:
-        expected = InboxSchema().dump(inbox(work, people.supervisor, limit=2))
+        expected = InboxSchema().dump(inbox(work, world.supervisor, limit=2))
     assert response.get_json() == expected
     assert expected["total"] == 3 and len(expected["items"]) == 2 and expected["next_cursor"]
-    rest = api(people.supervisor).get(f"/api/v1/inbox?limit=2&cursor={expected['next_cursor']}").get_json()
+    rest = api(world.supervisor).get(f"/api/v1/inbox?limit=2&cursor={expected['next_cursor']}").get_json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
 
 
-def test_the_inbox_pages_the_same_steps_in_either_direction(api, people, start):
+def test_the_inbox_pages_the_same_steps_in_either_direction(api, world, start):
     for round_name in ("2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"):
         start(round_name)
-    client = api(people.supervisor)
+    client = api(world.supervisor)
 
     def walk(order: str) -> list[dict]:
         items, cursor = [], None

@@ -11,9 +11,9 @@ from pathlib import Path
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
-def test_the_api_keeps_to_its_document(live_server, http_login, people, start, tmp_path):
+def test_the_api_keeps_to_its_document(live_server, http_login, world, start, tmp_path):
     start("2024-Q2")
-    token = http_login(people.supervisor).headers["Authorization"]
+    token = http_login(world.supervisor).headers["Authorization"]
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "st"),

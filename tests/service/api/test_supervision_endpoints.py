@@ -9,9 +9,7 @@ import pytest
 
 from service.operations.cycles.start import start_cycle
 from service.scheduling.jobs import run_due_jobs
-from tests.service.scheduling.conftest import TZ, local, open_steps
-
-PASSWORD = "correct-horse-9"  # what tests/conftest.py's factory gives every user
+from tests.helpers import PASSWORD, TZ, local, open_tasks
 
 
 @pytest.fixture
@@ -35,28 +33,14 @@ def as_user(app):
 
 
 @pytest.fixture
-def consolidate(runtime, district, clock):
+def consolidate(consolidating, clock):
     """Consolidation of the lead unit, ready 8 April, due 15 April 2024; the clock at 10 April."""
-    d = district
-    from service.operations.cycles.complete import complete_human_task
-
-    def act(actor, task_id, now, **form):
-        with runtime.work(now=now) as work:
-            complete_human_task(work, actor, task_id, data=form.get("data"))
-
-    with runtime.work(now=local(2024, 4, 1, 9)) as work:
-        start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")
-    act(d.supervisor, open_steps(runtime, "dispatch")[0].id, local(2024, 4, 1, 10))
-    act(d.lead_head, open_steps(runtime, "sign_for")[0].id, local(2024, 4, 2, 10))
-    head_of = {h.unit_id: h for h in d.co_heads}
-    for task in open_steps(runtime, "co_input"):
-        act(head_of[task.unit_id], task.id, local(2024, 4, 8, 10), data={"text": "意见"})
     clock.set(local(2024, 4, 10, 10))
-    return open_steps(runtime, "consolidate")[0]
+    return consolidating
 
 
-def test_an_extension_asked_and_granted_over_the_api(as_user, district, consolidate):
-    d = district
+def test_an_extension_asked_and_granted_over_the_api(as_user, world, consolidate):
+    d = world
     path = f"/api/v1/human-tasks/{consolidate.id}/extensions"
     asked = as_user(d.lead_head, "POST", path, json={"new_due_date": "2024-04-18", "reason": "数据待核实"})
     assert asked.status_code == 201, asked.get_json()
@@ -78,8 +62,8 @@ def test_an_extension_asked_and_granted_over_the_api(as_user, district, consolid
     assert step["light"] == "green"
 
 
-def test_extension_mistakes_are_problems_with_the_field(as_user, district, consolidate):
-    d = district
+def test_extension_mistakes_are_problems_with_the_field(as_user, world, consolidate):
+    d = world
     path = f"/api/v1/human-tasks/{consolidate.id}/extensions"
     cases = [
         (d.lead_head, {"new_due_date": "2024-04-20", "reason": "x"}, 422, "new_due_date"),
@@ -103,10 +87,10 @@ def test_extension_mistakes_are_problems_with_the_field(as_user, district, conso
     assert decision.status_code in (404, 422)
 
 
-def test_after_the_deadline_the_api_says_why(as_user, district, consolidate, clock):
+def test_after_the_deadline_the_api_says_why(as_user, world, consolidate, clock):
     clock.set(local(2024, 4, 16, 9))
     response = as_user(
-        district.lead_head,
+        world.lead_head,
         "POST",
         f"/api/v1/human-tasks/{consolidate.id}/extensions",
         json={"new_due_date": "2024-04-22", "reason": "来不及"},
@@ -115,8 +99,8 @@ def test_after_the_deadline_the_api_says_why(as_user, district, consolidate, clo
     assert "超过期限后不能再申请延期" in response.get_json()["detail"]
 
 
-def test_notifications_and_escalations_over_the_api(as_user, runtime, district, consolidate, clock):
-    d = district
+def test_notifications_and_escalations_over_the_api(as_user, runtime, world, consolidate, clock):
+    d = world
     clock.set(local(2024, 4, 16, 9, 30))
     run_due_jobs(runtime)  # 催办 of the consolidation (due 15 April), as of the clock
     head = as_user(d.lead_head, "GET", "/api/v1/notifications").get_json()
@@ -161,8 +145,8 @@ workdays = ["2027-02-14", "2027-02-20"]
 """
 
 
-def test_an_admin_loads_a_year_and_deadlines_follow_it(as_user, runtime, district, clock):
-    d = district
+def test_an_admin_loads_a_year_and_deadlines_follow_it(as_user, runtime, world, clock):
+    d = world
     assert as_user(d.supervisor, "POST", "/api/v1/calendar/years", json={"content": CALENDAR_2027}).status_code == 403
     bad = as_user(d.admin, "POST", "/api/v1/calendar/years", json={"content": CALENDAR_2027.replace("02-14", "02-15")})
     assert bad.status_code == 422 and "第 12 行" in bad.get_json()["detail"] and "星期一" in bad.get_json()["detail"]
@@ -181,6 +165,6 @@ def test_an_admin_loads_a_year_and_deadlines_follow_it(as_user, runtime, distric
     # A cycle started on Thursday 4 February 2027: dispatch (1 working day) skips the Spring Festival.
     with runtime.work(now=datetime(2027, 2, 4, 10, tzinfo=TZ)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2027-Q1")
-    (dispatch,) = open_steps(runtime, "dispatch")
+    (dispatch,) = open_tasks(runtime, step="dispatch")
     assert dispatch.due_basis == "loaded"
     assert dispatch.due_at.astimezone(TZ).date().isoformat() == "2027-02-12"

@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 from db.models import AuditEvent, Escalation, HumanTask, Notification, Role
 from service.operations.cycles.complete import complete_human_task
 from service.operations.cycles.start import start_cycle
-
-from .conftest import local
+from tests.helpers import local
 
 DUBAN = Path(sys.executable).parent / "duban"
 SPEED = 150_000

@@ -1,5 +1,6 @@
-"""Browser tests: a live server (the app on a free port, in a thread) and Debian's Chromium driven
-by Playwright, one browser context per person. Screenshots go to tests/screenshots/ (ignored by git).
+"""Page tests: Debian's Chromium driven by Playwright against the live server (tests/conftest.py), one
+browser context per person, and Flask's test client as a logged-in person. Screenshots go to
+tests/screenshots/ (ignored by git).
 
 The server shares the test's runtime, so its clock is the test's FixedClock and its database the
 test's database: what a page shows is what the operations wrote.
@@ -8,23 +9,19 @@ test's database: what a page shows is what the operations wrote.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from db.models import KeyTask, Role, Unit, UnitKind
 from service.config import REPO_ROOT
-from service.operations.common.actor import Actor
+from tests.helpers import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
-PASSWORD = "correct-horse-9"  # tests/conftest.py's factory password
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +36,6 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
-
-
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @dataclass
@@ -153,33 +140,3 @@ def web(app: Any) -> Callable[[str | None], WebClient]:
         return client
 
     return open_client
-
-
-@dataclass
-class Cast:
-    key_task: KeyTask
-    lead: Unit
-    co_units: list[Unit]
-    supervisor: Actor
-    leader: Actor
-    lead_head: Actor
-    co_heads: list[Actor]
-
-
-@pytest.fixture
-def cast(make: Any) -> Cast:
-    """A key task of a lead unit and two co-units, and the five people of a cycle."""
-    lead = make.unit("区发展改革和经济信息化局")
-    co_units = [make.unit("区财政局"), make.unit("凤凰街道", kind=UnitKind.STREET)]
-    plan = make.plan("鄂城区2024年“三新三强”行动方案")
-    return Cast(
-        key_task=make.key_task([lead], co_units, plan=plan, number=1, title="推行产业链长制"),
-        lead=lead,
-        co_units=co_units,
-        supervisor=make.user(Role.SUPERVISOR, username="duchashi"),
-        leader=make.user(Role.LEADER, username="lingdao"),
-        lead_head=make.user(Role.UNIT_HEAD, lead, username="fgj"),
-        co_heads=[
-            make.user(Role.UNIT_HEAD, u, username=name) for u, name in zip(co_units, ("czj", "fhjd"), strict=True)
-        ],
-    )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, Plan, User
 from service.operations.common.audit import verify_chain
+from tests.helpers import open_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,7 @@ def submit(person) -> None:
     person.page.locator("#step-form button[type=submit]").click()
 
 
-def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clock):
+def test_a_whole_cycle_clicked_through_by_five_people(people, world, runtime, clock, act):
     supervisor = people("duchashi")
     supervisor.open("/ledger")
     expect(supervisor.page.locator("#ledger")).to_contain_text("推行产业链长制")
@@ -49,15 +50,16 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
 
     # 2. The lead unit signs for it.
     clock.advance(timedelta(hours=2))
-    lead = people("fgj")
+    lead = people("lead_head")
     lead.shot("03-home")
     open_my_step(lead, "签收")
     expect(lead.page.locator("#work")).to_be_visible()
     submit(lead)
     expect(lead.page.locator(".flash.success")).to_contain_text("「签收」已办理完毕")
 
-    # 3. Both co-units give their input; the first attaches a file, the second first forgets the text.
-    first, second = people("czj"), people("fhjd")
+    # 3. Two co-units give their input here (the third answers from its own desk, through the
+    # operation); the first attaches a file, the second first forgets the text.
+    first, second = people("co_head_0"), people("co_head_1")
     open_my_step(first, "配合单位意见")
     first.page.fill("textarea[name='data.text']", "区财政局:已安排产业链专项资金 3000 万元。")
     first.page.set_input_files(
@@ -76,11 +78,14 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
     second.page.fill("textarea[name='data.text']", "凤凰街道:链上企业走访 12 家,问题清单已报区发改局。")
     submit(second)
     expect(second.page.locator(".flash.success")).to_be_visible()
+    (town_input,) = open_tasks(runtime, step="co_input")
+    act(world.co_heads[2], town_input.id, data={"text": "泽林镇:镇内链上企业已全部对接。"})
 
-    # 4. The lead unit reads both inputs side by side and submits the report.
+    # 4. The lead unit reads the three inputs side by side and submits the report.
     open_my_step(lead, "汇总报送")
     inputs = lead.page.locator("#shown-co_input article")
-    expect(inputs).to_have_count(2)
+    expect(inputs).to_have_count(3)
+    expect(lead.page.locator("#shown-co_input")).to_contain_text("镇内链上企业已全部对接")
     expect(lead.page.locator("#shown-co_input")).to_contain_text("已安排产业链专项资金 3000 万元")
     expect(lead.page.locator("#shown-co_input")).to_contain_text("链上企业走访 12 家")
     expect(lead.page.locator("#shown-co_input a", has_text="资金安排.txt")).to_be_visible()
@@ -139,7 +144,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
     supervisor.shot("10-cycle-closed")
 
     with runtime.work(write=False) as work:
-        cycle = work.session.scalar(select(Cycle).where(Cycle.key_task_id == cast.key_task.id))
+        cycle = work.session.scalar(select(Cycle).where(Cycle.key_task_id == world.key_task.id))
         assert cycle is not None and cycle.status == CycleStatus.CLOSED
         done = work.session.execute(
             select(HumanTask.step_id, User.username)
@@ -149,26 +154,27 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, cast, runtime, clo
         ).all()
         assert [tuple(r) for r in done] == [
             ("dispatch", "duchashi"),
-            ("sign_for", "fgj"),
-            ("co_input", "czj"),
-            ("co_input", "fhjd"),
-            ("consolidate", "fgj"),
+            ("sign_for", "lead_head"),
+            ("co_input", "co_head_0"),
+            ("co_input", "co_head_1"),
+            ("co_input", "co_head_2"),
+            ("consolidate", "lead_head"),
             ("review", "duchashi"),
-            ("consolidate", "fgj"),
+            ("consolidate", "lead_head"),
             ("review", "duchashi"),
             ("approve", "lingdao"),
         ]
         assert verify_chain(work.session).ok
 
 
-def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
+def test_the_ledger_export_opens_in_openpyxl(people, world, make, runtime):
     from service.operations.cycles.start import start_cycle
 
     with runtime.work(write=False) as work:
-        plan = work.session.get(Plan, cast.key_task.plan_id)
-    make.key_task([cast.co_units[0]], [], plan=plan, number=2, title="<b>推动</b>老树发新芽")
+        plan = work.session.get(Plan, world.key_task.plan_id)
+    make.key_task([world.co_units[0]], [], plan=plan, number=2, title="<b>推动</b>老树发新芽")
     with runtime.work() as work:
-        start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
+        start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
 
     supervisor = people("duchashi")
     supervisor.open("/ledger")
@@ -193,7 +199,7 @@ def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
     assert set(rows) == {1, 2}
     first = [c.value for c in sheet[rows[1]]]
     assert first[1] == "推行产业链长制" and first[4] == "区发展改革和经济信息化局"
-    assert first[5] == "区财政局、凤凰街道"
+    assert first[5] == "区财政局、凤凰街道、泽林镇"
     assert first[headers.index("办理环节")] == "交办"
     assert first[headers.index("状态")] == "办理中"
     assert first[headers.index("预警")] == "绿灯"
@@ -206,22 +212,22 @@ def test_the_ledger_export_opens_in_openpyxl(people, cast, make, runtime):
     supervisor.shot("ledger-print")
 
 
-def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
+def test_the_inbox_on_a_phone(people, world, make, runtime, clock):
     from service.operations.cycles.complete import complete_human_task
     from service.operations.cycles.start import start_cycle
 
     # Twenty-five key tasks signed for long ago (red) and today (green) for the lead unit.
     with runtime.work(write=False) as work:
-        plan = work.session.get(Plan, cast.key_task.plan_id)
-    tasks = [cast.key_task] + [
-        make.key_task([cast.lead], [], plan=plan, number=10 + n, title=f"重点任务第{n}项") for n in range(24)
+        plan = work.session.get(Plan, world.key_task.plan_id)
+    tasks = [world.key_task] + [
+        make.key_task([world.lead_unit], [], plan=plan, number=10 + n, title=f"重点任务第{n}项") for n in range(24)
     ]
     for index, task in enumerate(tasks):
         with runtime.work(now=clock.now() - timedelta(days=30 if index % 2 else 0)) as work:
-            started = start_cycle(work, cast.supervisor, task.id, "2024-Q2")
-            complete_human_task(work, cast.supervisor, started.opened[0].id)
+            started = start_cycle(work, world.supervisor, task.id, "2024-Q2")
+            complete_human_task(work, world.supervisor, started.opened[0].id)
 
-    phone = people("fgj", phone=True)
+    phone = people("lead_head", phone=True)
     phone.open("/inbox")
     expect(phone.page.locator("#total")).to_have_text("25")
     rows = phone.page.locator("#inbox tbody tr")
@@ -246,18 +252,18 @@ def test_the_inbox_on_a_phone(people, cast, make, runtime, clock):
     phone.shot("step")
 
 
-def test_a_unit_is_refused_another_units_step(people, cast, runtime):
+def test_a_unit_is_refused_another_units_step(people, world, runtime):
     from service.operations.cycles.complete import complete_human_task
     from service.operations.cycles.start import start_cycle
 
     with runtime.work() as work:
-        started = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_human_task(work, cast.supervisor, started.opened[0].id)
-        sign_for = complete_human_task(work, cast.lead_head, _open_id(work, started.id, "sign_for"))
-    fiscal_step = next(s for s in sign_for.opened if s.unit_id == cast.co_units[0].id)
-    street_step = next(s for s in sign_for.opened if s.unit_id == cast.co_units[1].id)
+        started = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
+        complete_human_task(work, world.supervisor, started.opened[0].id)
+        sign_for = complete_human_task(work, world.lead_head, _open_id(work, started.id, "sign_for"))
+    fiscal_step = next(s for s in sign_for.opened if s.unit_id == world.co_units[0].id)
+    street_step = next(s for s in sign_for.opened if s.unit_id == world.co_units[1].id)
 
-    street = people("fhjd")
+    street = people("co_head_1")
     street.open("/inbox")
     expect(street.page.locator("#inbox tbody tr")).to_have_count(1)
     response = street.open(f"/human-tasks/{fiscal_step.id}")

@@ -51,51 +51,51 @@ def act(runtime, actor, cycle_id: int, step: str, unit_id: int | None = None, **
 
 
 @pytest.fixture
-def running(runtime, cast):
-    """The cycle of the cast's key task, dispatched and signed for: the co-units' inputs are open."""
+def running(runtime, world):
+    """The cycle of the world's key task, dispatched and signed for: the co-units' inputs are open."""
     with runtime.work() as work:
-        cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
+        cycle = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
+        complete_human_task(work, world.supervisor, cycle.opened[0].id)
     with runtime.work() as work:
-        complete_human_task(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+        complete_human_task(work, world.lead_head, open_step(runtime, cycle.id, "sign_for"))
     return cycle.id
 
 
 # -- logging in ------------------------------------------------------------------------------
 
 
-def test_login_errors_stay_beside_their_field_and_keep_the_name(web, cast):
+def test_login_errors_stay_beside_their_field_and_keep_the_name(web, world):
     client = web(None)
     client._refresh_token()
-    wrong = client.post("/login", {"username": "fgj", "password": "not-it"})
+    wrong = client.post("/login", {"username": "lead_head", "password": "not-it"})
     assert wrong.status_code == 401
     page = text(wrong)
     assert 'id="err-password"' in page and "用户名或密码错误" in page
-    assert 'value="fgj"' in page and "not-it" not in page
+    assert 'value="lead_head"' in page and "not-it" not in page
     empty = client.post("/login", {"username": "", "password": "x"})
     assert empty.status_code == 422 and 'id="err-username"' in text(empty)
 
 
-def test_pages_need_a_login_and_next_never_leaves_the_site(web, cast):
+def test_pages_need_a_login_and_next_never_leaves_the_site(web, world):
     client = web(None)
     response = client.get("/inbox?light=red")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/inbox")
     client._refresh_token()
-    outward = client.post("/login", {"username": "fgj", "password": "correct-horse-9", "next": "//evil.example/"})
+    outward = client.post("/login", {"username": "lead_head", "password": "correct-horse-9", "next": "//evil.example/"})
     assert outward.status_code == 302 and outward.headers["Location"] == "/"
 
 
-def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(web, runtime, cast, running):
-    client = web("czj")
-    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(web, runtime, world, running):
+    client = web("co_head_0")
+    task_id = open_step(runtime, running, "co_input", world.co_units[0].id)
     response = client.post(f"/human-tasks/{task_id}", {"data.text": "意见"}, csrf=False)
     assert response.status_code == 400 and "页面已过期" in text(response)
     with runtime.work(write=False) as work:
         assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
 
 
-def test_logout_ends_the_session(web, cast):
-    client = web("fgj")
+def test_logout_ends_the_session(web, world):
+    client = web("lead_head")
     assert client.post("/logout").status_code == 302
     assert client.get("/inbox").status_code == 302
 
@@ -103,16 +103,16 @@ def test_logout_ends_the_session(web, cast):
 # -- the inbox and the step page ------------------------------------------------------------------
 
 
-def test_typed_text_is_escaped_everywhere_it_is_shown(web, runtime, make, cast):
-    task = make.key_task([cast.lead], [cast.co_units[0]], plan=None, number=7, title=f"标题{SCRIPT}")
+def test_typed_text_is_escaped_everywhere_it_is_shown(web, runtime, make, world):
+    task = make.key_task([world.lead_unit], [world.co_units[0]], plan=None, number=7, title=f"标题{SCRIPT}")
     with runtime.work() as work:
-        cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2")
-        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
+        cycle = start_cycle(work, world.supervisor, task.id, "2024-Q2")
+        complete_human_task(work, world.supervisor, cycle.opened[0].id)
     with runtime.work() as work:
-        complete_human_task(work, cast.lead_head, open_step(runtime, cycle.id, "sign_for"))
+        complete_human_task(work, world.lead_head, open_step(runtime, cycle.id, "sign_for"))
     with runtime.work() as work:
-        complete_human_task(work, cast.co_heads[0], open_step(runtime, cycle.id, "co_input"), data={"text": SCRIPT})
-    client = web("fgj")
+        complete_human_task(work, world.co_heads[0], open_step(runtime, cycle.id, "co_input"), data={"text": SCRIPT})
+    client = web("lead_head")
     consolidate = open_step(runtime, cycle.id, "consolidate")
     for path in ("/inbox", f"/human-tasks/{consolidate}", "/ledger", f"/cycles/{cycle.id}"):
         page = text(client.get(path))
@@ -120,16 +120,16 @@ def test_typed_text_is_escaped_everywhere_it_is_shown(web, runtime, make, cast):
         assert "&lt;script&gt;" in page, path
 
 
-def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
-    plan = cast.key_task.plan_id
+def test_the_inbox_filters_counts_and_pages(web, runtime, make, world, clock):
+    plan = world.key_task.plan_id
     with runtime.work(write=False) as work:
         plan = work.session.get(Plan, plan)
-    tasks = [make.key_task([cast.lead], [], plan=plan, number=20 + n, title=f"任务{n}") for n in range(23)]
+    tasks = [make.key_task([world.lead_unit], [], plan=plan, number=20 + n, title=f"任务{n}") for n in range(23)]
     for index, task in enumerate(tasks):
         with runtime.work(now=clock.now() - timedelta(days=20 if index < 5 else 0)) as work:
-            cycle = start_cycle(work, cast.supervisor, task.id, "2024-Q2" if index % 2 else "2024-Q3")
-            complete_human_task(work, cast.supervisor, cycle.opened[0].id)
-    client = web("fgj")
+            cycle = start_cycle(work, world.supervisor, task.id, "2024-Q2" if index % 2 else "2024-Q3")
+            complete_human_task(work, world.supervisor, cycle.opened[0].id)
+    client = web("lead_head")
     page = text(client.get("/inbox"))
     assert re.search(r'id="total">23<', page)
     assert page.count('data-label="编号"') == 20
@@ -185,27 +185,27 @@ def test_the_inbox_filters_counts_and_pages(web, runtime, make, cast, clock):
         ("/no/such/page", 404, "页面不存在"),
     ],
 )
-def test_bad_addresses_get_a_chinese_page_with_the_right_status(web, cast, path, status, words):
-    response = web("fgj").get(path)
+def test_bad_addresses_get_a_chinese_page_with_the_right_status(web, world, path, status, words):
+    response = web("lead_head").get(path)
     assert response.status_code == status
     assert response.mimetype == "text/html"
     assert words in text(response)
 
 
-def test_the_api_keeps_its_own_json_errors(web, cast):
-    response = web("fgj").get("/api/v1/no-such-thing")
+def test_the_api_keeps_its_own_json_errors(web, world):
+    response = web("lead_head").get("/api/v1/no-such-thing")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
-def test_a_wrong_method_gets_a_chinese_405(web, cast):
-    response = web("fgj").post("/inbox")
+def test_a_wrong_method_gets_a_chinese_405(web, world):
+    response = web("lead_head").post("/inbox")
     assert response.status_code == 405 and "不支持" in text(response)
 
 
-def test_a_step_form_error_keeps_everything_typed(web, runtime, cast, running):
-    for head in cast.co_heads:
+def test_a_step_form_error_keeps_everything_typed(web, runtime, world, running):
+    for head in world.co_heads:
         act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
-    act(runtime, cast.lead_head, running, "consolidate", data={"report": "报告"})
+    act(runtime, world.lead_head, running, "consolidate", data={"report": "报告"})
     review = open_step(runtime, running, "review")
     client = web("duchashi")
     bad = client.post(f"/human-tasks/{review}", {"decision": "maybe", "comment": f"意见{SCRIPT}"})
@@ -222,9 +222,9 @@ def test_a_step_form_error_keeps_everything_typed(web, runtime, cast, running):
     assert again.status_code == 409 and "已经办理过了" in text(again)
 
 
-def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, cast, running):
-    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
-    client = web("czj")
+def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, world, running):
+    task_id = open_step(runtime, running, "co_input", world.co_units[0].id)
+    client = web("co_head_0")
     from io import BytesIO
 
     response = client.post(
@@ -240,32 +240,33 @@ def test_a_refused_attachment_rolls_back_the_whole_submission(web, runtime, cast
         assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
 
 
-def test_a_co_unit_reads_nothing_of_another_co_units_input(web, runtime, cast, running):
+def test_a_co_unit_reads_nothing_of_another_co_units_input(web, runtime, world, running):
     with runtime.work() as work:
         complete_human_task(
             work,
-            cast.co_heads[0],
-            open_step(runtime, running, "co_input", cast.co_units[0].id),
+            world.co_heads[0],
+            open_step(runtime, running, "co_input", world.co_units[0].id),
             data={"text": "机密数字"},
         )
-    street = web("fhjd")
-    own = text(street.get(f"/human-tasks/{open_step(runtime, running, 'co_input', cast.co_units[1].id)}"))
+    street = web("co_head_1")
+    own = text(street.get(f"/human-tasks/{open_step(runtime, running, 'co_input', world.co_units[1].id)}"))
     assert "机密数字" not in own
     assert "机密数字" not in text(street.get(f"/cycles/{running}"))
     # The lead unit reads it where it consolidates.
-    act(runtime, cast.co_heads[1], running, "co_input", cast.co_units[1].id, data={"text": "街道意见"})
-    lead = web("fgj")
+    act(runtime, world.co_heads[1], running, "co_input", world.co_units[1].id, data={"text": "街道意见"})
+    act(runtime, world.co_heads[2], running, "co_input", world.co_units[2].id, data={"text": "镇意见"})
+    lead = web("lead_head")
     assert "机密数字" in text(lead.get(f"/human-tasks/{open_step(runtime, running, 'consolidate')}"))
 
 
 # -- extensions and notifications --------------------------------------------------------------------
 
 
-def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtime, cast, running):
-    for head in cast.co_heads:
+def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtime, world, running):
+    for head in world.co_heads:
         act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
     consolidate = open_step(runtime, running, "consolidate")
-    lead = web("fgj")
+    lead = web("lead_head")
     page = text(lead.get(f"/human-tasks/{consolidate}"))
     assert "申请延期" in page
     bad = lead.post(f"/human-tasks/{consolidate}/extension", {"new_due_date": "2024-04-06", "reason": ""})
@@ -295,16 +296,16 @@ def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtim
         unread = work.session.scalar(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == cast.lead_head.user_id, Notification.read_at.is_(None))
+            .where(Notification.user_id == world.lead_head.user_id, Notification.read_at.is_(None))
         )
         assert unread == 0
     # A unit may not decide.
     assert lead.post(f"/extensions/{extension_id}/decide", {"decision": "grant"}).status_code in (403, 409)
 
 
-def test_statistics_are_for_the_office_and_the_leaders(web, runtime, cast, running):
-    assert web("fgj").get("/dashboard").status_code == 403
-    assert web("czj").get("/league").status_code == 403
+def test_statistics_are_for_the_office_and_the_leaders(web, runtime, world, running):
+    assert web("lead_head").get("/dashboard").status_code == 403
+    assert web("co_head_0").get("/league").status_code == 403
     leader = web("lingdao")
     board = leader.get("/dashboard")
     assert board.status_code == 200 and "推行产业链长制" in text(board)
@@ -312,15 +313,15 @@ def test_statistics_are_for_the_office_and_the_leaders(web, runtime, cast, runni
     assert league.status_code == 200 and "区发展改革和经济信息化局" in text(league)
 
 
-def test_the_ledger_can_start_a_round_for_the_office_only(web, runtime, cast):
-    unit = web("fgj")
+def test_the_ledger_can_start_a_round_for_the_office_only(web, runtime, world):
+    unit = web("lead_head")
     assert 'form class="start"' not in text(unit.get("/ledger"))
-    assert unit.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"}).status_code == 403
+    assert unit.post("/ledger/start", {"key_task": world.key_task.id, "round": "2024-Q2"}).status_code == 403
     supervisor = web("duchashi")
-    bad = supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "第二季度"})
+    bad = supervisor.post("/ledger/start", {"key_task": world.key_task.id, "round": "第二季度"})
     assert bad.status_code == 422 and "格式不对" in text(bad) and 'value="第二季度"' in text(bad)
-    assert supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"}).status_code == 302
-    twice = supervisor.post("/ledger/start", {"key_task": cast.key_task.id, "round": "2024-Q2"})
+    assert supervisor.post("/ledger/start", {"key_task": world.key_task.id, "round": "2024-Q2"}).status_code == 302
+    twice = supervisor.post("/ledger/start", {"key_task": world.key_task.id, "round": "2024-Q2"})
     assert twice.status_code == 409
 
 
@@ -396,9 +397,9 @@ def test_plan_import_refuses_what_it_cannot_read(web, runtime, make):
 # -- administration --------------------------------------------------------------------------------
 
 
-def test_admins_manage_users_and_units_with_errors_beside_the_fields(web, runtime, make, cast):
+def test_admins_manage_users_and_units_with_errors_beside_the_fields(web, runtime, make, world):
     make.user(Role.ADMIN, username="root")
-    assert web("fgj").get("/admin/users").status_code == 403
+    assert web("lead_head").get("/admin/users").status_code == 403
     admin = web("root")
     short = admin.post(
         "/admin/users",
@@ -409,7 +410,7 @@ def test_admins_manage_users_and_units_with_errors_beside_the_fields(web, runtim
     assert 'id="err-password"' in page and 'value="newbie"' in page and 'value="新人"' in page
     taken = admin.post(
         "/admin/users",
-        {"username": "fgj", "unit": "区财政局", "role": "unit_staff", "password": "long-enough-1"},
+        {"username": "lead_head", "unit": "区财政局", "role": "unit_staff", "password": "long-enough-1"},
     )
     assert taken.status_code == 409 and 'id="err-username"' in text(taken)
     added = admin.post(
@@ -445,9 +446,9 @@ def test_admins_manage_users_and_units_with_errors_beside_the_fields(web, runtim
 ODD = ["", "0", "-1", "99999999999999999999", "1.5", "%00", "'; drop table units;--", "\u202e\u0000", "a" * 500, "[]"]
 
 
-def test_malformed_requests_never_get_a_500(web, runtime, cast, running):
+def test_malformed_requests_never_get_a_500(web, runtime, world, running):
     client = web("duchashi")
-    step = open_step(runtime, running, "co_input", cast.co_units[0].id)
+    step = open_step(runtime, running, "co_input", world.co_units[0].id)
     gets = [
         "/inbox",
         "/ledger",
@@ -496,9 +497,9 @@ def test_malformed_requests_never_get_a_500(web, runtime, cast, running):
             assert response.status_code < 500, (path, value, response.status_code)
 
 
-def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, cast, running):
-    client = web("czj")
-    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, world, running):
+    client = web("co_head_0")
+    task_id = open_step(runtime, running, "co_input", world.co_units[0].id)
     from io import BytesIO
 
     form = client.post("/notifications/read", {"id": "1", "padding": "x" * (3 * 1024 * 1024)})
@@ -513,19 +514,19 @@ def test_bodies_over_a_pages_limit_are_refused_unread(web, runtime, cast, runnin
         assert work.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
 
 
-def test_a_nul_character_is_refused_naming_the_field(web, runtime, cast, running):
-    client = web("czj")
-    task_id = open_step(runtime, running, "co_input", cast.co_units[0].id)
+def test_a_nul_character_is_refused_naming_the_field(web, runtime, world, running):
+    client = web("co_head_0")
+    task_id = open_step(runtime, running, "co_input", world.co_units[0].id)
     response = client.post(f"/human-tasks/{task_id}", {"data.text": "意见\x00"})
     assert response.status_code == 422 and "data.text" in text(response) and "NUL" in text(response)
     assert client.get("/inbox?round=2024\x00").status_code == 422
 
 
-def test_the_old_step_addresses_lead_to_the_human_task_page(web, runtime, cast, running):
+def test_the_old_step_addresses_lead_to_the_human_task_page(web, runtime, world, running):
     """/steps/<id> was the page's address before it took the API's name (/human-tasks/<id>)."""
-    for head in cast.co_heads:
+    for head in world.co_heads:
         act(runtime, head, running, "co_input", head.unit_id, data={"text": "好"})
-    lead = web("fgj")
+    lead = web("lead_head")
     consolidate = open_step(runtime, running, "consolidate")
     moved = lead.get(f"/steps/{consolidate}?tab=history")
     assert moved.status_code == 308

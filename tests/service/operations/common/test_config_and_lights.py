@@ -7,7 +7,7 @@ import pytest
 from service.config import REPO_ROOT, ConfigError, load_config
 from service.operations.common.lights import cycle_lights, key_task_lights
 from service.operations.cycles.start import start_cycle
-from tests.service.scheduling.conftest import local
+from tests.helpers import local
 
 
 def test_the_defaults_follow_common_practice():

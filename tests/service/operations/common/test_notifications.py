@@ -28,7 +28,7 @@ from service.operations.common.notifications import (
 )
 from service.runtime import build_runtime
 from service.scheduling.loops import run_escalations
-from tests.service.scheduling.conftest import count, local
+from tests.helpers import count, local
 
 
 class Mailbox:
@@ -93,8 +93,8 @@ def mail_runtime(runtime, config, clock, smtp):
     rt.dispose()
 
 
-def test_notifications_list_count_and_mark_read(runtime, district, make):
-    d = district
+def test_notifications_list_count_and_mark_read(runtime, world, make):
+    d = world
     with runtime.work(now=local(2024, 4, 1, 10)) as work:
         for n in range(3):
             notify(work, Recipients(work).unit(d.lead_unit.id), Notice(kind="test", title=f"通知{n}", body="正文"))
@@ -126,15 +126,15 @@ def test_notifications_list_count_and_mark_read(runtime, district, make):
         list_notifications(work, d.lead_head, cursor="bm90LWEtbnVtYmVy")
 
 
-def test_no_mail_is_written_while_smtp_is_off(runtime, district):
+def test_no_mail_is_written_while_smtp_is_off(runtime, world):
     with runtime.work() as work:
-        notify(work, Recipients(work).unit(district.lead_unit.id), Notice(kind="test", title="t", body="b"))
+        notify(work, Recipients(work).unit(world.lead_unit.id), Notice(kind="test", title="t", body="b"))
     assert count(runtime, Notification) == 2 and count(runtime, OutboxMail) == 0
 
 
-def test_escalation_mail_goes_out_once_after_commit(runtime, mail_runtime, district, smtp):
+def test_escalation_mail_goes_out_once_after_commit(runtime, mail_runtime, world, smtp):
     _, mailbox = smtp
-    d = district
+    d = world
     from service.operations.cycles.start import start_cycle
 
     with mail_runtime.work(now=local(2024, 4, 1, 9)) as work:
@@ -172,7 +172,7 @@ def write_mail(runtime, to_addresses, now):
         notify(work, people, Notice(kind="test", title="测试邮件", body="内容"))
 
 
-def test_a_server_that_is_down_is_retried_with_backoff(runtime, mail_runtime, district, smtp):
+def test_a_server_that_is_down_is_retried_with_backoff(runtime, mail_runtime, world, smtp):
     controller, mailbox = smtp
     now = local(2024, 4, 1, 10)
     write_mail(mail_runtime, ["a@example.test"], now)
@@ -200,7 +200,7 @@ def test_a_server_that_is_down_is_retried_with_backoff(runtime, mail_runtime, di
     assert len(third.sent) == 1 and len(mailbox.messages) == 1
 
 
-def test_the_last_attempt_fails_for_good(runtime, mail_runtime, district, smtp):
+def test_the_last_attempt_fails_for_good(runtime, mail_runtime, world, smtp):
     controller, mailbox = smtp
     now = local(2024, 4, 1, 10)
     write_mail(mail_runtime, ["a@example.test"], now)
@@ -217,7 +217,7 @@ def test_the_last_attempt_fails_for_good(runtime, mail_runtime, district, smtp):
     assert mailbox.messages == []
 
 
-def test_a_refused_address_is_not_retried(runtime, mail_runtime, district, smtp):
+def test_a_refused_address_is_not_retried(runtime, mail_runtime, world, smtp):
     _, mailbox = smtp
     now = local(2024, 4, 1, 10)
     write_mail(mail_runtime, ["refuse@example.test", "ok@example.test"], now)
@@ -229,7 +229,7 @@ def test_a_refused_address_is_not_retried(runtime, mail_runtime, district, smtp)
         assert failed.to_addr == "refuse@example.test" and "拒绝" in failed.last_error
 
 
-def test_two_senders_at_once_send_each_mail_once(runtime, mail_runtime, config, clock, district, smtp):
+def test_two_senders_at_once_send_each_mail_once(runtime, mail_runtime, config, clock, world, smtp):
     _, mailbox = smtp
     now = local(2024, 4, 1, 10)
     addresses = [f"user{n}@example.test" for n in range(8)]
@@ -252,7 +252,7 @@ def test_two_senders_at_once_send_each_mail_once(runtime, mail_runtime, config, 
     assert sum(len(r.sent) for r in reports) == len(addresses)
 
 
-def test_a_mail_left_mid_send_is_not_sent_again(runtime, mail_runtime, district, smtp):
+def test_a_mail_left_mid_send_is_not_sent_again(runtime, mail_runtime, world, smtp):
     _, mailbox = smtp
     now = local(2024, 4, 1, 10)
     write_mail(mail_runtime, ["a@example.test"], now)

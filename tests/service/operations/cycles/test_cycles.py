@@ -32,15 +32,6 @@ def cycle_row(runtime, cycle_id):
         return work.session.get(Cycle, cycle_id)
 
 
-def run_to_consolidate(world, start, act, open_steps):
-    cycle_id = start()
-    act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
-    act(world.lead_head, open_steps(cycle_id, "sign_for")[0].id)
-    for head, task in zip(world.co_heads, open_steps(cycle_id, "co_input"), strict=True):
-        act(head, task.id, data={"text": f"{head.unit_name}的意见"})
-    return cycle_id
-
-
 def test_a_full_cycle_with_a_return_and_a_reject(runtime, world, start, act, open_steps):
     cycle_id = start()
     (dispatch,) = open_steps(cycle_id)
@@ -119,8 +110,8 @@ def test_a_step_done_twice_is_a_conflict_and_changes_nothing(runtime, world, sta
     assert audit_actions(runtime, cycle_id) == events
 
 
-def test_bad_input_is_refused_with_the_field_and_nothing_is_written(runtime, world, start, act, open_steps):
-    cycle_id = run_to_consolidate(world, start, act, open_steps)
+def test_bad_input_is_refused_with_the_field_and_nothing_is_written(runtime, world, act, open_steps, to_consolidate):
+    cycle_id = to_consolidate()
     consolidate = open_steps(cycle_id, "consolidate")[0]
     version = cycle_row(runtime, cycle_id).version
     with pytest.raises(Invalid) as caught:
@@ -244,8 +235,8 @@ def test_two_people_completing_the_same_step_one_wins(runtime, world, start, act
         assert audit_actions(runtime, cycle_id).count("step.completed") == 1
 
 
-def test_a_new_process_continues_where_the_old_one_stopped(config, clock, world, start, act, open_steps):
-    cycle_id = run_to_consolidate(world, start, act, open_steps)
+def test_a_new_process_continues_where_the_old_one_stopped(config, clock, world, open_steps, to_consolidate):
+    cycle_id = to_consolidate()
     other = build_runtime(config, clock)  # a fresh engine: no cached diagrams, no live cycles
     try:
         from service.operations.cycles.complete import complete_human_task

@@ -10,7 +10,6 @@ import pytest
 from db.models import KeyTask, Plan
 from service.errors import Forbidden
 from service.operations.queries.dashboard import dashboard, league
-from tests.service.operations.cycles.test_cycles import run_to_consolidate
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -83,9 +82,9 @@ def test_the_league_ranks_units_by_on_time_rate_returns_and_escalations(runtime,
     assert table.standings[0].rank == 1
 
 
-def test_a_whole_cycle_counts_as_closed(runtime, world, start, act, open_steps):
+def test_a_whole_cycle_counts_as_closed(runtime, world, act, open_steps, to_consolidate):
     plan = plan_of(runtime, world)
-    cycle_id = run_to_consolidate(world, start, act, open_steps)
+    cycle_id = to_consolidate()
     act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": "报告"})
     act(world.supervisor, open_steps(cycle_id, "review")[0].id, decision="pass")
     act(world.leader, open_steps(cycle_id, "approve")[0].id, decision="approve")

@@ -15,7 +15,7 @@ from service.operations.supervision.calendar import calendar_status, load_year, 
 from service.runtime import build_runtime
 from service.scheduling.calendar import refresh_calendar
 from service.workdays import Basis
-from tests.service.scheduling.conftest import TZ, actions, count, open_steps
+from tests.helpers import TZ, actions, count, open_tasks
 
 YEAR_2027 = """# 2027 年部分节假日安排(测试数据)
 year = 2027
@@ -94,7 +94,7 @@ def test_loading_makes_deadlines_of_that_year_loaded_and_other_processes_follow(
     with runtime.work(now=datetime(2027, 2, 4, 10, tzinfo=TZ)) as work:
         start_cycle(work, supervisor, key_task.id, "2027-Q1")
         assert any("2027" in w for w in health_report(work)["warnings"])
-    (fallback,) = open_steps(runtime)
+    (fallback,) = open_tasks(runtime)
     assert fallback.due_basis == Basis.FALLBACK.label
     assert fallback.due_at.astimezone(TZ).date() == date(2027, 2, 5)  # a Friday, but the Spring Festival
     with runtime.work(now=datetime(2027, 2, 4, 10, tzinfo=TZ)) as work:
@@ -113,7 +113,7 @@ def test_loading_makes_deadlines_of_that_year_loaded_and_other_processes_follow(
         assert (loaded.year, loaded.holidays, loaded.workdays, loaded.replaced) == (2027, 10, 2, False)
         # The step counted by weekends only is counted again: past the Spring Festival, and marked loaded.
         assert loaded.recounted == 1
-        (recounted,) = open_steps(runtime)
+        (recounted,) = open_tasks(runtime)
         assert recounted.due_at.astimezone(TZ).date() == date(2027, 2, 12) and recounted.due_basis == "loaded"
         with runtime.work(write=False) as work:
             assert work.session.get(Cycle, recounted.cycle_id).timer_due_at == recounted.due_at
@@ -133,7 +133,7 @@ def test_loading_makes_deadlines_of_that_year_loaded_and_other_processes_follow(
         start_cycle(work, supervisor, make.key_task([lead], []).id, "2027-Q1")
         status = calendar_status(work)
         assert {y.year: y.basis for y in status.years}[2027] == "loaded"
-    loaded_step = open_steps(runtime)[-1]
+    loaded_step = open_tasks(runtime)[-1]
     assert loaded_step.due_basis == "loaded" and loaded_step.due_at.astimezone(TZ).date() == date(2027, 2, 12)
 
     # Loading the same year again replaces it (a correction), and is recorded.
@@ -191,5 +191,5 @@ def test_a_granted_extension_is_not_recounted(runtime, make):
         decide_extension(work, supervisor, asked.id, decision="grant")
     with runtime.work() as work:
         assert load_year(work, SYSTEM, parse_year_file(YEAR_2027)).recounted == 0
-    (step,) = open_steps(runtime)
+    (step,) = open_tasks(runtime)
     assert step.due_at.astimezone(TZ).date() == date(2027, 2, 4) and step.due_basis == "fallback"

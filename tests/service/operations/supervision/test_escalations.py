@@ -25,7 +25,7 @@ from service.operations.supervision.escalations import (
 from service.runtime import build_runtime
 from service.scheduling.loops import run_escalations
 from service.workdays import END_OF_DAY
-from tests.service.scheduling.conftest import TZ, count, local, open_steps
+from tests.helpers import TZ, count, local, open_tasks
 
 
 def test_the_ladder_follows_the_config(runtime):
@@ -114,7 +114,7 @@ def test_two_schedulers_at_the_same_moment_escalate_once(runtime, config, clock,
 
 def test_the_unique_key_refuses_a_second_row(runtime, overdue):
     run_escalations(runtime, local(2024, 4, 3, 9, 30))
-    (first, *_rest) = open_steps(runtime)
+    (first, *_rest) = open_tasks(runtime)
     with pytest.raises(IntegrityError), runtime.work() as work:
         work.session.execute(
             insert(Escalation).values(

@@ -16,23 +16,7 @@ from service.operations.supervision.extensions import (
     list_extensions,
     request_extension,
 )
-from tests.service.scheduling.conftest import actions, count, local, notified, open_steps, task_row
-
-
-@pytest.fixture
-def consolidate(runtime, district, act):
-    """The lead unit's consolidation step, ready on Monday 8 April 2024 and due Monday 15 April."""
-    d = district
-    with runtime.work(now=local(2024, 4, 1, 9)) as work:
-        start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")
-    act(d.supervisor, open_steps(runtime, "dispatch")[0].id, local(2024, 4, 1, 10))
-    act(d.lead_head, open_steps(runtime, "sign_for")[0].id, local(2024, 4, 2, 10))
-    head_of = {h.unit_id: h for h in d.co_heads}
-    for task in open_steps(runtime, "co_input"):
-        act(head_of[task.unit_id], task.id, local(2024, 4, 8, 10), data={"text": "意见"})
-    (task,) = open_steps(runtime, "consolidate")
-    assert task.due_at.date().isoformat() == "2024-04-15"
-    return task
+from tests.helpers import actions, count, local, notified, open_tasks, task_row
 
 
 def ask(runtime, actor, task_id, at, new_due_date="2024-04-18", reason="需要补充统计数据"):
@@ -45,9 +29,9 @@ def decide(runtime, actor, extension_id, at, decision="grant", comment=None):
         return decide_extension(work, actor, extension_id, decision=decision, comment=comment)
 
 
-def test_a_short_extension_is_granted_by_the_supervisor_alone(runtime, district, consolidate):
-    d = district
-    asked = ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 10))
+def test_a_short_extension_is_granted_by_the_supervisor_alone(runtime, world, consolidating):
+    d = world
+    asked = ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 10))
     assert (asked.working_days, asked.needs_leader, asked.status, asked.stage) == (3, False, "pending", "supervisor")
     assert [n.kind for n in notified(runtime, "duchashi", "extension_requested")] == ["extension_requested"]
     with pytest.raises(Forbidden):
@@ -56,33 +40,33 @@ def test_a_short_extension_is_granted_by_the_supervisor_alone(runtime, district,
         decide(runtime, d.lead_head, asked.id, local(2024, 4, 11))
     granted = decide(runtime, d.supervisor, asked.id, local(2024, 4, 11), comment="同意")
     assert (granted.status, granted.stage, granted.comment) == ("granted", None, "同意")
-    moved = task_row(runtime, consolidate.id)
+    moved = task_row(runtime, consolidating.id)
     assert moved.due_at.date().isoformat() == "2024-04-18" and moved.due_basis == "official"
     assert [n.kind for n in notified(runtime, "lead_staff", "extension_granted")] == ["extension_granted"]
     with pytest.raises(Conflict, match="已批准"):
         decide(runtime, d.supervisor, asked.id, local(2024, 4, 11, 10))
     # A second request for the same step is allowed once the first is decided.
-    again = ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 12), new_due_date="2024-04-19")
+    again = ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 12), new_due_date="2024-04-19")
     assert again.working_days == 1
 
 
-def test_a_refusal_needs_a_reason_and_changes_nothing(runtime, district, consolidate):
-    d = district
-    asked = ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 10), new_due_date="2024-04-30")
+def test_a_refusal_needs_a_reason_and_changes_nothing(runtime, world, consolidating):
+    d = world
+    asked = ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 10), new_due_date="2024-04-30")
     assert asked.needs_leader  # 16-19, 22-26, 28 (Sunday, make-up), 29, 30 April: 11 working days
     with pytest.raises(Invalid) as caught:
         decide(runtime, d.supervisor, asked.id, local(2024, 4, 11), decision="refuse")
     assert caught.value.field == "comment"
     refused = decide(runtime, d.supervisor, asked.id, local(2024, 4, 11), decision="refuse", comment="理由不充分")
     assert refused.status == "refused"
-    assert task_row(runtime, consolidate.id).due_at == consolidate.due_at
+    assert task_row(runtime, consolidating.id).due_at == consolidating.due_at
     assert [n.title for n in notified(runtime, "lead_head", "extension_refused")] == ["延期未批准:「汇总报送」"]
     assert actions(runtime, "extension.") == ["extension.requested", "extension.refused"]
 
 
-def test_the_leader_decides_beyond_the_configured_days(runtime, district, consolidate):
-    d = district
-    asked = ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 10), new_due_date="2024-04-30")
+def test_the_leader_decides_beyond_the_configured_days(runtime, world, consolidating):
+    d = world
+    asked = ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 10), new_due_date="2024-04-30")
     forwarded = decide(runtime, d.supervisor, asked.id, local(2024, 4, 11))
     assert (forwarded.status, forwarded.stage) == ("pending", "leader")
     assert [n.kind for n in notified(runtime, "lingdao", "extension_forwarded")] == ["extension_forwarded"]
@@ -90,7 +74,7 @@ def test_the_leader_decides_beyond_the_configured_days(runtime, district, consol
         decide(runtime, d.supervisor, asked.id, local(2024, 4, 11, 10))
     refused = decide(runtime, d.leader, asked.id, local(2024, 4, 12), decision="refuse", comment="不同意延期")
     assert refused.status == "refused"
-    assert task_row(runtime, consolidate.id).due_at == consolidate.due_at
+    assert task_row(runtime, consolidating.id).due_at == consolidating.due_at
     # Every event of the request names the step and the unit it concerns.
     with runtime.work(write=False) as work:
         events = work.session.execute(
@@ -99,38 +83,38 @@ def test_the_leader_decides_beyond_the_configured_days(runtime, district, consol
             .order_by(AuditEvent.seq)
         ).all()
     assert [e.action for e in events] == ["extension.requested", "extension.forwarded", "extension.refused"]
-    assert {(e.step_id, e.unit_id) for e in events} == {("consolidate", consolidate.unit_id)}
+    assert {(e.step_id, e.unit_id) for e in events} == {("consolidate", consolidating.unit_id)}
 
 
-def test_who_may_ask(runtime, district, consolidate, make):
-    d = district
+def test_who_may_ask(runtime, world, consolidating, make):
+    d = world
     with pytest.raises(Forbidden, match="单位负责人"):
-        ask(runtime, d.lead_staff, consolidate.id, local(2024, 4, 10))
+        ask(runtime, d.lead_staff, consolidating.id, local(2024, 4, 10))
     with pytest.raises(Forbidden):
-        ask(runtime, d.co_heads[0], consolidate.id, local(2024, 4, 10))
+        ask(runtime, d.co_heads[0], consolidating.id, local(2024, 4, 10))
     with pytest.raises(Forbidden):
-        ask(runtime, d.supervisor, consolidate.id, local(2024, 4, 10))
+        ask(runtime, d.supervisor, consolidating.id, local(2024, 4, 10))
     with pytest.raises(NotFound):
         ask(runtime, d.lead_head, 999_999, local(2024, 4, 10))
     assert count(runtime, Extension) == 0
 
 
-def test_co_unit_and_supervisor_steps_cannot_be_extended(runtime, district, act):
-    d = district
+def test_co_unit_and_supervisor_steps_cannot_be_extended(runtime, world, act):
+    d = world
     with runtime.work(now=local(2024, 4, 1, 9)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")
-    (dispatch,) = open_steps(runtime, "dispatch")
+    (dispatch,) = open_tasks(runtime, step="dispatch")
     with pytest.raises(Forbidden, match="无权查看"):  # the supervisor's step: not even visible to a unit
         ask(runtime, d.lead_head, dispatch.id, local(2024, 4, 1, 10))
     act(d.supervisor, dispatch.id, local(2024, 4, 1, 10))
-    act(d.lead_head, open_steps(runtime, "sign_for")[0].id, local(2024, 4, 2, 10))
-    co_input = next(t for t in open_steps(runtime, "co_input") if t.unit_id == d.co_units[0].id)
+    act(d.lead_head, open_tasks(runtime, step="sign_for")[0].id, local(2024, 4, 2, 10))
+    co_input = next(t for t in open_tasks(runtime, step="co_input") if t.unit_id == d.co_units[0].id)
     with pytest.raises(Forbidden, match="牵头单位"):
         ask(runtime, d.co_heads[0], co_input.id, local(2024, 4, 3, 10))
 
 
-def test_bad_requests_are_refused_with_the_field_and_write_nothing(runtime, district, consolidate):
-    d = district
+def test_bad_requests_are_refused_with_the_field_and_write_nothing(runtime, world, consolidating):
+    d = world
     cases = [
         ({"reason": "  "}, "reason", "延期理由"),
         ({"reason": "长" * 501}, "reason", "500"),
@@ -145,33 +129,33 @@ def test_bad_requests_are_refused_with_the_field_and_write_nothing(runtime, dist
     for change, field, words in cases:
         args = {"new_due_date": "2024-04-18", "reason": "需要补充统计数据", **change}
         with pytest.raises(Invalid) as caught:
-            ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 10), **args)
+            ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 10), **args)
         assert caught.value.field == field and words in caught.value.detail, (change, caught.value.detail)
     assert count(runtime, Extension) == 0
     assert actions(runtime, "extension.") == []
 
 
-def test_after_the_deadline_it_is_too_late(runtime, district, consolidate):
+def test_after_the_deadline_it_is_too_late(runtime, world, consolidating):
     with pytest.raises(Conflict) as caught:
-        ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 16, 9))
+        ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 16, 9))
     assert "2024-04-15 到期" in caught.value.detail and "不能再申请延期" in caught.value.detail
     assert count(runtime, Extension) == 0
 
 
-def test_one_pending_request_per_step(runtime, district, consolidate):
-    first = ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 10))
+def test_one_pending_request_per_step(runtime, world, consolidating):
+    first = ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10))
     with pytest.raises(Conflict, match=f"#{first.id}"):
-        ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 10, 10), new_due_date="2024-04-19")
+        ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10, 10), new_due_date="2024-04-19")
 
 
-def test_two_requests_at_once_one_wins(runtime, district, consolidate):
+def test_two_requests_at_once_one_wins(runtime, world, consolidating):
     results: list[object] = []
     barrier = threading.Barrier(2)
 
     def run(day):
         barrier.wait()
         try:
-            results.append(ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 10), new_due_date=day))
+            results.append(ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10), new_due_date=day))
         except Conflict as exc:
             results.append(exc)
 
@@ -185,11 +169,11 @@ def test_two_requests_at_once_one_wins(runtime, district, consolidate):
     assert count(runtime, AuditEvent, AuditEvent.action == "extension.requested") == 1
 
 
-def test_two_supervisors_deciding_at_once_one_wins(runtime, district, consolidate, make):
+def test_two_supervisors_deciding_at_once_one_wins(runtime, world, consolidating, make):
     from db.models import Role
 
     other = make.user(Role.SUPERVISOR, username="duchashi2")
-    asked = ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 10))
+    asked = ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10))
     results: list[object] = []
     barrier = threading.Barrier(2)
 
@@ -201,7 +185,7 @@ def test_two_supervisors_deciding_at_once_one_wins(runtime, district, consolidat
             results.append(exc)
 
     threads = [
-        threading.Thread(target=run, args=(district.supervisor, "grant", None)),
+        threading.Thread(target=run, args=(world.supervisor, "grant", None)),
         threading.Thread(target=run, args=(other, "refuse", "不同意")),
     ]
     for thread in threads:
@@ -210,26 +194,24 @@ def test_two_supervisors_deciding_at_once_one_wins(runtime, district, consolidat
         thread.join(timeout=60)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "ExtensionView"]
     (winner,) = [r for r in results if not isinstance(r, Conflict)]
-    moved = task_row(runtime, consolidate.id).due_at != consolidate.due_at
+    moved = task_row(runtime, consolidating.id).due_at != consolidating.due_at
     assert moved == (winner.status == "granted")
     assert len(actions(runtime, "extension.granted") + actions(runtime, "extension.refused")) == 1
 
 
-def test_a_step_done_meanwhile_is_not_extended(runtime, district, consolidate, act):
-    asked = ask(runtime, district.lead_head, consolidate.id, local(2024, 4, 10))
-    act(district.lead_head, consolidate.id, local(2024, 4, 11), data={"report": "报告"})
+def test_a_step_done_meanwhile_is_not_extended(runtime, world, consolidating, act):
+    asked = ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10))
+    act(world.lead_head, consolidating.id, local(2024, 4, 11), data={"report": "报告"})
     with pytest.raises(Conflict, match="已经办理完毕"):
-        decide(runtime, district.supervisor, asked.id, local(2024, 4, 11, 10))
-    assert (
-        decide(runtime, district.supervisor, asked.id, local(2024, 4, 11, 10), "refuse", "已办结").status == "refused"
-    )
+        decide(runtime, world.supervisor, asked.id, local(2024, 4, 11, 10))
+    assert decide(runtime, world.supervisor, asked.id, local(2024, 4, 11, 10), "refuse", "已办结").status == "refused"
     with runtime.work(write=False) as work:
-        assert work.session.get(HumanTask, consolidate.id).due_at == consolidate.due_at
+        assert work.session.get(HumanTask, consolidating.id).due_at == consolidating.due_at
 
 
-def test_who_sees_which_requests(runtime, district, consolidate, make):
-    d = district
-    asked = ask(runtime, d.lead_head, consolidate.id, local(2024, 4, 10))
+def test_who_sees_which_requests(runtime, world, consolidating, make):
+    d = world
+    asked = ask(runtime, d.lead_head, consolidating.id, local(2024, 4, 10))
     with runtime.work(write=False) as work:
         assert [e.id for e in list_extensions(work, d.lead_staff).items] == [asked.id]
         assert list_extensions(work, d.co_heads[0]).total == 0

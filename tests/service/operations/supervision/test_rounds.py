@@ -13,7 +13,7 @@ from db.models import Cycle, KeyTask, Plan
 from service.operations.supervision.rounds import current_round, opens_at, report_due_at, round_of
 from service.runtime import build_runtime
 from service.scheduling.loops import open_rounds
-from tests.service.scheduling.conftest import local
+from tests.helpers import local
 
 
 def test_quarterly_rounds(runtime):

@@ -1,11 +1,16 @@
 """All models, importable from one place (``from db.models import Cycle``)."""
 
+from .attachments import Attachment
 from .audit import AuditEvent
-from .auth import ApiToken, Attachment, LoginThrottle
+from .auth import ApiToken, LoginThrottle
 from .base import Base, UTCDateTime
+from .calendar import CalendarYear
 from .cycles import Cycle, CycleStatus, DiagramVersion, HumanTask, HumanTaskState
+from .escalations import Escalation
+from .extensions import Extension, ExtensionStatus
+from .notifications import Notification
+from .outbox import MailStatus, OutboxMail
 from .plans import KeyTask, KeyTaskUnit, Plan, UnitPart
-from .scheduling import CalendarYear, Escalation, Extension, ExtensionStatus, MailStatus, Notification, OutboxMail
 from .units import Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
 
 __all__ = [

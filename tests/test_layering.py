@@ -151,6 +151,32 @@ def test_spiffworkflows_private_api_is_used_in_one_module():
     assert offenders == []
 
 
+# The hot path and the engine's surface: every public function, class and method says what it
+# changes and what it raises (DEVELOPERS.md, Rules of the house).
+DOCUMENTED = (
+    "service/operations/cycles/complete.py",
+    "service/operations/cycles/projection.py",
+    "service/operations/cycles/start.py",
+    "service/operations/queries/inbox.py",
+    "workflows/engine.py",
+    "workflows/run.py",
+)
+
+
+@pytest.mark.parametrize("module", DOCUMENTED)
+def test_the_hot_path_and_the_engine_are_documented(module):
+    undocumented = []
+    for node in ast.parse((ROOT / module).read_text(encoding="utf-8")).body:
+        members = node.body if isinstance(node, ast.ClassDef) and not node.name.startswith("_") else []
+        for item in [node, *members]:
+            if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            if item.name.startswith("_") or ast.get_docstring(item):
+                continue
+            undocumented.append(f"{module}:{item.lineno} {item.name}")
+    assert undocumented == []
+
+
 def test_the_tests_mirror_the_tree():
     """A folder of tests is named after the package it tests: tests/service/operations/cycles/ holds
     the tests of service/operations/cycles/ (DEVELOPERS.md, Tests)."""

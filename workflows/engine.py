@@ -149,7 +149,7 @@ class Engine:
         return state
 
     def forget_live_cycles(self) -> None:
-        """Drops every live cycle: the next load of any state reads its bytes."""
+        """Drops every live cycle: the next load of any state reads its bytes. Stored state is untouched."""
         with self._lock:
             self._live.clear()
 

@@ -50,6 +50,7 @@ class CycleRun:
 
     @property
     def diagram(self) -> Diagram:
+        """The diagram this cycle runs (what its steps, fields and decisions are)."""
         return self._parsed.diagram
 
     @property
@@ -60,6 +61,9 @@ class CycleRun:
 
     @contextmanager
     def running(self, now: datetime) -> Iterator[None]:
+        """The frame every change of the process runs in: SpiffWorkflow's clock reads ``now`` (aware)
+        and the diagram's ``deadline()`` helper counts from it. Inside, SpiffWorkflow's errors become
+        ``EngineError`` (with the BPMN element when known) and a recursion too deep ``CycleTooDeep``."""
         token = self._engine._running.set((self._parsed, now))
         try:
             with engine_time(now):
@@ -84,11 +88,13 @@ class CycleRun:
         return bool(self._wf.completed) and not self._wf.success
 
     def ready_steps(self) -> tuple[ReadyStep, ...]:
-        """The user tasks waiting for someone, each with its instance id, unit and timer deadline."""
+        """The user tasks waiting for someone, each with its instance id, unit and timer deadline.
+        Changes nothing (the answer is kept until the process moves)."""
         return self._scan().ready
 
     def next_timer_at(self) -> datetime | None:
-        """When the earliest waiting timer falls due: what the host indexes to poll timers."""
+        """When the earliest waiting timer falls due (aware, UTC), or None: what the host indexes to
+        poll timers. Changes nothing."""
         return self._scan().next_timer
 
     def _scan(self) -> _Scan:
@@ -284,7 +290,8 @@ class CycleRun:
 
     def save(self) -> bytes:
         """The state to store (current ``STATE_FORMAT``); the run is closed afterwards (load again).
-        The process stays live in this engine under the digest of those bytes."""
+        The process stays live in this engine under the digest of those bytes. Raises
+        ``RuntimeError`` if the run was already saved (a programming error, not a user's)."""
         scan = self._scan()
         workflow = self._wf
         self._workflow = None

@@ -75,6 +75,9 @@ _MARK_DONE = (
 
 @dataclass(frozen=True)
 class Completion:
+    """What completing a human task did: the task (now done), the decision taken, the human tasks
+    that opened because of it (each with its due instant, aware), and whether the cycle closed."""
+
     task: HumanTaskRef
     cycle_id: int
     decision: str | None
@@ -92,6 +95,24 @@ def complete_human_task(
     decision: object = None,
     comment: object = None,
 ) -> Completion:
+    """Completes one open human task as ``actor``, at ``work.now``, in the caller's transaction.
+
+    ``data`` is the step's form (a mapping of field name to value, checked against the diagram's
+    fields), ``decision`` one of the step's decision values (required when the step decides),
+    ``comment`` free text (required by decisions that demand it). Untrusted input: everything is
+    checked before anything is written.
+
+    Changes: the human task becomes done (when, by whom, decision, comment, data); the cycle's
+    stored state moves on (its version grows by one; timers due by now fire first and are audited
+    as ``step.overdue``); human tasks whose steps are no longer ready are cancelled, steps newly
+    ready get open human tasks with deadlines from ``service/deadlines.py``; the cycle closes when
+    the process ends. Audit: ``step.completed`` (and ``cycle.closed``). Flushes, never commits.
+
+    Raises ``NotFound`` (no such human task), ``Forbidden`` (authz.ensure_can_act: another unit's
+    step, another role's, or a head's step by staff), ``Invalid`` with ``field`` (a form field, the
+    decision or the comment), ``Conflict`` (already done, no longer ready, completed meanwhile by
+    someone else, the cycle's state unreadable or too deep, or [engine] max_returns reached),
+    ``BadDiagram`` (the diagram fails on the way to its next steps)."""
     conn = work.session.connection()
     # Read the step with its cycle locked: what we read is what it is while we hold the cycle.
     row = conn.execute(_READ_STEP, {"task_id": human_task_id}).first()

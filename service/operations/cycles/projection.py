@@ -83,7 +83,8 @@ class CycleRef:
 
 
 def lock_cycle(work: Work, cycle_id: int) -> Cycle:
-    """The cycle as an ORM object, locked for the rest of the transaction."""
+    """The cycle as an ORM object, locked for the rest of the transaction (``SELECT … FOR UPDATE``).
+    Raises ``NotFound`` if there is no such cycle."""
     cycle = work.session.scalar(
         select(Cycle)
         .where(Cycle.id == cycle_id)
@@ -116,7 +117,9 @@ def loaded(work: Work, state: bytes, state_format: str) -> CycleRun:
 def save_run(
     work: Work, cycle: Cycle, run: CycleRun, before: tuple[ReadyStep, ...], fired: tuple[FiredTimer, ...] = ()
 ) -> tuple[HumanTaskRef, ...]:
-    """Stores a run changed by something other than a completion (a timer, an extension)."""
+    """Stores a run changed by something other than a completion (a timer, an extension) of a cycle
+    locked by ``lock_cycle``, as ``store`` does, and returns the human tasks that opened. Raises
+    ``Conflict`` if the cycle's row changed since it was read."""
     ref = CycleRef(
         id=cycle.id,
         key_task_id=cycle.key_task_id,
@@ -144,7 +147,14 @@ def store(
     lock is then held for the shortest time.
 
     The open rows of a cycle are exactly the ready steps of its last stored state, so what to
-    insert and what to cancel follows from ``before`` and the ready steps now."""
+    insert and what to cancel follows from ``before`` and the ready steps now.
+
+    Changes: the cycle row (state in the current format, version + 1, next timer, closed status and
+    instant when the process ended), cancels the human tasks of steps no longer ready (except
+    ``completed``, which the caller marks done), inserts the newly ready ones (deadlines from
+    ``service/deadlines.py``, ready at ``work.now``), appends ``step.overdue`` per fired timer, the
+    ``event``, and ``cycle.closed``. Returns (the opened human tasks, whether the cycle closed now).
+    Raises ``Conflict`` if the cycle's version is no longer ``cycle.version`` (changed meanwhile)."""
     conn = work.session.connection()
     ready = run.ready_steps()
     closed = run.completed and cycle.status != CycleStatus.CLOSED.value

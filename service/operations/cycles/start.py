@@ -33,6 +33,8 @@ CYCLES = cast(Table, Cycle.__table__)
 
 @dataclass(frozen=True)
 class StartedCycle:
+    """A cycle just started: its id, key task, round, and the human tasks that opened (dispatch)."""
+
     id: int
     key_task_id: int
     round: str
@@ -50,7 +52,17 @@ _NEW_CYCLE = insert(CYCLES).returning(CYCLES.c.id, CYCLES.c.version)
 
 
 def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> StartedCycle:
-    """Starts one cycle of a key task for a reporting round; its first step (dispatch) opens."""
+    """Starts one cycle of a key task for a reporting round (``2024-Q2``, ``2024-M03``, ``2024-H1`` or
+    ``2024``) at ``work.now``, on the current diagram; the process runs to its first steps.
+
+    Changes: a running cycle row (lead unit: the key task's first lead unit; process data: its lead
+    and co-units, round and number), open human tasks for the ready steps (with deadlines from
+    ``service/deadlines.py``), the audit event ``cycle.started``. Flushes, never commits.
+
+    Raises ``Forbidden`` (only the supervisor, an administrator or the system start cycles),
+    ``Invalid`` (a malformed round, field ``round``; a key task without a lead unit, field
+    ``lead_units``), ``NotFound`` (no such key task), ``Conflict`` (the key task is retired, or
+    already has a cycle in that round: the unique key settles two starts at the same moment)."""
     authz.ensure_can_start_cycles(actor)
     round_name = (round_name or "").strip()
     if not ROUND_PATTERN.match(round_name):

@@ -22,6 +22,9 @@ ORDERS = ("asc", "desc")
 
 @dataclass(frozen=True)
 class InboxItem:
+    """One human task as an inbox lists it (instants aware, UTC; ``light`` red/yellow/green, for a
+    done task how it was done: late, in the yellow window, early)."""
+
     id: int
     cycle_id: int
     round: str
@@ -43,6 +46,8 @@ class InboxItem:
 
 @dataclass(frozen=True)
 class InboxPage:
+    """One page: its items, how many match in all, and the cursor of the next page (None at the end)."""
+
     items: tuple[InboxItem, ...]
     total: int
     next_cursor: str | None
@@ -70,8 +75,14 @@ def inbox(
     plan_id: int | None = None,
     order: str | None = None,
 ) -> InboxPage:
-    """Open steps are sorted by due time, most urgent first; done steps by completion, newest
-    first; ``order`` ("asc" or "desc") turns either around."""
+    """The human tasks in ``actor``'s inbox (``scope_of``): open ones (``state="open"``, 待办) sorted
+    by due instant, most urgent first; done ones (``"done"``, 已办) by completion, newest first;
+    ``order`` ("asc" or "desc") turns either around. Filters: ``light`` (red, yellow, green: the
+    light at ``work.now`` of an open task, how a done one was done), key task, round, plan. Pages
+    of ``limit`` (1–200) items continued by the opaque ``cursor`` of the previous page.
+
+    Reads only. Raises ``Invalid`` with the field (``state``, ``order``, ``limit``, ``light``, or a
+    ``cursor`` that is damaged or belongs to the other order)."""
     if state not in ("open", "done"):
         raise Invalid("state 应为 open 或 done", field="state")
     if order is None:

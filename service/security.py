@@ -27,10 +27,11 @@ Usage in a view::
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf
@@ -184,10 +185,43 @@ def login_required(view: F) -> F:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Where to go after logging in: only a path on this site, never another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Where to go after logging in (or back to): a path on this site, else ``default``.
+
+    Browsers forgive a lot in a ``Location``: they drop tabs and newlines anywhere, read ``\\`` as
+    ``/``, and take ``//host`` or a scheme at the start as another site. So the target is refused
+    when it, or any percent-decoding of it, holds a control or invisible formatting character or
+    a backslash, does not start with exactly one ``/``, or names a scheme or a host. What passes
+    comes back with anything outside printable ASCII percent-encoded (a header carries ASCII)."""
+    if not target or len(target) > MAX_NEXT_LENGTH:
         return default
-    return target
+    layer = target
+    for _ in range(4):  # each percent-decoding of it must be a local path too
+        if not _plain_local_path(layer):
+            return default
+        decoded = unquote(layer)
+        if decoded == layer:
+            return quote(target, safe="/?#&=%:@!$'()*+,;~-._[]")
+        layer = decoded
+    return default  # encoded four times over: no honest link looks like that
+
+
+MAX_NEXT_LENGTH = 2000
+
+
+def _plain_local_path(target: str) -> bool:
+    if not target.startswith("/") or target[1:2] == "/":
+        return False
+    for char in target:
+        if char == "\\" or unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+# Controls (tab, CR, LF, DEL …), invisible formatting (zero-width, bidi), surrogates, private and
+# unassigned code points, line and paragraph separators. A plain space is kept: a browser
+# encodes it where it stands, it moves nobody to another host.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def csrf_token() -> str:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config, load_config
+from .errors import Unavailable
 from .runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -49,10 +51,14 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     @app.get("/health")
     def health() -> Any:
-        from .health import health_report
+        """JSON for monitors: 200 when the database answers and is migrated, else 503 (also in JSON)."""
+        from .health import health_report, unreachable_report
 
-        with runtime.work(write=False) as work:
-            report = health_report(work)
+        try:
+            with runtime.work(write=False) as work:
+                report = health_report(work)
+        except (Unavailable, SQLAlchemyError) as exc:
+            report = unreachable_report(runtime, exc)
         return jsonify(report), (200 if report["status"] == "ok" else 503)
 
     return app

@@ -9,10 +9,11 @@ from sqlalchemy import func, select, text
 
 from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState
 
-from .runtime import Work
+from .runtime import Runtime, Work
 
 
 def health_report(work: Work) -> dict[str, Any]:
+    """``status`` ok or error, ``database`` (dialect and migration revision), open work, warnings."""
     session = work.session
     report: dict[str, Any] = {"status": "ok", "time": work.now.isoformat(), "warnings": []}
     try:
@@ -44,3 +45,16 @@ def health_report(work: Work) -> dict[str, Any]:
     if fallback:
         report["warnings"].append(f"{fallback} 个未办结待办的期限按周末推算(其年份的放假安排尚未导入)")
     return report
+
+
+def unreachable_report(runtime: Runtime, error: BaseException) -> dict[str, Any]:
+    """The report when no transaction could even begin (the server is down, the file is gone).
+
+    Names the kind of failure, never its message: that may carry the connection's address."""
+    cause = error.__cause__ or error
+    return {
+        "status": "error",
+        "time": runtime.clock.now().isoformat(),
+        "database": f"unreachable: {cause.__class__.__name__}",
+        "warnings": ["数据库暂时不可用(连接中断或繁忙)"],
+    }

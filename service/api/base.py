@@ -44,6 +44,24 @@ class BadJson(DomainError):
     title = "请求体不是有效的 JSON"
 
 
+# Objects and arrays inside each other: step data is a form of plain fields, so a few levels do.
+MAX_JSON_DEPTH = 32
+
+
+def nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether parsed JSON nests objects/arrays more than ``limit`` deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class Parser(FlaskParser):
     """webargs, with our errors: Chinese messages naming the field, as problems."""
 
@@ -54,7 +72,18 @@ class Parser(FlaskParser):
             if req.get_data(cache=True):
                 raise NotJson("请求体应为 JSON(Content-Type: application/json)")
             return core.missing
-        return core.parse_json(req.get_data(cache=True))
+        try:
+            body = core.parse_json(req.get_data(cache=True))
+        except RecursionError:
+            body = None
+            too_deep = True
+        else:
+            too_deep = nesting_exceeds(body, MAX_JSON_DEPTH)
+        if too_deep:
+            # Python's parser gives up near a thousand levels (a RecursionError, once a 500); what
+            # it can read is still bounded well below that, so nothing downstream recurses deep.
+            raise BadJson(f"请求体的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层")
+        return body
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> Any:
         raise BadJson("请求体不是有效的 JSON(请检查引号、逗号和编码是否为 UTF-8)")

@@ -43,8 +43,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     def _calendar_current() -> None:
         refresh_calendar(runtime, max_age=config.scheduler.calendar_check_seconds)
 
-    from . import api, security, web
+    from . import api, headers, security, web
 
+    headers.install(app)
     security.init_app(app)
     api.register(app)
     web.register(app)

@@ -42,7 +42,8 @@ PAGE = """<!doctype html>
 def page() -> Any:
     response = render_template_string(PAGE, csrf=csrf_token())
     headers = {
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'",
         "X-Content-Type-Options": "nosniff",
     }
     return response, 200, headers

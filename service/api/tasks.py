@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app
 
+from ..headers import attachment_response
 from ..operations.cycles.attachments import list_attachments, open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.human_tasks import human_task_detail
@@ -127,7 +128,4 @@ def download(attachment_id: int) -> Any:
     """下载附件(可查看该环节内容的人)。"""
     with acting(write=True) as (actor, work):
         view, path = open_attachment(work, actor, attachment_id)
-    response = send_file(path, mimetype=view.content_type, as_attachment=True, download_name=view.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(view, path)

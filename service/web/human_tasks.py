@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
+from ..headers import attachment_response
 from ..operations.cycles.attachments import open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.cycle_views import cycle_diagram
@@ -91,4 +92,4 @@ def attachment_download(attachment_id: int) -> Any:
     # A write transaction: the download is an audit event.
     with writing() as work:
         view, path = open_attachment(work, me(), attachment_id)
-    return send_file(path, mimetype=view.content_type, as_attachment=True, download_name=view.filename)
+    return attachment_response(view, path)

@@ -50,16 +50,26 @@ def ensure_sees_key_task(session: Session, actor: Actor, key_task_id: int) -> No
         raise NotFound(f"重点任务 {key_task_id} 不存在或无权查看")
 
 
-def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> None:
+def sees_human_task(actor: Actor, unit_id: int | None) -> bool:
     """A step is seen by those who may act on it, and by the roles that see everything.
 
     A unit never sees another unit's step (a lead unit reads the co-units' inputs on its own
     consolidation step instead)."""
     if sees_everything(actor):
-        return
-    if actor.role in UNIT_ROLES and task.unit_id is not None and task.unit_id == actor.unit_id:
-        return
-    raise Forbidden(f"待办 {task.id} 不属于您所在的单位,无权查看")
+        return True
+    return actor.role in UNIT_ROLES and unit_id is not None and unit_id == actor.unit_id
+
+
+def step_not_found(human_task_id: int) -> NotFound:
+    """What a missing step and a step one may not see both answer: the same 404, so that asking
+    about ids discloses nothing of another unit's work."""
+    return NotFound(f"待办 {human_task_id} 不存在或无权查看")
+
+
+def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> None:
+    """``step_not_found`` (404) unless the actor sees the step (``sees_human_task``)."""
+    if not sees_human_task(actor, task.unit_id):
+        raise step_not_found(task.id)
 
 
 class HumanTaskLike(Protocol):

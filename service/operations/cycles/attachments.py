@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from db.models import Attachment, Cycle, HumanTask, HumanTaskState, User
 
-from ...errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ...errors import Conflict, Invalid, NotFound, TooLarge
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
@@ -121,7 +121,7 @@ def upload_attachment(work: Work, actor: Actor, human_task_id: int, filename: st
     config = work.runtime.config.attachments
     task = work.session.get(HumanTask, human_task_id)
     if task is None:
-        raise NotFound(f"待办 {human_task_id} 不存在")
+        raise authz.step_not_found(human_task_id)
     authz.ensure_sees_human_task(work.session, actor, task)
     authz.ensure_can_act(actor, task, work.runtime.config)
     if task.state != HumanTaskState.OPEN:
@@ -213,7 +213,7 @@ def attachments_of(work: Work, human_task_ids: list[int]) -> dict[int, list[Atta
 def list_attachments(work: Work, actor: Actor, human_task_id: int) -> list[AttachmentView]:
     task = work.session.get(HumanTask, human_task_id)
     if task is None:
-        raise NotFound(f"待办 {human_task_id} 不存在")
+        raise authz.step_not_found(human_task_id)
     _ensure_reads(work, actor, task)
     return attachments_of(work, [task.id]).get(task.id, [])
 
@@ -226,11 +226,14 @@ def open_attachment(work: Work, actor: Actor, attachment_id: int) -> tuple[Attac
         .where(Attachment.id == attachment_id)
     ).first()
     if row is None:
-        raise NotFound(f"附件 {attachment_id} 不存在")
+        raise _attachment_not_found(attachment_id)
     attachment, uploader = row
     task = work.session.get(HumanTask, attachment.human_task_id)
     assert task is not None
-    _ensure_reads(work, actor, task)
+    try:
+        _ensure_reads(work, actor, task)
+    except NotFound:
+        raise _attachment_not_found(attachment_id) from None
     path = stored_path(work, attachment.sha256)
     if not path.is_file():
         raise NotFound(f"附件 {attachment_id} 的文件已不在存储目录中,请联系系统管理员")
@@ -248,10 +251,18 @@ def open_attachment(work: Work, actor: Actor, attachment_id: int) -> tuple[Attac
 
 
 def _ensure_reads(work: Work, actor: Actor, task: HumanTask) -> None:
+    """NotFound, as for a missing step, unless the actor may read what was written on it."""
     lead_unit_id = work.session.scalar(select(Cycle.lead_unit_id).where(Cycle.id == task.cycle_id))
-    authz.ensure_sees_cycle(work.session, actor, task.cycle_id)
+    try:
+        authz.ensure_sees_cycle(work.session, actor, task.cycle_id)
+    except NotFound:
+        raise authz.step_not_found(task.id) from None
     if lead_unit_id is None or not authz.sees_step_content(actor, task.unit_id, lead_unit_id):
-        raise Forbidden(f"无权查看“{task.step_name}”的附件(不属于您所在的单位)")
+        raise authz.step_not_found(task.id)
+
+
+def _attachment_not_found(attachment_id: int) -> NotFound:
+    return NotFound(f"附件 {attachment_id} 不存在或无权查看")
 
 
 def _view(attachment: Attachment, uploader: str | None) -> AttachmentView:

@@ -32,7 +32,7 @@ from workflows import (
     validate_submission,
 )
 
-from ...errors import BadDiagram, Conflict, Invalid, NotFound
+from ...errors import BadDiagram, Conflict, Invalid
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
@@ -117,7 +117,9 @@ def complete_human_task(
     # Read the step with its cycle locked: what we read is what it is while we hold the cycle.
     row = conn.execute(_READ_STEP, {"task_id": human_task_id}).first()
     if row is None:
-        raise NotFound(f"待办 {human_task_id} 不存在")
+        raise authz.step_not_found(human_task_id)
+    if not authz.sees_human_task(actor, row.unit_id):
+        raise authz.step_not_found(human_task_id)
     authz.ensure_can_act(actor, row, work.runtime.config)
     if row.state != HumanTaskState.OPEN.value:
         when = (

@@ -20,7 +20,6 @@ from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
 from workflows import Diagram
 from workflows.forms import MAX_COMMENT
 
-from ...errors import NotFound
 from ...runtime import Work
 from ...vocabulary import Party
 from ..common import authz
@@ -146,7 +145,7 @@ class HumanTaskDetail:
 
 
 def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTaskDetail:
-    """Raises NotFound for an unknown step, Forbidden for another unit's step."""
+    """Raises NotFound (404) for an unknown step and, alike, for another unit\'s step."""
     session = work.session
     completer = aliased(User)
     row = session.execute(
@@ -156,7 +155,7 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         .where(HumanTask.id == human_task_id)
     ).first()
     if row is None:
-        raise NotFound(f"待办 {human_task_id} 不存在")
+        raise authz.step_not_found(human_task_id)
     task, unit_name, completed_by = row
     authz.ensure_sees_human_task(session, actor, task)
     cycle = session.get(Cycle, task.cycle_id)

@@ -130,7 +130,7 @@ def request_extension(
     calendar = work.runtime.calendar
     task = session.get(HumanTask, human_task_id)
     if task is None:
-        raise NotFound(f"待办 {human_task_id} 不存在")
+        raise authz.step_not_found(human_task_id)
     authz.ensure_sees_human_task(session, actor, task)
     authz.ensure_can_request_extension(actor, task, task.party)
     if task.state != HumanTaskState.OPEN:

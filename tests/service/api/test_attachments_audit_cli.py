@@ -75,7 +75,7 @@ def test_attachments_are_checked_by_content_stored_once_and_downloaded_by_those_
     assert download.headers["Content-Type"] == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert api(world.co_heads[0]).get(body["url"]).status_code == 403
+    assert api(world.co_heads[0]).get(body["url"]).status_code == 404  # not a 403: not even disclosed
     assert api(world.outsider).get(body["url"]).status_code == 404
     listed = api(world.supervisor).get(f"/api/v1/human-tasks/{task_id}/attachments").get_json()["items"]
     assert [a["filename"] for a in listed] == ["工作方案.pdf", "副本.pdf", "说明.docx"]

@@ -1,8 +1,10 @@
 """The whole authorization matrix: every role × every endpoint, asserting the status.
 
-Roles: anonymous; the lead unit's staff and head; a co-unit's head; the head of a unit that takes
-no part (outsider); supervisor; leader; admin. Each cell runs against fresh state where the request
-changes something, so a cell never depends on another."""
+A step or attachment one may not see answers 404, as a missing one does (its existence is not
+disclosed); 403 is for what one sees but may not do. Roles: anonymous; the lead unit's staff and
+head; a co-unit's head; the head of a unit that takes no part (outsider); supervisor; leader; admin.
+Each cell runs against fresh state where the request changes something, so a cell never depends on
+another."""
 
 from __future__ import annotations
 
@@ -132,23 +134,23 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     "GET /inbox": (lambda r: ("GET", "/api/v1/inbox", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
     "GET /human-tasks/{dispatch}": (
         lambda r: ("GET", f"/api/v1/human-tasks/{r.advance_to('dispatch')[1]}", {}),
-        row(401, 403, 403, 403, 403, 200, 200, 200),
+        row(401, 404, 404, 404, 404, 200, 200, 200),
     ),
     "GET /human-tasks/{sign_for}": (
         lambda r: ("GET", f"/api/v1/human-tasks/{r.advance_to('sign_for')[1]}", {}),
-        row(401, 200, 200, 403, 403, 200, 200, 200),
+        row(401, 200, 200, 404, 404, 200, 200, 200),
     ),
-    "POST complete dispatch": (_complete("dispatch"), row(401, 403, 403, 403, 403, 200, 403, 403)),
-    "POST complete sign_for": (_complete("sign_for"), row(401, 403, 200, 403, 403, 403, 403, 403)),
+    "POST complete dispatch": (_complete("dispatch"), row(401, 404, 404, 404, 404, 200, 403, 403)),
+    "POST complete sign_for": (_complete("sign_for"), row(401, 403, 200, 404, 404, 403, 403, 403)),
     "POST complete consolidate": (
         _complete("consolidate", data={"report": "报告"}),
-        row(401, 403, 200, 403, 403, 403, 403, 403),
+        row(401, 403, 200, 404, 404, 403, 403, 403),
     ),
-    "POST complete review": (_complete("review", decision="pass"), row(401, 403, 403, 403, 403, 200, 403, 403)),
-    "POST complete approve": (_complete("approve", decision="approve"), row(401, 403, 403, 403, 403, 403, 200, 403)),
+    "POST complete review": (_complete("review", decision="pass"), row(401, 404, 404, 404, 404, 200, 403, 403)),
+    "POST complete approve": (_complete("approve", decision="approve"), row(401, 404, 404, 404, 404, 403, 200, 403)),
     "GET /human-tasks/{id}/attachments": (
         lambda r: ("GET", f"/api/v1/human-tasks/{r.attachment_on_sign_for()[1]}/attachments", {}),
-        row(401, 200, 200, 403, 404, 200, 200, 200),
+        row(401, 200, 200, 404, 404, 200, 200, 200),
     ),
     "POST /human-tasks/{id}/attachments": (
         lambda r: (
@@ -156,11 +158,11 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
             f"/api/v1/human-tasks/{r.advance_to('sign_for')[1]}/attachments",
             {"data": {"file": (io.BytesIO(PDF), "方案.pdf")}},
         ),
-        row(401, 403, 201, 403, 403, 403, 403, 403),
+        row(401, 403, 201, 404, 404, 403, 403, 403),
     ),
     "GET /attachments/{id}": (
         lambda r: ("GET", f"/api/v1/attachments/{r.attachment_on_sign_for()[2]}", {}),
-        row(401, 200, 200, 403, 404, 200, 200, 200),
+        row(401, 200, 200, 404, 404, 200, 200, 200),
     ),
     "GET /audit": (lambda r: ("GET", "/api/v1/audit", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
     "GET /audit?cycle=": (
@@ -279,3 +281,21 @@ def test_what_each_unit_sees_in_lists(rig, api, world, make):
         "supervisor": ["dispatch", "dispatch"],
         "leader": [],
     }
+
+
+def test_another_units_step_answers_exactly_like_a_missing_one(rig, api, people):
+    """A 403 would confirm that the step exists; the answer is the missing step's, word for word."""
+    _cycle, task_id = rig.advance_to("sign_for")
+    missing = task_id + 10_000
+    outsider = api(people.co_heads[0])
+    for method, template, kwargs in [
+        ("GET", "/api/v1/human-tasks/{}", {}),
+        ("POST", "/api/v1/human-tasks/{}/complete", {"json": {}}),
+        ("GET", "/api/v1/human-tasks/{}/attachments", {}),
+    ]:
+        seen = outsider.request(method, template.format(task_id), **kwargs)
+        unknown = outsider.request(method, template.format(missing), **kwargs)
+        assert seen.status_code == unknown.status_code == 404
+        assert seen.get_json()["detail"].replace(str(task_id), "N") == unknown.get_json()["detail"].replace(
+            str(missing), "N"
+        )

@@ -92,7 +92,7 @@ def test_the_step_page_shows_what_doing_it_needs_and_hides_other_units_content(a
     history = {h["id"]: h for h in mine["history"]}
     assert history[tasks[0]]["comment"] == "备注0" and history[tasks[1]]["comment"] is None
     assert history[tasks[1]]["content_visible"] is False
-    assert api(world.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[1]}").status_code == 403
+    assert api(world.co_heads[0]).get(f"/api/v1/human-tasks/{tasks[1]}").status_code == 404
     cycle = api(world.co_heads[0]).get(f"/api/v1/cycles/{cycle_id}").get_json()
     assert [s["step"] for s in cycle["steps_open"]] == ["consolidate"]
     assert {s["comment"] for s in cycle["steps_done"] if s["step"] == "co_input"} == {"备注0", None}

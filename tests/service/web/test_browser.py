@@ -267,9 +267,10 @@ def test_a_unit_is_refused_another_units_step(people, world, runtime):
     street.open("/inbox")
     expect(street.page.locator("#inbox tbody tr")).to_have_count(1)
     response = street.open(f"/human-tasks/{fiscal_step.id}")
-    assert response.status == 403
-    expect(street.page.locator("h1")).to_contain_text("无权访问")
-    expect(street.page.locator(".error-page")).to_contain_text("不属于您所在的单位")
+    # As if it did not exist: a refusal would confirm that it does.
+    assert response.status == 404
+    expect(street.page.locator("h1")).to_contain_text("页面不存在")
+    expect(street.page.locator(".error-page")).to_contain_text("不存在或无权查看")
     expect(street.page.locator("body")).not_to_contain_text("区财政局的意见")
     street.shot("refused")
     # Its own step opens.
@@ -282,6 +283,15 @@ def _open_id(work, cycle_id: int, step: str) -> int:
             HumanTask.cycle_id == cycle_id, HumanTask.step_id == step, HumanTask.state == HumanTaskState.OPEN
         )
     )
+
+
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  (window.__cspViolations = window.__cspViolations || []).push(
+    `${event.violatedDirective} refused ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`
+  );
+});
+"""
 
 
 def test_every_page_renders_with_the_demo_data(people, runtime):
@@ -306,6 +316,8 @@ def test_every_page_renders_with_the_demo_data(people, runtime):
             ("notifications", "/notifications"),
             ("plan-import", "/plans/import"),
             ("cycle", f"/cycles/{cycle_id}"),
+            ("api-docs", "/api/v1/docs"),
+            ("not-found", "/steps/999999"),
         ],
         "lingdao": [("home", "/"), ("dashboard", "/dashboard")],
         "admin": [("users", "/admin/users"), ("units", "/admin/units")],
@@ -316,15 +328,23 @@ def test_every_page_renders_with_the_demo_data(people, runtime):
         person.login(DEMO_PASSWORD)
         errors: list[str] = []
         person.page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        # Whatever the content security policy refuses (a script, a style, an image) is an error too.
+        person.page.add_init_script(CSP_WATCH)
         for name, path in pages:
             response = person.open(path)
-            assert response.status == 200, (username, path, response.status)
+            assert response.status == (404 if name == "not-found" else 200), (username, path, response.status)
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
             for chart in ("chart-sections", "chart-lights", "chart-league"):
                 if person.page.locator(f"#{chart}").count():
                     expect(person.page.locator(f"#{chart}[data-ready=true] svg")).to_have_count(1)
             if person.page.locator("#diagram").count():
                 expect(person.page.locator("#diagram[data-ready=true]")).to_be_visible()
+                expect(person.page.locator("#diagram svg").first).to_be_visible()
+            if name == "api-docs":
+                expect(person.page.locator(".swagger-ui .info .title")).to_contain_text("duban")
+                expect(person.page.locator(".swagger-ui .opblock").first).to_be_visible()
             person.shot(name)
+            errors.extend(f"{path}: {v}" for v in person.page.evaluate("window.__cspViolations || []"))
         assert errors == [], (username, errors)
     # The unit head's returned report: the step page with the return comment and the extension asked.
     head = people("qfzgghjjxxhj", login=False)
@@ -333,3 +353,13 @@ def test_every_page_renders_with_the_demo_data(people, runtime):
     expect(head.page.locator("#returned")).to_contain_text("请补充")
     expect(head.page.locator("#extension")).to_contain_text("待审批")
     head.shot("returned-step")
+
+
+def test_no_other_site_can_frame_a_page(people, live_server):
+    """frame-ancestors 'none' (and X-Frame-Options): a page framed elsewhere stays empty, so no
+    one can lay a decoy over 办理 buttons and have a logged-in person click them."""
+    person = people("duchashi", login=False)
+    person.page.set_content(f'<iframe id="framed" src="{live_server}/login" onload="this.dataset.loaded = 1"></iframe>')
+    person.page.wait_for_function("document.getElementById('framed').dataset.loaded === '1'")
+    framed = next(frame for frame in person.page.frames if frame != person.page.main_frame)
+    assert framed.locator("#username").count() == 0

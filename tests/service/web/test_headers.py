@@ -10,7 +10,8 @@ from sqlalchemy import select
 from db.models import HumanTask, HumanTaskState
 from service.headers import ATTACHMENT_POLICY
 from service.operations.cycles.attachments import upload_attachment
-from service.operations.cycles.lifecycle import complete_step, start_cycle
+from service.operations.cycles.complete import complete_human_task
+from service.operations.cycles.start import start_cycle
 
 HTML_IN_TEXT = "<html><script>alert(document.cookie)</script>说明</html>".encode()
 
@@ -20,11 +21,11 @@ def attachment_id(runtime, cast) -> int:
     """A .txt attached by 区财政局 on its co-unit input (content a browser might sniff as HTML)."""
     with runtime.work() as work:
         cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_step(work, cast.supervisor, cycle.opened[0].id)
+        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
         sign_for = work.session.scalar(
             select(HumanTask.id).where(HumanTask.step_id == "sign_for", HumanTask.state == HumanTaskState.OPEN)
         )
-        opened = complete_step(work, cast.lead_head, sign_for).opened
+        opened = complete_human_task(work, cast.lead_head, sign_for).opened
         mine = next(s for s in opened if s.unit_id == cast.co_units[0].id)
         return upload_attachment(work, cast.co_heads[0], mine.id, "说明.txt", HTML_IN_TEXT).id
 

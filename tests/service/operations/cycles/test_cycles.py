@@ -77,21 +77,25 @@ def test_a_full_cycle_with_a_return_and_a_reject(runtime, world, start, act, ope
 def test_only_the_assigned_unit_or_role_may_act(world, start, act, open_steps, make):
     cycle_id = start()
     dispatch = open_steps(cycle_id)[0]
-    for outsider in (world.leader, world.lead_head, world.admin, world.co_heads[0]):
+    for onlooker in (world.leader, world.admin):
         with pytest.raises(Forbidden):
+            act(onlooker, dispatch.id)
+    # A unit does not even see the supervisor's step: it answers as a missing one would.
+    for outsider in (world.lead_head, world.co_heads[0]):
+        with pytest.raises(NotFound, match="不存在或无权查看"):
             act(outsider, dispatch.id)
     act(world.supervisor, dispatch.id)
     sign_for = open_steps(cycle_id)[0]
     with pytest.raises(Forbidden, match="单位负责人"):
         act(world.lead_staff, sign_for.id)  # config: sign_for needs the unit head
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # the lead unit's step: a co-unit does not see it
         act(world.co_heads[0], sign_for.id)
     with pytest.raises(Forbidden):
         act(world.supervisor, sign_for.id)
     act(world.lead_head, sign_for.id)
     mine, other = open_steps(cycle_id, "co_input")[:2]
     owner = next(h for h in world.co_heads if h.unit_id == mine.unit_id)
-    with pytest.raises(Forbidden, match="不是您所在单位的待办"):
+    with pytest.raises(NotFound, match="不存在或无权查看"):
         act(owner, other.id)
     staff = make.user("unit_staff", next(u for u in world.co_units if u.id == mine.unit_id))
     act(staff, mine.id, data={"text": "经办人也可以提交配合意见"})
@@ -165,7 +169,7 @@ def test_several_lead_units_the_first_one_acts(world, start, act, open_steps, ma
     act(world.supervisor, open_steps(cycle_id)[0].id)
     sign_for = open_steps(cycle_id)[0]
     assert sign_for.unit_id == world.lead_unit.id
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # the primary lead's step, not the second lead's
         act(second_head, sign_for.id)
     act(world.lead_head, sign_for.id)
     # The other lead unit gives no co-unit input: only the listed co-unit does.

@@ -90,7 +90,7 @@ def test_who_may_ask(runtime, world, consolidating, make):
     d = world
     with pytest.raises(Forbidden, match="单位负责人"):
         ask(runtime, d.lead_staff, consolidating.id, local(2024, 4, 10))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # the lead unit's step: a co-unit does not see it
         ask(runtime, d.co_heads[0], consolidating.id, local(2024, 4, 10))
     with pytest.raises(Forbidden):
         ask(runtime, d.supervisor, consolidating.id, local(2024, 4, 10))
@@ -104,7 +104,7 @@ def test_co_unit_and_supervisor_steps_cannot_be_extended(runtime, world, act):
     with runtime.work(now=local(2024, 4, 1, 9)) as work:
         start_cycle(work, d.supervisor, d.key_task.id, "2024-Q2")
     (dispatch,) = open_tasks(runtime, step="dispatch")
-    with pytest.raises(Forbidden, match="无权查看"):  # the supervisor's step: not even visible to a unit
+    with pytest.raises(NotFound, match="无权查看"):  # the supervisor's step: not even visible to a unit
         ask(runtime, d.lead_head, dispatch.id, local(2024, 4, 1, 10))
     act(d.supervisor, dispatch.id, local(2024, 4, 1, 10))
     act(d.lead_head, open_tasks(runtime, step="sign_for")[0].id, local(2024, 4, 2, 10))

@@ -1,9 +1,11 @@
 """Who is asking: identity for the API and the web pages, and CSRF protection.
 
 Two ways in:
-- a session cookie (the web pages, a JS client on them): ``login_user`` stores the user id and the
-  user's ``session_epoch``; the session dies when the epoch moves (password reset, account
-  disabled) or after ``[auth] session_hours``. HttpOnly, SameSite=Lax, Secure when configured.
+- a session cookie (the web pages, a JS client on them): ``login_user`` starts a server-side
+  session (``operations/directory/sessions.py``) and the cookie carries its random key; the
+  session ends at logout, when the account is disabled or its password reset, or after
+  ``[auth] session_hours``, and a saved copy of the cookie dies with it. HttpOnly, SameSite=Lax,
+  Secure when configured.
 - a bearer token (``Authorization: Bearer dbn_…``, from ``POST /api/v1/auth/token``). A request
   that carries one is judged by the token alone; its session cookie is ignored.
 
@@ -40,13 +42,15 @@ from db.models import User
 
 from .errors import Unauthenticated
 from .operations.common.actor import Actor
-from .operations.directory.auth import actor_for_session, actor_for_token, authenticate
+from .operations.directory.auth import actor_for_token, begin_attempt, settle_attempt
+from .operations.directory.sessions import actor_for_session, end_session, start_session
 from .problems import wants_problem_json
 from .runtime import Runtime, Work
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_SESSION_USER, _SESSION_EPOCH = "uid", "epoch"
+_SESSION_KEY = "sid"
 _NO_ACTOR = object()
 
 csrf = CSRFProtect()
@@ -105,12 +109,12 @@ def current_actor(work: Work | None = None) -> Actor | None:
         identity = actor_for_token(work.session, work.now, token) if token else None
         actor = identity.actor if identity else None
         g._duban_token_id = identity.token_id if identity else None
-    elif _SESSION_USER in session:
-        user_id, epoch = session.get(_SESSION_USER), session.get(_SESSION_EPOCH)
-        if isinstance(user_id, int) and isinstance(epoch, int):
-            actor = actor_for_session(work.session, user_id, epoch)
+    elif _SESSION_KEY in session:
+        key = session[_SESSION_KEY]
+        if isinstance(key, str):
+            actor = actor_for_session(work.session, work.now, key)
         if actor is None:
-            # The account was disabled or its password reset: this session is over.
+            # Logged out elsewhere, disabled, password reset, expired: this session is over.
             session.clear()
     g._duban_actor = actor
     return actor
@@ -137,8 +141,7 @@ def login_user(work: Work, user: User) -> Actor:
     """Starts a web session for ``user`` (whose password the caller has checked), in ``work``'s
     transaction (it records the audit event). A new session: nothing of the old one is kept."""
     session.clear()
-    session[_SESSION_USER] = user.id
-    session[_SESSION_EPOCH] = user.session_epoch
+    session[_SESSION_KEY] = start_session(work, user).key
     session.permanent = True
     actor = Actor.of(user)
     g._duban_actor = actor
@@ -148,23 +151,44 @@ def login_user(work: Work, user: User) -> Actor:
     return actor
 
 
-def sign_in(username: object, password: object) -> Actor:
-    """The whole login edge for a form or JSON: checks the password (throttled), starts the session.
+def with_password(username: object, password: object, then: Callable[[Work, User], T]) -> T:
+    """The login edge for a form, JSON or a token request: checks the password, throttled, and
+    runs ``then`` for the user in the transaction that records the success.
 
-    Raises ``Invalid`` (422, field username/password), ``Unauthenticated`` (401, wrong password or
-    disabled account) or ``TooManyRequests`` (429, with ``retry_after`` seconds). Failed attempts are
-    committed before the error is raised, so throttling counts them."""
+    Two transactions around the slow password check (``operations/directory/auth.py``): the
+    first takes the attempt's place in the counts, the second settles it. Raises ``Invalid``
+    (422, field username/password), ``Unauthenticated`` (401, wrong password or disabled
+    account) or ``TooManyRequests`` (429, with ``retry_after`` seconds), always after the counts
+    are committed."""
     runtime = _runtime(current_app)
     with runtime.work(ip=client_ip()) as work:
-        result = authenticate(work, username, password)
-        actor = login_user(work, result.user) if result.user is not None else None
+        attempt = begin_attempt(work, username, password)
+    if attempt.refusal is not None:
+        raise attempt.refusal
+    assert isinstance(password, str)
+    matched = attempt.password_matches(password)
+    outcome: T | None = None
+    with runtime.work(ip=client_ip()) as work:
+        result = settle_attempt(work, attempt, password, matched)
+        if result.user is not None:
+            outcome = then(work, result.user)
     result.raise_refusal()
-    assert actor is not None
-    return actor
+    return cast(T, outcome)
+
+
+def sign_in(username: object, password: object) -> Actor:
+    """Logs in with a password and starts a web session; errors as for ``with_password``."""
+    return with_password(username, password, login_user)
 
 
 def logout_user() -> None:
-    """Ends the web session (the cookie is emptied); safe to call when nobody is logged in."""
+    """Ends the web session server-side (a saved copy of the cookie no longer works) and empties
+    the cookie; safe to call when nobody is logged in."""
+    key = session.get(_SESSION_KEY)
+    if isinstance(key, str):
+        with _runtime(current_app).work(ip=client_ip()) as work:
+            actor = current_actor(work)
+            end_session(work, key, actor)
     session.clear()
     g._duban_actor = None
 
@@ -240,6 +264,6 @@ def _csrf_guard() -> None:
         return
     if bearer_token() is not None:
         return
-    if wants_problem_json() and _SESSION_USER not in session:
+    if wants_problem_json() and _SESSION_KEY not in session:
         return
     csrf.protect()

@@ -11,6 +11,7 @@ from .extensions import Extension, ExtensionStatus
 from .notifications import Notification
 from .outbox import MailStatus, OutboxMail
 from .plans import KeyTask, KeyTaskUnit, Plan, UnitPart
+from .sessions import WebSession
 from .units import Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "UnitKind",
     "UnitPart",
     "User",
+    "WebSession",
 ]

@@ -45,3 +45,9 @@ class LoginThrottle(Base):
     last_failure_at: Mapped[datetime]
     # Attempts before this instant are refused without looking at the password.
     blocked_until: Mapped[datetime | None]
+    # Attempts whose password is being checked right now (reserved before the check, settled
+    # after it), so that simultaneous attempts count as they would one after another; a count
+    # left by a process that died mid-check lapses after a minute (``pending_since``).
+    pending: Mapped[int] = mapped_column(default=0, server_default="0")
+    pending_since: Mapped[datetime | None]
+

@@ -7,9 +7,9 @@ from typing import Any
 from flask import session
 
 from ..errors import DomainError
-from ..operations.directory.auth import authenticate, issue_token, list_tokens, revoke_token
-from ..security import bearer_token, csrf_token, current_token_id, logout_user, require_actor, sign_in
-from .base import Blueprint, acting, transaction
+from ..operations.directory.auth import issue_token, list_tokens, revoke_token
+from ..security import bearer_token, csrf_token, current_token_id, logout_user, require_actor, sign_in, with_password
+from .base import Blueprint, acting
 from .schemas.identity import CsrfSchema, LoginSchema, MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="身份:登录、访问令牌、当前用户")
@@ -67,7 +67,7 @@ def login(args: dict[str, Any]) -> Any:
 @blp.response(204)
 @blp.doc(security=PUBLIC)
 def logout() -> Any:
-    """结束会话。"""
+    """结束会话(服务器端):此后该会话的 Cookie(包括其副本)不再有效。"""
     logout_user()
     session.modified = True
     return None
@@ -81,12 +81,7 @@ def logout() -> Any:
 @blp.doc(security=PUBLIC)
 def create_token(args: dict[str, Any]) -> Any:
     """用用户名和密码换取 Bearer 访问令牌(有效期见 config.toml [auth] token_days)。"""
-    with transaction(write=True) as work:
-        result = authenticate(work, args["username"], args["password"])
-        issued = issue_token(work, result.user, args["name"]) if result.user is not None else None
-    # After the commit: failed attempts stay counted.
-    result.raise_refusal()
-    assert issued is not None
+    issued = with_password(args["username"], args["password"], lambda work, user: issue_token(work, user, args["name"]))
     return {"id": issued.id, "token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at}
 
 

@@ -7,10 +7,11 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from db.migrate import current, downgrade, upgrade
+from db.migrate import alembic_config, current, downgrade, upgrade
 from db.models import Base
 
 
@@ -35,7 +36,7 @@ def scratch_url(tmp_path):
 
 def test_upgrade_matches_the_models_and_downgrade_undoes_it(scratch_url):
     upgrade(scratch_url)
-    assert current(scratch_url) == "0005"
+    assert current(scratch_url) == ScriptDirectory.from_config(alembic_config(scratch_url)).get_current_head()
     engine = create_engine(scratch_url)
     try:
         with engine.connect() as connection:

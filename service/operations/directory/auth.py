@@ -2,8 +2,9 @@
 
 Throttling keeps one row per key (the account name, the address). Failures with no quiet spell of
 ``[auth] throttle_window_minutes`` between them add up: they slow the next attempt (2, 4, 8 …
-seconds) and, past a threshold, refuse it for a while. The counters are written in the same
-transaction as the attempt, so ``authenticate`` never raises for a failed login: it returns the
+seconds) and, past a threshold, refuse it for a while. Attempts are counted before their password
+is checked (``begin_attempt``) and settled after (``settle_attempt``), so forty simultaneous
+guesses are throttled like forty in a row. Neither raises for a refused login: they return the
 refusal, the edge commits (keeping the count) and then answers 401/429.
 
 Tokens: the caller gets ``dbn_`` + 43 random characters once; only its sha256 is stored.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,28 @@ def anonymous(username: str) -> Actor:
 
 
 # -- passwords ----------------------------------------------------------------------------
+# A login is two short transactions around the slow password check (Argon2id, tens of ms):
+# ``begin_attempt`` takes the attempt's place in each throttle count under the row lock and
+# commits; the edge checks the password outside any transaction; ``settle_attempt`` records the
+# outcome. Simultaneous attempts thus queue on the row only for the bookkeeping, yet each sees
+# the ones still being checked, and are throttled exactly as the same attempts one after another.
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt whose place in the counts is taken (or refused before any check)."""
+
+    username: str
+    keys: tuple[str, ...]
+    password_hash: str | None  # None: no such account (a dummy hash keeps the timing alike)
+    refusal: DomainError | None = None
+
+    def password_matches(self, password: str) -> bool:
+        """The slow part: call it outside any transaction."""
+        if self.password_hash is None:
+            verify_password(_dummy_hash(), password)
+            return False
+        return verify_password(self.password_hash, password)
 
 
 @dataclass(frozen=True)
@@ -64,43 +87,63 @@ class LoginResult:
             raise self.refusal
 
 
-def authenticate(work: Work, username: object, password: object) -> LoginResult:
-    """Checks a username and password, counting failures per account and per address.
+# A count left by a process that died between reserving and settling lapses after this long.
+PENDING_SECONDS = 60
 
-    Returns the refusal instead of raising it, so the caller's transaction commits the counters."""
+
+def begin_attempt(work: Work, username: object, password: object) -> Attempt:
+    """Checks the input and whether the account and the address may try now; if so, counts the
+    attempt as in progress. Raises ``Invalid`` (422) for missing fields; a throttled attempt is
+    returned with its ``refusal`` (429), having changed nothing."""
     if not isinstance(username, str) or not username.strip():
         raise Invalid("请输入用户名", field="username")
     if not isinstance(password, str) or not password:
         raise Invalid("请输入密码", field="password")
     username = username.strip()
     if len(username) > 64 or len(password) > 1024:
-        return LoginResult(None, Unauthenticated("用户名或密码错误"))
-    config = work.runtime.config.auth
-    keys = [_account_key(username)] + ([_address_key(work.ip)] if work.ip else [])
-    for key in keys:
-        refusal = _blocked(work, key)
+        return Attempt(username, (), None, Unauthenticated("用户名或密码错误"))
+    keys = (_account_key(username),) + ((_address_key(work.ip),) if work.ip else ())
+    rows = [_locked_row(work, key) for key in keys]
+    for row in rows:
+        refusal = _blocked(work, row)
         if refusal is not None:
-            return LoginResult(None, refusal)
+            return Attempt(username, (), None, refusal)
+    for row in rows:
+        row.pending += 1
+        row.pending_since = work.now
+    work.session.flush()
+    password_hash = work.session.scalar(select(User.password_hash).where(User.username == username))
+    return Attempt(username, keys, password_hash)
 
-    user = work.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        ok = False
-    else:
-        ok = verify_password(user.password_hash, password)
-    if not ok:
-        _count_failure(work, keys[0], slow_after=config.slow_after, lock_after=config.lock_after)
-        if len(keys) > 1:
+
+def settle_attempt(work: Work, attempt: Attempt, password: str, matched: bool) -> LoginResult:
+    """Records how the attempt ended: a failure adds to the counts (and may slow or lock what
+    comes next, ``[auth]``); a success clears the account's count. Never raises for a refused
+    login: the caller commits the counts, then raises ``LoginResult.refusal`` (401)."""
+    config = work.runtime.config.auth
+    for key in attempt.keys:
+        row = _locked_row(work, key)
+        row.pending = max(0, row.pending - 1)
+        if matched:
+            continue
+        if key.startswith("ip:"):
             # An address is slowed only from the account threshold on: an office shares one.
-            _count_failure(work, keys[1], slow_after=config.lock_after, lock_after=config.address_lock_after)
-        audit.record(work, anonymous(username), "auth.login_failed", data={"username": username[:64]})
+            _count_failure(work, row, slow_after=config.lock_after, lock_after=config.address_lock_after)
+        else:
+            _count_failure(work, row, slow_after=config.slow_after, lock_after=config.lock_after)
+    user = work.session.scalar(select(User).where(User.username == attempt.username)) if matched else None
+    if user is None:
+        work.session.flush()
+        audit.record(work, anonymous(attempt.username), "auth.login_failed", data={"username": attempt.username})
         return LoginResult(None, Unauthenticated("用户名或密码错误"))
-    assert user is not None
     if not user.active:
         return LoginResult(None, Unauthenticated("该账号已停用,请联系系统管理员"))
-    work.session.execute(update(LoginThrottle).where(LoginThrottle.key == keys[0]).values(failures=0))
+    account = work.session.get(LoginThrottle, attempt.keys[0])
+    if account is not None:
+        account.failures = 0
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    work.session.flush()
     return LoginResult(user, None)
 
 
@@ -112,29 +155,15 @@ def _address_key(ip: str) -> str:
     return f"ip:{ip}"
 
 
-def _blocked(work: Work, key: str) -> TooManyRequests | None:
-    row = work.session.get(LoginThrottle, key)
-    if row is None or row.blocked_until is None or row.blocked_until <= work.now:
-        return None
-    wait = math.ceil((row.blocked_until - work.now).total_seconds())
-    config = work.runtime.config.auth
-    address = key.startswith("ip:")
-    if row.failures >= (config.address_lock_after if address else config.lock_after):
-        minutes = math.ceil(wait / 60)
-        who = "来自您所在网络地址的" if address else "该账号"
-        return TooManyRequests(f"{who}登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试", retry_after=wait)
-    return TooManyRequests(f"登录失败次数较多,请 {wait} 秒后再试", retry_after=wait)
-
-
-def _count_failure(work: Work, key: str, *, slow_after: int, lock_after: int) -> None:
-    config = work.runtime.config.auth
-    now = work.now
+def _locked_row(work: Work, key: str) -> LoginThrottle:
+    """The key's counts, created if missing and locked until commit (two first attempts at once
+    never both create it; a second attempt waits here until the first one's bookkeeping is done)."""
     session = work.session
-    # Insert-if-missing, then lock the row: two failures at once never both create it.
+    now = work.now
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(LoginThrottle)
-        .values(key=key, failures=0, window_started_at=now, last_failure_at=now, blocked_until=None)
+        .values(key=key, failures=0, window_started_at=now, last_failure_at=now, blocked_until=None, pending=0)
         .on_conflict_do_nothing(index_elements=["key"])
     )
     row = session.scalars(
@@ -143,6 +172,33 @@ def _count_failure(work: Work, key: str, *, slow_after: int, lock_after: int) ->
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    if row.pending and (row.pending_since is None or (now - row.pending_since).total_seconds() > PENDING_SECONDS):
+        row.pending = 0
+    return row
+
+
+def _blocked(work: Work, row: LoginThrottle) -> TooManyRequests | None:
+    """Why this key may not try now: a slow-down or lock still running, or attempts being checked
+    that would, should they fail, slow this one down (simultaneous guesses wait their turn)."""
+    config = work.runtime.config.auth
+    address = row.key.startswith("ip:")
+    slow_after = config.lock_after if address else config.slow_after
+    if row.blocked_until is not None and row.blocked_until > work.now:
+        wait = math.ceil((row.blocked_until - work.now).total_seconds())
+        if row.failures >= (config.address_lock_after if address else config.lock_after):
+            minutes = math.ceil(wait / 60)
+            who = "来自您所在网络地址的" if address else "该账号"
+            return TooManyRequests(f"{who}登录失败次数过多,已暂时锁定,请 {minutes} 分钟后再试", retry_after=wait)
+        return TooManyRequests(f"登录失败次数较多,请 {wait} 秒后再试", retry_after=wait)
+    if row.pending and row.failures + row.pending >= slow_after:
+        wait = min(MAX_DELAY_SECONDS, 2 ** (row.failures + row.pending - slow_after + 1))
+        return TooManyRequests(f"登录尝试过于频繁,请 {wait} 秒后再试", retry_after=wait)
+    return None
+
+
+def _count_failure(work: Work, row: LoginThrottle, *, slow_after: int, lock_after: int) -> None:
+    config = work.runtime.config.auth
+    now = work.now
     # The count starts again only after a quiet window: trickling one guess a minute still adds up.
     if now - max(row.last_failure_at, row.window_started_at) > timedelta(minutes=config.throttle_window_minutes):
         row.failures, row.window_started_at = 0, now
@@ -155,21 +211,12 @@ def _count_failure(work: Work, key: str, *, slow_after: int, lock_after: int) ->
     elif row.failures >= slow_after:
         delay = min(MAX_DELAY_SECONDS, 2 ** (row.failures - slow_after + 1))
         row.blocked_until = now + timedelta(seconds=delay)
-    session.flush()
 
 
-# -- sessions -----------------------------------------------------------------------------
+# -- who a session or a token speaks for ------------------------------------------------------
 
 
-def actor_for_session(session: Session, user_id: int, epoch: int) -> Actor | None:
-    """The actor a session cookie names, or None once the account is disabled or its epoch moved."""
-    row = session.execute(_USER_ACTOR.where(User.id == user_id)).first()
-    if row is None or not row.active or row.session_epoch != epoch:
-        return None
-    return _actor(row)
-
-
-_USER_ACTOR = select(
+USER_ACTOR = select(
     User.id,
     User.username,
     User.display_name,
@@ -181,7 +228,8 @@ _USER_ACTOR = select(
 ).join(Unit, Unit.id == User.unit_id)
 
 
-def _actor(row: Any) -> Actor:
+def actor_of(row: Any) -> Actor:
+    """The actor a row of ``USER_ACTOR`` (or a statement extending it) names."""
     return Actor(
         user_id=row.id,
         username=row.username,
@@ -239,7 +287,7 @@ def issue_token(work: Work, user: User, name: str = "") -> IssuedToken:
     return IssuedToken(id=token.id, token=secret, expires_at=expires_at)
 
 
-_TOKEN_ACTOR = _USER_ACTOR.add_columns(
+_TOKEN_ACTOR = USER_ACTOR.add_columns(
     ApiToken.id.label("token_id"),
     ApiToken.session_epoch.label("token_epoch"),
     ApiToken.expires_at,
@@ -266,7 +314,7 @@ def actor_for_token(session: Session, now: datetime, token: str) -> TokenIdentit
         return None
     if not row.active or row.token_epoch != row.session_epoch:
         return None
-    return TokenIdentity(actor=_actor(row), token_id=row.token_id)
+    return TokenIdentity(actor=actor_of(row), token_id=row.token_id)
 
 
 def revoke_token(work: Work, actor: Actor, token_id: int) -> TokenView:

@@ -1,7 +1,8 @@
 """People who log in: add, disable, enable, reset a password, list. Admins only (and the CLI).
 
-Disabling an account or resetting its password moves its ``session_epoch``: every web session and
-bearer token of that user stops working at once.
+Disabling an account or resetting its password ends every web session of that user (server-side,
+``sessions.py``) and moves its ``session_epoch``, which every bearer token carries: all of them
+stop working at once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ...runtime import Work
 from ...vocabulary import PERSON_ROLES
 from ..common import audit, authz
 from ..common.actor import Actor
+from .sessions import end_sessions_of
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
 ROLES = tuple(r.value for r in PERSON_ROLES)
@@ -93,8 +95,14 @@ def disable_user(work: Work, actor: Actor, username: str) -> UserView:
     if user.active:
         user.active = False
         user.session_epoch += 1
+        ended = end_sessions_of(work, user.id, "disabled")
         work.session.flush()
-        audit.record(work, actor, "user.disabled", data={"user_id": user.id, "username": user.username})
+        audit.record(
+            work,
+            actor,
+            "user.disabled",
+            data={"user_id": user.id, "username": user.username, "sessions_ended": ended},
+        )
     return _view(user, user.unit)
 
 
@@ -117,12 +125,18 @@ def reset_password(work: Work, actor: Actor, username: str, password: str) -> Us
         raise Invalid(problem, field="password")
     user.password_hash = hash_password(password)
     user.session_epoch += 1
+    ended = end_sessions_of(work, user.id, "password_reset")
     # Tokens die with the epoch anyway; marking them revoked makes that visible in token lists.
     work.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=work.now)
     )
     work.session.flush()
-    audit.record(work, actor, "user.password_reset", data={"user_id": user.id, "username": user.username})
+    audit.record(
+        work,
+        actor,
+        "user.password_reset",
+        data={"user_id": user.id, "username": user.username, "sessions_ended": ended},
+    )
     return _view(user, user.unit)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import ApiToken, AuditEvent
+from db.models import ApiToken, AuditEvent, WebSession
 from service.operations.common.actor import SYSTEM
 from service.operations.directory.users import disable_user, reset_password
 from service.security import login_required
@@ -61,11 +61,57 @@ def test_logging_in_twice_with_a_form_post_is_refused_across_sites(app, world):
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_logout_ends_the_session(app, world):
+def _cookie(client) -> str:
+    return client.get_cookie("duban_session").value
+
+
+def test_logout_ends_the_session_server_side(app, world, runtime):
     client = app.test_client()
     login(client, "lead_head")
+    saved = _cookie(client)
+    other_device = app.test_client()
+    login(other_device, "lead_head")
     assert client.post("/api/v1/auth/logout", headers={"X-CSRFToken": csrf_of(client)}).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
+    # A copy of the cookie taken before the logout (another tab, a thief) is dead too …
+    replay = app.test_client()
+    replay.set_cookie("duban_session", saved)
+    assert replay.get("/api/v1/me").status_code == 401
+    # … while the same person's session on another device goes on.
+    assert other_device.get("/api/v1/me").status_code == 200
+    with runtime.work(write=False) as work:
+        rows = work.session.scalars(select(WebSession).order_by(WebSession.id)).all()
+        assert [(r.ended_why is not None) for r in rows] == [True, False]
+        assert all(len(r.key_hash) == 64 and r.key_hash not in saved for r in rows)
+        logouts = work.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.logout")).all()
+        assert len(logouts) == 1
+
+
+def test_web_logout_ends_the_session_server_side(app, world):
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    form = {"username": "lead_head", "password": PASSWORD, "csrf_token": token}
+    assert browser.post("/login", data=form).status_code == 302
+    saved = _cookie(browser)
+    token = browser.get("/").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    assert browser.post("/logout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("duban_session", saved)
+    assert replay.get("/inbox").status_code == 302  # back to the login page
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_a_session_ends_after_its_hours_server_side(app, world, clock, runtime):
+    client = app.test_client()
+    login(client, "lead_head")
+    saved = _cookie(client)
+    clock.advance(timedelta(hours=runtime.config.auth.session_hours) - timedelta(minutes=1))
+    assert client.get("/api/v1/me").status_code == 200
+    clock.advance(timedelta(minutes=2))
+    replay = app.test_client()
+    replay.set_cookie("duban_session", saved)
+    assert replay.get("/api/v1/me").status_code == 401
 
 
 def test_web_views_redirect_to_login_and_api_views_answer_401(app, world):
@@ -125,6 +171,9 @@ def test_sessions_and_tokens_die_when_the_password_is_reset_or_the_account_disab
     assert script.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     relogin = login(app.test_client(), "lead_staff", "brand-new-pass-1")
     assert relogin.status_code == (200 if change == "reset_password" else 401)
+    with runtime.work(write=False) as work:
+        ended = work.session.scalars(select(WebSession.ended_why).order_by(WebSession.id)).all()
+        assert ended[0] == ("disabled" if change == "disable" else "password_reset")
 
 
 def test_wrong_passwords_are_slowed_then_refused_for_a_while(app, world, clock, runtime):

@@ -283,11 +283,11 @@ def test_what_each_unit_sees_in_lists(rig, api, world, make):
     }
 
 
-def test_another_units_step_answers_exactly_like_a_missing_one(rig, api, people):
+def test_another_units_step_answers_exactly_like_a_missing_one(rig, api, world):
     """A 403 would confirm that the step exists; the answer is the missing step's, word for word."""
     _cycle, task_id = rig.advance_to("sign_for")
     missing = task_id + 10_000
-    outsider = api(people.co_heads[0])
+    outsider = api(world.co_heads[0])
     for method, template, kwargs in [
         ("GET", "/api/v1/human-tasks/{}", {}),
         ("POST", "/api/v1/human-tasks/{}/complete", {"json": {}}),

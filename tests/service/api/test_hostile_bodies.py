@@ -29,8 +29,8 @@ def _nested(depth: int) -> str:
 
 
 @pytest.mark.parametrize("depth", [1000, 100_000])
-def test_deep_json_is_a_400_problem_on_every_route(app, api, people, depth):
-    client = api(people.supervisor)
+def test_deep_json_is_a_400_problem_on_every_route(app, api, world, depth):
+    client = api(world.supervisor)
     routes = _json_operations(app)
     assert len(routes) >= 8  # the API's writes are all here
     for method, path in routes:
@@ -45,12 +45,12 @@ def test_deep_json_is_refused_before_login_too(app):
     assert response.status_code == 400 and response.get_json()["type"] == "urn:duban:problem:bad_json"
 
 
-def test_json_just_within_the_bound_reaches_the_schema(app, api, people):
+def test_json_just_within_the_bound_reaches_the_schema(app, api, world):
     """At the bound the body is parsed and judged by the endpoint's schema (422), not refused as JSON."""
-    client = api(people.supervisor)
+    client = api(world.supervisor)
     body = '{"round": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}"
-    within = client.post(f"/api/v1/key-tasks/{people.key_task.id}/cycles", data=body, content_type="application/json")
+    within = client.post(f"/api/v1/key-tasks/{world.key_task.id}/cycles", data=body, content_type="application/json")
     assert within.status_code == 422
     deeper = "[" + body.replace('{"round": ', '{"round": [').removesuffix("}") + "]}]"
-    beyond = client.post(f"/api/v1/key-tasks/{people.key_task.id}/cycles", data=deeper, content_type="application/json")
+    beyond = client.post(f"/api/v1/key-tasks/{world.key_task.id}/cycles", data=deeper, content_type="application/json")
     assert beyond.status_code == 400

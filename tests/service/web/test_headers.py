@@ -17,17 +17,17 @@ HTML_IN_TEXT = "<html><script>alert(document.cookie)</script>说明</html>".enco
 
 
 @pytest.fixture
-def attachment_id(runtime, cast) -> int:
+def attachment_id(runtime, world) -> int:
     """A .txt attached by 区财政局 on its co-unit input (content a browser might sniff as HTML)."""
     with runtime.work() as work:
-        cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2")
-        complete_human_task(work, cast.supervisor, cycle.opened[0].id)
+        cycle = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
+        complete_human_task(work, world.supervisor, cycle.opened[0].id)
         sign_for = work.session.scalar(
             select(HumanTask.id).where(HumanTask.step_id == "sign_for", HumanTask.state == HumanTaskState.OPEN)
         )
-        opened = complete_human_task(work, cast.lead_head, sign_for).opened
-        mine = next(s for s in opened if s.unit_id == cast.co_units[0].id)
-        return upload_attachment(work, cast.co_heads[0], mine.id, "说明.txt", HTML_IN_TEXT).id
+        opened = complete_human_task(work, world.lead_head, sign_for).opened
+        mine = next(s for s in opened if s.unit_id == world.co_units[0].id)
+        return upload_attachment(work, world.co_heads[0], mine.id, "说明.txt", HTML_IN_TEXT).id
 
 
 def _check_download(response) -> None:
@@ -41,18 +41,18 @@ def _check_download(response) -> None:
 
 
 def test_a_web_download_is_sandboxed_and_names_its_charset_once(web, attachment_id):
-    _check_download(web("czj").get(f"/attachments/{attachment_id}"))
+    _check_download(web("co_head_0").get(f"/attachments/{attachment_id}"))
 
 
 def test_an_api_download_is_sandboxed_alike(app, attachment_id):
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": "czj", "password": "correct-horse-9"})
+    token = client.post("/api/v1/auth/token", json={"username": "co_head_0", "password": "correct-horse-9"})
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
     _check_download(client.get(f"/api/v1/attachments/{attachment_id}", headers=headers))
 
 
 @pytest.mark.parametrize("path", ["/login", "/", "/inbox", "/no-such-page", "/api/v1/docs"])
-def test_pages_refuse_framing_and_carry_a_script_policy(web, cast, path):
+def test_pages_refuse_framing_and_carry_a_script_policy(web, world, path):
     response = web("duchashi").get(path)
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

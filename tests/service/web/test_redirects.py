@@ -52,11 +52,11 @@ def _browser_target(location: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("raw", HOSTILE)
-def test_a_hostile_next_leads_home_after_logging_in(web, cast, raw):
+def test_a_hostile_next_leads_home_after_logging_in(web, world, raw):
     client = web(None)
     client._refresh_token()
     response = client.client.post(
-        f"/login?next={raw}", data={"username": "fgj", "password": "correct-horse-9", "csrf_token": client.token}
+        f"/login?next={raw}", data={"username": "lead_head", "password": "correct-horse-9", "csrf_token": client.token}
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -66,21 +66,21 @@ def test_a_hostile_next_leads_home_after_logging_in(web, cast, raw):
 
 
 @pytest.mark.parametrize(("raw", "expected"), LOCAL)
-def test_a_local_next_survives_with_its_query(web, cast, raw, expected):
-    client = web("fgj")
+def test_a_local_next_survives_with_its_query(web, world, raw, expected):
+    client = web("lead_head")
     response = client.get(f"/login?next={raw}")
     assert response.status_code == 302
     assert response.headers["Location"] == expected
     assert _browser_target(response.headers["Location"]) == ("http", "duban.example")
 
 
-def test_a_nul_in_next_is_refused_like_any_nul(web, cast):
-    client = web("fgj")
+def test_a_nul_in_next_is_refused_like_any_nul(web, world):
+    client = web("lead_head")
     response = client.get("/login?next=/%00/evil.example")
     assert response.status_code == 422 and "Location" not in response.headers
 
 
-def test_the_login_form_carries_only_a_cleaned_next(web, cast):
+def test_the_login_form_carries_only_a_cleaned_next(web, world):
     client = web(None)
     page = client.get("/login?next=%2F%09%2Fevil.example%2Fphish").get_data(as_text=True)
     assert "evil.example" not in page
@@ -105,9 +105,9 @@ def test_safe_next_never_lets_a_browser_leave_the_site(value):
     assert chosen == "/home"
 
 
-def test_where_a_page_sends_one_back_the_same_rule_holds(web, cast):
+def test_where_a_page_sends_one_back_the_same_rule_holds(web, world):
     """The notifications page's ``back`` goes through the same check."""
-    client = web("fgj")
+    client = web("lead_head")
     response = client.post("/notifications/read", {"all": "1", "back": "/\t/evil.example"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/notifications"

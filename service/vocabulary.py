@@ -224,3 +224,29 @@ class Light(Labelled):
 
 
 _LIGHT_ORDER = (Light.GREEN, Light.YELLOW, Light.RED)
+
+
+# -- reporting rounds -----------------------------------------------------------------------------
+
+_QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
+_HALVES = {"1": "上", "2": "下"}
+
+
+def round_label(name: str | None) -> str:
+    """A round as people say it: ``2026-Q4`` 2026年第四季度, ``2026-M03`` 2026年3月, ``2026-H1``
+    2026年上半年, ``2026`` 2026年度. A name of another form is returned as it is."""
+    if not name:
+        return ""
+    year, _, part = name.partition("-")
+    if not (len(year) == 4 and year.isdigit()):
+        return name
+    if not part:
+        return f"{year}年度"
+    kind, number = part[:1], part[1:]
+    if kind == "Q" and number in _QUARTERS:
+        return f"{year}年第{_QUARTERS[number]}季度"
+    if kind == "H" and number in _HALVES:
+        return f"{year}年{_HALVES[number]}半年"
+    if kind == "M" and number.isdigit() and 1 <= int(number) <= 12 and len(number) == 2:
+        return f"{year}年{int(number)}月"
+    return name

@@ -46,6 +46,7 @@ def inbox(args: dict[str, Any]) -> Any:
             round_name=args.get("round"),
             plan_id=args.get("plan"),
             order=args.get("order"),
+            outcome=args.get("outcome"),
         )
     # The busiest read of all, written out directly: the same JSON InboxSchema documents (the
     # schemathesis run checks it), at a fraction of marshmallow's cost per item.

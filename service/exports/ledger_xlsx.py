@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..operations.queries.ledger import Ledger
-from ..vocabulary import Light, Progress
+from ..vocabulary import Light, Progress, round_label
 
 GREEN, YELLOW, RED = Light.GREEN, Light.YELLOW, Light.RED
 
@@ -65,7 +65,8 @@ def ledger_xlsx(book: Ledger, tz: ZoneInfo) -> bytes:
     c = book.counts
     ws.merge_cells(f"A2:{last}2")
     ws["A2"] = (
-        f"轮次: {book.round or '尚未启动'}    统计时间: {book.now.astimezone(tz).strftime('%Y-%m-%d %H:%M')}    "
+        f"轮次: {round_label(book.round) or '尚未启动'}    "
+        f"统计时间: {book.now.astimezone(tz).strftime('%Y-%m-%d %H:%M')}    "
         f"共 {book.total} 项: 红灯 {c[RED]}、黄灯 {c[YELLOW]}、绿灯 {c[GREEN]}、"
         f"已办结 {c['closed']}、未启动 {c['none']}"
     )
@@ -100,7 +101,7 @@ def ledger_xlsx(book: Ledger, tz: ZoneInfo) -> bytes:
             row.lead_units,
             row.co_units,
             row.deadline_text or "",
-            book.round or "",
+            round_label(book.round),
             "、".join(row.steps) or (Progress.CLOSED.label if row.status == Progress.CLOSED else ""),
             row.status_name,
             row.light_name,

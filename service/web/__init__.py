@@ -17,7 +17,7 @@ from ..errors import Unavailable
 from ..operations.common import authz
 from ..operations.common.actor import Actor
 from ..security import csrf_token, current_actor
-from ..vocabulary import Light, Role
+from ..vocabulary import Light, Role, round_label
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +49,19 @@ def register(app: Flask) -> None:
         plans,
         statistics,
     )
-    from .base import bp, file_size, limit_body, local_day, local_time, query_with
+    from .base import bp, file_size, limit_body, local_day, local_time, outcome, query_with, time_left
     from .errors import install
 
     app.register_blueprint(bp)
     # First of all hooks: the body limit must be set before the CSRF check reads the form.
     app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
     install(app)
-    app.jinja_env.filters.update(local=local_time, day=local_day, size=file_size)
+    app.jinja_env.filters.update(local=local_time, day=local_day, size=file_size, round_label=round_label)
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         query_with=query_with,
+        time_left=time_left,
+        outcome=outcome,
         LIGHT_NAMES=Light.labels(),
         ROLE_NAMES=Role.labels(),
     )

@@ -20,7 +20,7 @@ from ..operations.directory.units import list_units
 from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password
 from ..security import login_required
 from ..vocabulary import PERSON_ROLES, UnitKind
-from .base import FormErrors, bp, me, reading, to_int, writing
+from .base import FORM_STATUSES, FormErrors, back_to, bp, form_state, me, reading, to_int, writing
 
 USER_FIELDS = ("username", "display_name", "unit", "role", "password", "email")
 ROLES = {role.value: role.label for role in PERSON_ROLES}
@@ -40,7 +40,7 @@ def _users_page(errors: FormErrors | None = None, values: dict[str, str] | None 
 @login_required
 def admin_users() -> Any:
     ensure_can_manage(me(), "管理用户")
-    return _users_page()
+    return _users_page(*form_state())
 
 
 @bp.post("/admin/users")
@@ -60,11 +60,12 @@ def admin_user_add() -> Any:
                 email=values["email"],
             )
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors()
         field = "username" if error.status == 409 and not error.field else error.field
         errors[field if field in USER_FIELDS else FormErrors.FORM] = error.detail
-        values["password"] = ""  # never sent back into a page
-        return _users_page(errors, values), error.status
+        return back_to(url_for("web.admin_users"), errors, values)  # the password is never carried back
     flash(f"已添加账号 {added.username}({added.role_name},{added.unit})。", "success")
     return redirect(url_for("web.admin_users"))
 
@@ -87,8 +88,10 @@ def admin_user_change(username: str, action: str) -> Any:
                 reset_password(work, actor, username, request.form.get("password", ""))
                 message = f"已重设 {username} 的密码,其原有登录已失效。"
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors({f"{username}.{action}": error.detail})
-        return _users_page(errors), error.status
+        return back_to(url_for("web.admin_users", _anchor=f"u-{username}"), errors)
     flash(message, "success")
     return redirect(url_for("web.admin_users", _anchor=f"u-{username}"))
 
@@ -114,7 +117,7 @@ def _units_page(errors: FormErrors | None = None, values: dict[str, str] | None 
 @bp.get("/admin/units")
 @login_required
 def admin_units() -> Any:
-    return _units_page()
+    return _units_page(*form_state())
 
 
 @bp.post("/admin/units")
@@ -125,9 +128,11 @@ def admin_unit_add() -> Any:
         with writing() as work:
             add_unit(work, me(), values["name"], values["kind"])
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors()
         errors.take(error, ("name", "kind"))
-        return _units_page(errors, values), error.status
+        return back_to(url_for("web.admin_units"), errors, values)
     flash(f"已添加单位“{values['name'].strip()}”。", "success")
     return redirect(url_for("web.admin_units"))
 
@@ -147,8 +152,10 @@ def admin_unit_change(unit_id: int, action: str) -> Any:
             else:
                 remove_alias(work, me(), alias)
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors({f"{unit_id}.{action}": error.detail})
-        return _units_page(errors, {f"{unit_id}.alias": alias}), error.status
+        return back_to(url_for("web.admin_units", _anchor=f"unit-{unit_id}"), errors, {f"{unit_id}.alias": alias})
     flash("已保存。", "success")
     return redirect(url_for("web.admin_units", _anchor=f"unit-{unit_id}"))
 
@@ -164,8 +171,10 @@ def admin_group_save() -> Any:
         with writing() as work:
             save_group(work, me(), group_id, name, members)
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         key = f"group-{raw_id or 'new'}"
         errors = FormErrors({f"{key}.{error.field or 'form'}": error.detail})
-        return _units_page(errors, {f"{key}.name": name}), error.status
+        return back_to(url_for("web.admin_units", _anchor="groups"), errors, {f"{key}.name": name})
     flash(f"已保存分组“{name.strip()}”。", "success")
     return redirect(url_for("web.admin_units", _anchor="groups"))

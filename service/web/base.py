@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, after_this_request, current_app, redirect, request, session
 
 from ..errors import DomainError, Invalid
+from ..operations.common import timing
 from ..operations.common.actor import Actor
+from ..operations.common.timing import Outcome, TimeLeft
 from ..runtime import Runtime, Work
 from ..security import client_ip, current_actor
 
@@ -114,6 +116,42 @@ class FormErrors(dict[str, str]):
         return self.get(self.FORM)
 
 
+# -- after a failed POST: back to the page, with the messages and what was typed ------------------
+
+_FORM_STATE = "form_state"
+# What is carried back is small: the session is a signed cookie (about 4 KB in all).
+_CARRIED_CHARS = 600
+_NEVER_CARRIED = frozenset({"password", "csrf_token"})
+
+
+# The errors a person can put right on the form (a wrong value, a clash); the others (not allowed,
+# not found) get the error page.
+FORM_STATUSES = (409, 422)
+
+
+def back_to(url: str, errors: FormErrors, values: dict[str, str] | None = None) -> Any:
+    """A failed form posted to an address of its own (``/ledger/start``) goes back to its page with
+    a 303, so the address bar, a reload and the back button stay on the page, never on the POST
+    address. The page (``form_state()``) shows the messages beside their fields and what was typed
+    (passwords never carried; long text cut to what a cookie holds)."""
+    carried = {k: v[:_CARRIED_CHARS] for k, v in (values or {}).items() if k not in _NEVER_CARRIED}
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    session[_FORM_STATE] = {
+        "path": path,
+        "errors": {k: v[:_CARRIED_CHARS] for k, v in errors.items()},
+        "values": carried,
+    }
+    return redirect(url, code=303)
+
+
+def form_state() -> tuple[FormErrors, dict[str, str]]:
+    """The messages and values a failed POST carried back to this page (once), or empty ones."""
+    state = session.pop(_FORM_STATE, None)
+    if not isinstance(state, dict) or state.get("path") != request.path:
+        return FormErrors(), {}
+    return FormErrors(state.get("errors") or {}), dict(state.get("values") or {})
+
+
 # -- reading query strings: bad values are the user's mistake (422 naming the parameter) ---------
 
 
@@ -160,6 +198,40 @@ def arg_text(name: str, *, max_length: int = 200) -> str | None:
     return raw
 
 
+# -- the plan a person works on ---------------------------------------------------------------
+
+PLAN_COOKIE = "duban_plan"
+PLAN_COOKIE_DAYS = 365
+
+
+def plan_choice() -> tuple[int | None, int | None]:
+    """(the plan this request asks for with ``?plan=``, the one this browser chose last).
+
+    工作台, 督查台账, 统计 and 打擂台 show the plan asked for and remember it (a cookie, for a year),
+    so the next of these pages opens on it too; without either they open on this year's plan
+    (``operations/queries/ledger.py: choose_plan``). A remembered plan that no longer exists is
+    ignored there."""
+    asked = arg_int("plan", "计划")
+    raw = request.cookies.get(PLAN_COOKIE, "")
+    remembered = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if asked is not None and asked != remembered:
+
+        @after_this_request
+        def remember(response: Response) -> Response:
+            if response.status_code < 400:
+                response.set_cookie(
+                    PLAN_COOKIE,
+                    str(asked),
+                    max_age=PLAN_COOKIE_DAYS * 86400,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure,
+                )
+            return response
+
+    return asked, remembered
+
+
 # -- formatting ----------------------------------------------------------------------------
 
 
@@ -171,6 +243,22 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def local_day(value: datetime | None) -> str:
     return local_time(value, "%Y-%m-%d")
+
+
+def time_left(due_at: datetime | None) -> TimeLeft | None:
+    """剩余 N 个工作日 / 今日到期 / 已逾期 N 个工作日 for an open step's deadline, now."""
+    if due_at is None:
+        return None
+    rt = runtime()
+    return timing.time_left(rt.calendar, rt.config.tz, rt.clock.now(), due_at)
+
+
+def outcome(due_at: datetime | None, completed_at: datetime | None) -> Outcome | None:
+    """按期办结 / 超期 N 个工作日办结 for a done step."""
+    if due_at is None or completed_at is None:
+        return None
+    rt = runtime()
+    return timing.outcome(rt.calendar, rt.config.tz, due_at, completed_at)
 
 
 def file_size(size: int) -> str:

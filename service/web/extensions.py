@@ -12,8 +12,19 @@ from ..operations.common import authz
 from ..operations.supervision.extensions import decide_extension, list_extensions, request_extension
 from ..security import login_required
 from ..vocabulary import ExtensionStatus
-from .base import FormErrors, arg_choice, arg_text, bp, me, query_with, reading, writing
-from .human_tasks import render_human_task
+from .base import (
+    FORM_STATUSES,
+    FormErrors,
+    arg_choice,
+    arg_text,
+    back_to,
+    bp,
+    form_state,
+    me,
+    query_with,
+    reading,
+    writing,
+)
 
 VIEWS = {"awaiting": "待我审批", "all": "全部"}
 
@@ -42,7 +53,7 @@ def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None
 @bp.get("/extensions")
 @login_required
 def extensions_page() -> Any:
-    return _render_list()
+    return _render_list(*form_state())
 
 
 @bp.post("/human-tasks/<int(max=2147483647):task_id>/extension")
@@ -53,9 +64,11 @@ def extension_request(task_id: int) -> Any:
         with writing() as work:
             request_extension(work, me(), task_id, new_due_date=values["new_due_date"], reason=values["reason"])
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors()
         errors.take(error, set(values))
-        return render_human_task(task_id, values=values, errors=errors), error.status
+        return back_to(url_for("web.human_task_page", task_id=task_id, _anchor="extension"), errors, values)
     flash(f"延期申请已提交(延至 {values['new_due_date']}),请等待督查室审批。", "success")
     return redirect(url_for("web.human_task_page", task_id=task_id, _anchor="extension"))
 
@@ -69,13 +82,15 @@ def extension_decide(extension_id: int) -> Any:
         with writing() as work:
             view = decide_extension(work, me(), extension_id, decision=decision, comment=comment)
     except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
         errors = FormErrors()
         prefix = f"{extension_id}."
         if error.field in ("decision", "comment"):
             errors[prefix + error.field] = error.detail
         else:
             errors[prefix + "form"] = error.detail
-        return _render_list(errors, {prefix + "comment": comment}), error.status
+        return back_to(url_for("web.extensions_page") + query_with(), errors, {prefix + "comment": comment})
     if view.status == "pending":
         flash(f"已同意,延期申请 #{extension_id} 已转区领导审批。", "success")
     else:

@@ -1,5 +1,11 @@
-"""工作台: my open steps, how many are near their deadline or overdue, unread notifications, and
-for the office and the leaders what awaits their decision."""
+"""工作台: the first page after login, about the person's own work.
+
+- units, the office and the leaders: my open steps, how many are near their deadline or
+  overdue, unread notices; for the office and the leaders also what awaits their decision, the
+  steps under 督办, and the plan's ledger in figures (this year's plan, or the one chosen last);
+- admins (who act on no step): users, units without anyone to log in, plans, the calendar's
+  years and the e-mails the outbox gave up on.
+"""
 
 from __future__ import annotations
 
@@ -10,34 +16,43 @@ from flask import render_template
 from ..errors import NotFound
 from ..operations.common import authz
 from ..operations.common.notifications import list_notifications
+from ..operations.queries.admin_overview import admin_overview
 from ..operations.queries.dashboard import inbox_counts
 from ..operations.queries.inbox import inbox
 from ..operations.queries.ledger import ledger
+from ..operations.supervision.calendar import calendar_status
 from ..operations.supervision.escalations import list_escalations
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
-from .base import bp, me, reading
+from .base import bp, me, plan_choice, reading
 
 
 @bp.get("/")
 @login_required
 def home() -> Any:
     actor = me()
+    if authz.may_manage(actor):
+        with reading() as work:
+            overview = admin_overview(work, actor)
+            calendar = calendar_status(work)
+            notices = list_notifications(work, actor, unread_only=True, limit=5) if actor.user_id else None
+        return render_template("home_admin.html", overview=overview, calendar=calendar, notices=notices)
+    asked, remembered = plan_choice()
     with reading() as work:
         steps = inbox(work, actor, state="open", limit=8)
         counts = inbox_counts(work, actor)
         notices = list_notifications(work, actor, unread_only=True, limit=5) if actor.user_id else None
         awaiting = None
         duban = None
-        overview = None
+        book = None
         if authz.may_decide_extensions(actor):
             awaiting = list_extensions(work, actor, awaiting_me=True, limit=5)
         if authz.may_see_statistics(actor):
             duban = list_escalations(work, actor, level=3, open_only=True, limit=5)
             try:
-                overview = ledger(work, actor, per_page=1)
+                book = ledger(work, actor, per_page=1, plan_id=asked, remembered_plan=remembered)
             except NotFound:  # no plan imported yet
-                overview = None
+                book = None
     return render_template(
         "home.html",
         steps=steps,
@@ -45,5 +60,5 @@ def home() -> Any:
         notices=notices,
         awaiting=awaiting,
         duban=duban,
-        overview=overview,
+        overview=book,
     )

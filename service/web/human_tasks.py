@@ -21,7 +21,7 @@ from ..operations.queries.cycle_views import cycle_diagram
 from ..operations.queries.human_tasks import human_task_detail
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
-from .base import FormErrors, bp, me, reading, runtime, writing
+from .base import FormErrors, bp, form_state, me, reading, runtime, writing
 
 
 def render_human_task(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
@@ -56,7 +56,8 @@ def old_step_address(task_id: int, form: str | None = None) -> Any:
 @bp.get("/human-tasks/<int(max=2147483647):task_id>")
 @login_required
 def human_task_page(task_id: int) -> Any:
-    return render_human_task(task_id)
+    errors, values = form_state()  # a refused extension request comes back here
+    return render_human_task(task_id, values=values, errors=errors)
 
 
 @bp.post("/human-tasks/<int(max=2147483647):task_id>")

@@ -1,4 +1,5 @@
-"""待办 / 已办: the steps to do (or done), with filters by light, key task and round, paged."""
+"""待办 / 已办: the steps to do (or done), with filters by plan, key task, round, light (待办) or
+how they finished (已办), paged."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 from flask import render_template
 
+from ..operations.common.timing import LATE, ON_TIME
 from ..operations.queries.dashboard import inbox_counts
 from ..operations.queries.inbox import inbox
-from ..operations.queries.ledger import key_task_choices, known_rounds
+from ..operations.queries.ledger import key_task_choices, known_rounds, plans_list
 from ..security import login_required
 from ..vocabulary import Light
 from .base import arg_choice, arg_int, arg_text, bp, me, reading
@@ -17,6 +19,7 @@ PER_PAGE = 20
 STATES = {"open": "待办", "done": "已办"}
 ORDERS = {"asc": "升序", "desc": "降序"}
 DEFAULT_ORDER = {"open": "asc", "done": "desc"}
+OUTCOMES = {ON_TIME: "按期办结", LATE: "超期办结"}
 
 
 @bp.get("/inbox")
@@ -24,7 +27,9 @@ DEFAULT_ORDER = {"open": "asc", "done": "desc"}
 def inbox_page() -> Any:
     actor = me()
     state = arg_choice("state", "状态", STATES) or "open"
-    light = arg_choice("light", "灯色", Light.labels())
+    light = arg_choice("light", "灯色", Light.labels()) if state == "open" else None
+    outcome = arg_choice("outcome", "办理结果", OUTCOMES) if state == "done" else None
+    plan_id = arg_int("plan", "计划")
     key_task_id = arg_int("key_task", "重点任务")
     round_name = arg_text("round", max_length=20)
     order = arg_choice("order", "排序", ORDERS)
@@ -38,12 +43,19 @@ def inbox_page() -> Any:
             limit=PER_PAGE,
             cursor=cursor,
             light=light,
+            outcome=outcome,
             key_task_id=key_task_id,
             round_name=round_name,
+            plan_id=plan_id,
             order=order,
         )
-        counts = inbox_counts(work, actor, key_task_id=key_task_id, round_name=round_name) if state == "open" else None
-        key_tasks = key_task_choices(work, actor)
+        counts = (
+            inbox_counts(work, actor, key_task_id=key_task_id, round_name=round_name, plan_id=plan_id)
+            if state == "open"
+            else None
+        )
+        plans = plans_list(work)
+        key_tasks = key_task_choices(work, actor, plan_id)
         rounds = known_rounds(work)
     return render_template(
         "inbox.html",
@@ -52,6 +64,10 @@ def inbox_page() -> Any:
         states=STATES,
         order=order or DEFAULT_ORDER[state],
         light_filter=light,  # not "light": the template imports the macro of that name
+        outcome_filter=outcome,
+        outcomes=OUTCOMES,
+        plan_id=plan_id,
+        plans=plans,
         key_task_id=key_task_id,
         round_name=round_name,
         counts=counts,

@@ -12,17 +12,21 @@ from ..exports.ledger_xlsx import ledger_xlsx
 from ..operations.common import authz
 from ..operations.cycles.start import start_cycle
 from ..operations.queries.ledger import Ledger, ledger
-from ..operations.supervision.rounds import current_round, round_of
+from ..operations.supervision.rounds import current_round, round_choices, round_of
 from ..security import login_required
-from ..vocabulary import Light, Progress
+from ..vocabulary import Light, Progress, round_label
 from .base import (
+    FORM_STATUSES,
     FormErrors,
     arg_choice,
     arg_int,
     arg_text,
+    back_to,
     bp,
+    form_state,
     local_time,
     me,
+    plan_choice,
     query_with,
     reading,
     runtime,
@@ -35,11 +39,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _read(*, every_row: bool) -> Ledger:
+    asked, remembered = plan_choice()
     with reading() as work:
         return ledger(
             work,
             me(),
-            plan_id=arg_int("plan", "计划"),
+            plan_id=asked,
+            remembered_plan=remembered,
             round_name=arg_text("round", max_length=20),
             light=arg_choice("light", "灯色", Light.labels()),
             status=arg_choice("status", "状态", Progress.labels()),
@@ -52,17 +58,21 @@ def _page(errors: FormErrors | None = None, values: dict[str, str] | None = None
     book = _read(every_row=False)
     actor = me()
     may_start = authz.may_start_cycles(actor)
+    today = book.now.astimezone(runtime().config.tz).date()
+    choices: tuple[str, ...] = ()
     default_round = book.round
-    if may_start and default_round is None:
-        today = book.now.astimezone(runtime().config.tz).date()
-        found = current_round(runtime(), book.now) or round_of(runtime().config, today)
-        default_round = found.name if found else None
+    if may_start:
+        choices = tuple(r.name for r in round_choices(runtime().config, today))
+        if default_round is None or default_round not in choices:
+            found = current_round(runtime(), book.now) or round_of(runtime().config, today)
+            default_round = found.name if found else choices[0]
     return render_template(
         "ledger.html",
         book=book,
         statuses=Progress.labels(),
         may_start=may_start,
         default_round=default_round or "",
+        round_choices=choices,
         errors=errors or FormErrors(),
         values=values or {},
     )
@@ -71,7 +81,7 @@ def _page(errors: FormErrors | None = None, values: dict[str, str] | None = None
 @bp.get("/ledger")
 @login_required
 def ledger_page() -> Any:
-    return _page()
+    return _page(*form_state())
 
 
 @bp.post("/ledger/start")
@@ -84,9 +94,12 @@ def ledger_start() -> Any:
         with writing() as work:
             started = start_cycle(work, me(), key_task_id, round_name)
     except DomainError as error:
-        errors = FormErrors({f"start.{key_task_id}": error.detail})
-        return _page(errors, {f"start.{key_task_id}": round_name}), error.status
-    flash(f"已启动 {started.round} 轮次的办理,交办环节已进入督查室待办。", "success")
+        if error.status not in FORM_STATUSES:
+            raise
+        # A clash (the round already started) is said above the table: that row has no form any more.
+        errors = FormErrors({FormErrors.FORM if error.status == 409 else f"start.{key_task_id}": error.detail})
+        return back_to(url_for("web.ledger_page") + query_with(), errors, {f"start.{key_task_id}": round_name})
+    flash(f"已启动{round_label(started.round)}轮次的办理,交办环节已进入督查室待办。", "success")
     return redirect(url_for("web.ledger_page") + query_with(round=started.round, page=None))
 
 

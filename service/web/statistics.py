@@ -8,14 +8,17 @@ from flask import render_template
 
 from ..operations.queries.dashboard import dashboard, league
 from ..security import login_required
-from .base import arg_int, arg_text, bp, me, reading
+from .base import arg_text, bp, me, plan_choice, reading
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard_page() -> Any:
+    asked, remembered = plan_choice()
     with reading() as work:
-        board = dashboard(work, me(), plan_id=arg_int("plan", "计划"), round_name=arg_text("round", max_length=20))
+        board = dashboard(
+            work, me(), plan_id=asked, round_name=arg_text("round", max_length=20), remembered_plan=remembered
+        )
     charts = {
         "sections": {
             "names": [s.name for s in board.sections],
@@ -36,8 +39,11 @@ def dashboard_page() -> Any:
 @bp.get("/league")
 @login_required
 def league_page() -> Any:
+    asked, remembered = plan_choice()
     with reading() as work:
-        table = league(work, me(), plan_id=arg_int("plan", "计划"), round_name=arg_text("round", max_length=20))
+        table = league(
+            work, me(), plan_id=asked, round_name=arg_text("round", max_length=20), remembered_plan=remembered
+        )
     ranked = [s for s in table.standings if s.on_time_rate is not None]
     charts = {
         "units": [s.unit for s in ranked],

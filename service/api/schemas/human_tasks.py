@@ -17,6 +17,10 @@ class InboxQuery(Schema):
     key_task = ids()
     round = Str(validate=validate.Length(max=20, error="过长"))
     plan = ids()
+    outcome = Str(
+        validate=validate.OneOf(["on_time", "late"], error="应为 on_time 或 late"),
+        metadata={"description": "已办按办理结果筛选:on_time 按期办结,late 超期办结"},
+    )
     order = Str(
         validate=validate.OneOf(["asc", "desc"], error="应为 asc 或 desc"),
         metadata={"description": "排序方向:待办按截止时间,默认 asc(最紧急的在前);已办按办理时间,默认 desc"},
@@ -30,6 +34,8 @@ class InboxItemSchema(Schema):
     key_task_id = Int(required=True)
     key_task_number = Int(required=True)
     key_task_title = Str(required=True)
+    plan_id = Int(required=True)
+    plan_title = Str(required=True, metadata={"description": "重点任务所属的计划"})
     step = Str(required=True)
     step_name = Str(required=True)
     unit_id = Int(allow_none=True)
@@ -128,6 +134,13 @@ class ShownStepSchema(Schema):
     items = fields.List(fields.Nested(SubmittedSchema), required=True)
 
 
+class OverdueSchema(Schema):
+    working_days = Int(required=True, metadata={"description": "已逾期的工作日数"})
+    level = Int(required=True, metadata={"description": "已到的督办等级:0 无,1 提醒,2 催办,3 督办"})
+    level_label = Str(required=True)
+    since = fields.DateTime(allow_none=True, metadata={"description": "到达该等级的时间"})
+
+
 class KeyTaskTextSchema(Schema):
     id = Int(required=True)
     number = Int(required=True)
@@ -164,6 +177,8 @@ class HumanTaskSchema(Schema):
     can_request_extension = fields.Boolean(
         required=True, metadata={"description": "可为此环节申请延期(未办结、未到期、本单位负责人)"}
     )
+    extension_note = Str(allow_none=True, metadata={"description": "本单位不能为此环节申请延期的原因(如已超过期限)"})
+    overdue = fields.Nested(OverdueSchema, allow_none=True, metadata={"description": "已逾期时:逾期多久、督办等级"})
     key_task = fields.Nested(KeyTaskTextSchema, required=True)
     form = fields.Nested(StepFormSchema, required=True)
     shown = fields.List(

@@ -20,15 +20,17 @@ from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit
 
 from ...config import Config
 from ...errors import Forbidden, NotFound
-from ...vocabulary import UNIT_ROLES, Assignee, ExtensionStage, Party, Role
+from ...vocabulary import PERSON_ROLES, UNIT_ROLES, Assignee, ExtensionStage, Party, Role
 from .actor import Actor
 
 SEE_ALL_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM})
 
 
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
+    """Forbidden unless the actor has one of the roles; the message names only roles people log in
+    as (never the system's own actor, which no person can be)."""
     if actor.role not in roles:
-        allowed = "、".join(r.label for r in roles)
+        allowed = "、".join(r.label for r in roles if r in PERSON_ROLES)
         raise Forbidden(f"{doing}需要以下角色之一: {allowed}")
 
 
@@ -188,8 +190,10 @@ def ensure_can_manage_users(actor: Actor) -> None:
 
 
 def ensure_can_see_statistics(actor: Actor) -> None:
-    """统计 and 打擂台 compare units with each other: the office, the leaders and the admins."""
-    require_role(actor, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM, doing="查看统计和打擂台")
+    """统计 and 打擂台 compare units with each other, in the open (the point of 打擂台): the office,
+    the leaders, the admins, and each unit's head, who reads them (nothing there is an action).
+    A unit head opens from them only its own unit's steps (``ensure_sees_human_task``)."""
+    require_role(actor, Role.UNIT_HEAD, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM, doing="查看统计和打擂台")
 
 
 # -- plans ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from workflows import (
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
+from ...vocabulary import round_label
 from ..common import audit, authz
 from ..common.actor import Actor
 from .diagrams import current_diagram
@@ -75,7 +76,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
         raise Conflict(f"重点任务 {key_task.number} 已停用,不能启动办理周期")
     existing = conn.execute(_EXISTING, {"key_task": key_task_id, "round": round_name}).scalar()
     if existing is not None:
-        raise Conflict(f"重点任务 {key_task.number} 在 {round_name} 轮次已有办理周期(#{existing})")
+        raise Conflict(f"重点任务 {key_task.number} 在{round_label(round_name)}轮次已有办理周期(#{existing})")
     parts = conn.execute(_PARTS, {"key_task": key_task_id}).all()
     leads = [p.unit_id for p in parts if p.part == UnitPart.LEAD]
     co_units = [p.unit_id for p in parts if p.part == UnitPart.CO and p.unit_id not in leads]
@@ -108,7 +109,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
                 },
             ).one()
     except IntegrityError:
-        raise Conflict(f"重点任务 {key_task.number} 在 {round_name} 轮次已有办理周期") from None
+        raise Conflict(f"重点任务 {key_task.number} 在{round_label(round_name)}轮次已有办理周期") from None
     started = audit.Entry(
         actor,
         "cycle.started",

@@ -17,10 +17,11 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Un
 
 from ...errors import NotFound
 from ...runtime import Work
-from ...vocabulary import Light, Party, Progress
+from ...vocabulary import Light, Party, Progress, round_label
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import GREEN, RED, YELLOW
+from ..common.timing import working_days_late
 from .decisions import backward_condition, diagrams_of
 from .inbox import scope_of
 from .ledger import PlanInfo, choose_plan, plan_rounds
@@ -66,6 +67,7 @@ class OverdueItem:
     due_at: datetime
     working_days_late: int
     escalation_level: int
+    openable: bool  # the reader may open the step (the office, or the step's own unit)
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,20 @@ def _scope(plan_id: int, round_name: str | None) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def dashboard(work: Work, actor: Actor, *, plan_id: int | None = None, round_name: str | None = None) -> Dashboard:
+def dashboard(
+    work: Work,
+    actor: Actor,
+    *,
+    plan_id: int | None = None,
+    round_name: str | None = None,
+    remembered_plan: int | None = None,
+) -> Dashboard:
+    """统计 for a plan (``choose_plan``: asked, remembered, this year's) and a round (default the latest)."""
     authz.ensure_can_see_statistics(actor)
-    plan, plans = choose_plan(work, plan_id)
+    plan, plans = choose_plan(work, plan_id, remembered_plan)
     rounds = plan_rounds(work, plan.id)
     if round_name and round_name not in rounds:
-        raise NotFound(f"计划“{plan.title}”没有 {round_name} 轮次的办理记录")
+        raise NotFound(f"计划“{plan.title}”没有{round_label(round_name)}轮次的办理记录")
     round_name = round_name or (rounds[0] if rounds else None)
     now = work.now
     session = work.session
@@ -163,7 +173,7 @@ def dashboard(work: Work, actor: Actor, *, plan_id: int | None = None, round_nam
         ).all()
     )
     lights = {light.value: int(light_counts.get(light, 0)) for light in (RED, YELLOW, GREEN)}
-    overdue, overdue_total = _overdue(work, plan.id, round_name)
+    overdue, overdue_total = _overdue(work, actor, plan.id, round_name)
     return Dashboard(
         plan=plan,
         plans=plans,
@@ -243,7 +253,7 @@ def _sections(progress: tuple[KeyTaskProgress, ...]) -> tuple[SectionProgress, .
     return tuple(out)
 
 
-def _overdue(work: Work, plan_id: int, round_name: str | None) -> tuple[tuple[OverdueItem, ...], int]:
+def _overdue(work: Work, actor: Actor, plan_id: int, round_name: str | None) -> tuple[tuple[OverdueItem, ...], int]:
     now = work.now
     conditions = [HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at < now, *_scope(plan_id, round_name or "")]
     total = (
@@ -267,7 +277,6 @@ def _overdue(work: Work, plan_id: int, round_name: str | None) -> tuple[tuple[Ov
     ).all()
     calendar = work.runtime.calendar
     tz = work.runtime.config.tz
-    today = now.astimezone(tz).date()
     items = tuple(
         OverdueItem(
             human_task_id=task.id,
@@ -277,8 +286,9 @@ def _overdue(work: Work, plan_id: int, round_name: str | None) -> tuple[tuple[Ov
             step_name=task.step_name,
             unit=unit_name or Party.label_of(task.party),
             due_at=task.due_at,
-            working_days_late=max(1, calendar.working_days_between(task.due_at.astimezone(tz).date(), today)),
+            working_days_late=working_days_late(calendar, tz, task.due_at, now),
             escalation_level=task.escalation_level,
+            openable=authz.sees_everything(actor) or (task.unit_id is not None and task.unit_id == actor.unit_id),
         )
         for task, number, title, unit_name in rows
     )
@@ -323,15 +333,22 @@ def _days_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
     return func.julianday(end) - func.julianday(start)
 
 
-def league(work: Work, actor: Actor, *, plan_id: int | None = None, round_name: str | None = None) -> League:
+def league(
+    work: Work,
+    actor: Actor,
+    *,
+    plan_id: int | None = None,
+    round_name: str | None = None,
+    remembered_plan: int | None = None,
+) -> League:
     """Units side by side over a plan (every round, or one): the on-time rate, returns,
     escalations and the mean time a step takes. Ranked by on-time rate, then fewer escalations,
     fewer returns, and speed."""
     authz.ensure_can_see_statistics(actor)
-    plan, plans = choose_plan(work, plan_id)
+    plan, plans = choose_plan(work, plan_id, remembered_plan)
     rounds = plan_rounds(work, plan.id)
     if round_name and round_name not in rounds:
-        raise NotFound(f"计划“{plan.title}”没有 {round_name} 轮次的办理记录")
+        raise NotFound(f"计划“{plan.title}”没有{round_label(round_name)}轮次的办理记录")
     now = work.now
     session = work.session
     dialect = session.get_bind().dialect.name
@@ -410,7 +427,12 @@ def league(work: Work, actor: Actor, *, plan_id: int | None = None, round_name: 
 
 
 def inbox_counts(
-    work: Work, actor: Actor, *, key_task_id: int | None = None, round_name: str | None = None
+    work: Work,
+    actor: Actor,
+    *,
+    key_task_id: int | None = None,
+    round_name: str | None = None,
+    plan_id: int | None = None,
 ) -> dict[str, int]:
     """How many of the actor's open steps are red, yellow and green, by the inbox's own scope.
 
@@ -423,6 +445,10 @@ def inbox_counts(
         conditions.append(HumanTask.key_task_id == key_task_id)
     if round_name:
         conditions.append(select(Cycle.id).where(Cycle.id == HumanTask.cycle_id, Cycle.round == round_name).exists())
+    if plan_id is not None:
+        conditions.append(
+            select(KeyTask.id).where(KeyTask.id == HumanTask.key_task_id, KeyTask.plan_id == plan_id).exists()
+        )
 
     def count(*more: ColumnElement[bool]) -> int:
         return int(work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions, *more)) or 0)

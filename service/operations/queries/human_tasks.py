@@ -16,15 +16,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
+from db.models import Cycle, Escalation, HumanTask, HumanTaskState, KeyTask, Unit, User
 from workflows import Diagram
 from workflows.forms import MAX_COMMENT
 
+from ...errors import Forbidden
 from ...runtime import Work
-from ...vocabulary import Party
+from ...vocabulary import UNIT_ROLES, EscalationLevel, Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import light_of
+from ..common.timing import working_days_late
 from ..cycles.attachments import AttachmentView, attachments_of
 from ..cycles.diagrams import diagram_for_version
 from .cycle_views import HumanTaskRecord, cycle_steps
@@ -97,6 +99,16 @@ class ShownStep:
 
 
 @dataclass(frozen=True)
+class Overdue:
+    """An open step past its deadline: by how much, and how far up the ladder it has gone."""
+
+    working_days: int
+    level: int  # the escalation level reached (0 none yet, 1 提醒, 2 催办, 3 督办)
+    level_label: str
+    since: datetime | None  # when that level was reached
+
+
+@dataclass(frozen=True)
 class KeyTaskText:
     id: int
     number: int
@@ -133,8 +145,12 @@ class HumanTaskDetail:
     can_act: bool
     # An extension may be asked while the step is open and not yet due, by its lead unit's head.
     can_request_extension: bool
+    # Why the step's own unit is offered no extension form, when it is not (past the deadline, not
+    # the lead unit's step, not the unit's head); None for everyone else.
+    extension_note: str | None
     # The actor is staff of the step's unit and the step needs the unit's head.
     waits_for_unit_head: bool
+    overdue: Overdue | None
     key_task: KeyTaskText
     form: StepForm
     shown: tuple[ShownStep, ...]
@@ -215,7 +231,9 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         can_request_extension=task.state == HumanTaskState.OPEN
         and work.now <= task.due_at
         and authz.can_request_extension(actor, task, task.party),
+        extension_note=_extension_note(work, actor, task),
         waits_for_unit_head=authz.waits_for_unit_head(actor, task, work.runtime.config),
+        overdue=_overdue(work, task),
         key_task=KeyTaskText(
             id=key_task.id,
             number=key_task.number,
@@ -233,6 +251,37 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         attachments=tuple(attachments_of(work, [task.id]).get(task.id, ())),
         history=tuple(cycle_steps(work, actor, cycle)),
     )
+
+
+def _overdue(work: Work, task: HumanTask) -> Overdue | None:
+    if task.state != HumanTaskState.OPEN or work.now <= task.due_at:
+        return None
+    rt = work.runtime
+    reached = work.session.execute(
+        select(Escalation.level, Escalation.fired_at)
+        .where(Escalation.human_task_id == task.id)
+        .order_by(Escalation.level.desc())
+        .limit(1)
+    ).first()
+    level, since = (int(reached[0]), reached[1]) if reached else (0, None)
+    try:
+        label = EscalationLevel(level).label if level else ""
+    except ValueError:
+        label = f"{level} 级"
+    return Overdue(working_days_late(rt.calendar, rt.config.tz, task.due_at, work.now), level, label, since)
+
+
+def _extension_note(work: Work, actor: Actor, task: HumanTask) -> str | None:
+    """Said to the step's own unit when no extension form is offered, so nobody looks for one."""
+    if task.state != HumanTaskState.OPEN or actor.role not in UNIT_ROLES or actor.unit_id != task.unit_id:
+        return None
+    if work.now > task.due_at:
+        return "已超过办理期限,不能再申请延期(延期须在到期前提出);请尽快办理,确有困难请联系督查室。"
+    try:
+        authz.ensure_can_request_extension(actor, task, task.party)
+    except Forbidden as refused:
+        return f"{refused.detail}。"
+    return None
 
 
 def _done_before(work: Work, actor: Actor, cycle: Cycle, task: HumanTask, diagram: Diagram) -> list[Submitted]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
-from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit
+from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Plan, Unit
 
 from ...errors import Invalid
 from ...runtime import Work
@@ -15,9 +15,11 @@ from ...vocabulary import UNIT_ROLES, Assignee, Party, Role
 from ..common.actor import Actor
 from ..common.lights import LIGHTS, light_clause, light_of
 from ..common.paging import decode_cursor, encode_cursor
+from ..common.timing import LATE, ON_TIME
 
 MAX_LIMIT = 200
 ORDERS = ("asc", "desc")
+OUTCOMES = (ON_TIME, LATE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class InboxItem:
     key_task_id: int
     key_task_number: int
     key_task_title: str
+    plan_id: int
+    plan_title: str
     step: str
     step_name: str
     unit_id: int | None
@@ -74,14 +78,17 @@ def inbox(
     round_name: str | None = None,
     plan_id: int | None = None,
     order: str | None = None,
+    outcome: str | None = None,
 ) -> InboxPage:
     """The human tasks in ``actor``'s inbox (``scope_of``): open ones (``state="open"``, 待办) sorted
     by due instant, most urgent first; done ones (``"done"``, 已办) by completion, newest first;
     ``order`` ("asc" or "desc") turns either around. Filters: ``light`` (red, yellow, green: the
-    light at ``work.now`` of an open task, how a done one was done), key task, round, plan. Pages
+    light at ``work.now`` of an open task, how a done one was done), ``outcome`` ("on_time" or
+    "late": a done task finished by its deadline, or after it), key task, round, plan. Pages
     of ``limit`` (1–200) items continued by the opaque ``cursor`` of the previous page.
 
-    Reads only. Raises ``Invalid`` with the field (``state``, ``order``, ``limit``, ``light``, or a
+    Reads only. Raises ``Invalid`` with the field (``state``, ``order``, ``limit``, ``light``,
+    ``outcome``, or a
     ``cursor`` that is damaged or belongs to the other order)."""
     if state not in ("open", "done"):
         raise Invalid("state 应为 open 或 done", field="state")
@@ -93,6 +100,8 @@ def inbox(
         raise Invalid(f"limit 应在 1 到 {MAX_LIMIT} 之间", field="limit")
     if light is not None and light not in LIGHTS:
         raise Invalid(f"light 应为 {'、'.join(LIGHTS)} 之一", field="light")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise Invalid(f"outcome 应为 {'、'.join(OUTCOMES)} 之一", field="outcome")
     now = work.now
     conditions: list[ColumnElement[bool]] = [scope_of(actor)]
     open_state = state == "open"
@@ -108,6 +117,9 @@ def inbox(
             conditions.append(
                 {"red": late, "yellow": on_time_yellow, "green": HumanTask.completed_at < HumanTask.yellow_at}[light]
             )
+    if outcome is not None and not open_state:
+        late = HumanTask.completed_at > HumanTask.due_at
+        conditions.append(late if outcome == LATE else ~late)
     if key_task_id is not None:
         conditions.append(HumanTask.key_task_id == key_task_id)
     if round_name or plan_id is not None:
@@ -134,8 +146,9 @@ def inbox(
             page_conditions.append(or_(sort_column < at, and_(sort_column == at, HumanTask.id < last_id)))
     sorting = (sort_column.asc(), HumanTask.id.asc()) if ascending else (sort_column.desc(), HumanTask.id.desc())
     rows = work.session.execute(
-        select(HumanTask, KeyTask.number, KeyTask.title, Unit.name, Cycle.round)
+        select(HumanTask, KeyTask.number, KeyTask.title, Unit.name, Cycle.round, Plan.id, Plan.title)
         .join(KeyTask, KeyTask.id == HumanTask.key_task_id)
+        .join(Plan, Plan.id == KeyTask.plan_id)
         .join(Cycle, Cycle.id == HumanTask.cycle_id)
         .outerjoin(Unit, Unit.id == HumanTask.unit_id)
         .where(*page_conditions)
@@ -152,6 +165,8 @@ def inbox(
             key_task_id=task.key_task_id,
             key_task_number=number,
             key_task_title=title,
+            plan_id=plan_id,
+            plan_title=plan_title,
             step=task.step_id,
             step_name=task.step_name,
             unit_id=task.unit_id,
@@ -164,7 +179,7 @@ def inbox(
             state=task.state.value,
             completed_at=task.completed_at,
         )
-        for task, number, title, unit_name, round_ in rows
+        for task, number, title, unit_name, round_, plan_id, plan_title in rows
     )
     next_cursor = None
     if more and items:

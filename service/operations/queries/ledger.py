@@ -20,7 +20,7 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Pl
 
 from ...errors import Invalid, NotFound
 from ...runtime import Work
-from ...vocabulary import EscalationLevel, Light, Progress
+from ...vocabulary import EscalationLevel, Light, Progress, round_label
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import LIGHTS
@@ -116,12 +116,22 @@ def _round_key(name: str) -> tuple[int, str]:
     return (int(year.group()) if year else 0, name)
 
 
-def choose_plan(work: Work, plan_id: int | None) -> tuple[PlanInfo, tuple[PlanInfo, ...]]:
+def choose_plan(
+    work: Work, plan_id: int | None, remembered: int | None = None
+) -> tuple[PlanInfo, tuple[PlanInfo, ...]]:
+    """The plan asked for (NotFound if there is no such plan); else the one the user chose last
+    (``remembered``, ignored when it no longer exists); else this year's (local time) newest plan;
+    else the newest. Never simply the newest when an older plan is the current year's: a plan
+    imported for next year must not hide this year's red lights."""
     plans = plans_list(work)
     if not plans:
         raise NotFound("还没有导入任何计划")
     if plan_id is None:
-        return plans[0], plans
+        by_id = {plan.id: plan for plan in plans}
+        if remembered in by_id:
+            return by_id[remembered], plans
+        year = work.now.astimezone(work.runtime.config.tz).year
+        return next((plan for plan in plans if plan.year == year), plans[0]), plans
     for plan in plans:
         if plan.id == plan_id:
             return plan, plans
@@ -159,6 +169,7 @@ def ledger(
     status: str | None = None,
     page: int = 1,
     per_page: int | None = 50,
+    remembered_plan: int | None = None,
 ) -> Ledger:
     """The ledger of a plan for a round (default: the latest round with cycles).
 
@@ -176,11 +187,11 @@ def ledger(
         raise Invalid("页码应从 1 开始", field="page")
     if per_page is not None and not 1 <= per_page <= MAX_PER_PAGE:
         raise Invalid(f"每页条数应在 1 到 {MAX_PER_PAGE} 之间", field="per_page")
-    plan, plans = choose_plan(work, plan_id)
+    plan, plans = choose_plan(work, plan_id, remembered_plan)
     rounds = plan_rounds(work, plan.id)
     if round_name:
         if round_name not in rounds:
-            raise NotFound(f"计划“{plan.title}”没有 {round_name} 轮次的办理记录")
+            raise NotFound(f"计划“{plan.title}”没有{round_label(round_name)}轮次的办理记录")
     else:
         round_name = rounds[0] if rounds else None
     session = work.session
@@ -332,13 +343,27 @@ def describe_step(step_name: str, decision_label: str | None, comment: str | Non
 # -- choices for filters ---------------------------------------------------------------------
 
 
-def key_task_choices(work: Work, actor: Actor, plan_id: int | None = None) -> tuple[tuple[int, int, str], ...]:
-    """(id, number, title) of the key tasks this actor may see, for a filter's options."""
-    query = select(KeyTask.id, KeyTask.number, KeyTask.title).where(authz.key_task_visible(actor))
+@dataclass(frozen=True)
+class KeyTaskChoice:
+    id: int
+    number: int
+    title: str
+    plan_id: int
+    plan_title: str
+
+
+def key_task_choices(work: Work, actor: Actor, plan_id: int | None = None) -> tuple[KeyTaskChoice, ...]:
+    """The key tasks this actor may see, for a filter's options: each names its plan (two plans
+    both have a task 7), newest plan first, by number within a plan."""
+    query = (
+        select(KeyTask.id, KeyTask.number, KeyTask.title, Plan.id.label("plan_id"), Plan.title.label("plan_title"))
+        .join(Plan, Plan.id == KeyTask.plan_id)
+        .where(authz.key_task_visible(actor))
+    )
     if plan_id is not None:
         query = query.where(KeyTask.plan_id == plan_id)
     rows = work.session.execute(query.order_by(KeyTask.plan_id.desc(), KeyTask.number).limit(1000)).all()
-    return tuple((r.id, r.number, r.title) for r in rows)
+    return tuple(KeyTaskChoice(r.id, r.number, r.title, r.plan_id, r.plan_title) for r in rows)
 
 
 def known_rounds(work: Work) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
 
 from ...config import Config
 from ...runtime import Runtime, Work
-from ...vocabulary import Role
+from ...vocabulary import Role, round_label
 from ...workdays import END_OF_DAY, WorkCalendar
 from ..common.actor import SYSTEM
 from ..common.notifications import Notice, Recipients, notify
@@ -69,6 +69,18 @@ def round_of(config: Config, day: date) -> Round | None:
     if period == "quarter":
         return round_starting(day.year, (day.month - 1) // 3 * 3 + 1, 3)
     return round_starting(day.year, day.month, 1)
+
+
+def round_choices(config: Config, today: date) -> tuple[Round, ...]:
+    """The rounds a page offers for starting a cycle by hand: every round of ``today``'s year of the
+    configured period (quarters when rounds are off), and the one after the current round when it
+    falls in the next year. Latest first."""
+    months = 1 if config.rounds.period == "month" else 3
+    rounds = [round_starting(today.year, month, months) for month in range(1, 13, months)]
+    current = round_starting(today.year, (today.month - 1) // months * months + 1, months)
+    if current.next().year > today.year:
+        rounds.append(current.next())
+    return tuple(reversed(rounds))
 
 
 def _time(text: str) -> time:
@@ -129,8 +141,8 @@ def notify_round_opened(work: Work, rnd: Round, started: int, report_due: dateti
         Recipients(work).role(Role.SUPERVISOR),
         Notice(
             kind="round_opened",
-            title=f"{rnd.name} 轮次已开启",
-            body=f"{rnd.name} 轮次已为 {started} 项重点任务启动办理周期,请及时交办;"
+            title=f"{round_label(rnd.name)}轮次已开启",
+            body=f"{round_label(rnd.name)}轮次已为 {started} 项重点任务启动办理周期,请及时交办;"
             f"本轮报告截止 {report_due.astimezone(work.runtime.config.tz):%Y-%m-%d}。",
         ),
     )

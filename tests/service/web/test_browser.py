@@ -37,9 +37,15 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, world, runtime, cl
     expect(supervisor.page.locator("#ledger")).to_contain_text("推行产业链长制")
     supervisor.shot("01-ledger-not-started")
     # The round is proposed from config.toml [rounds]: 2024-Q2 on 1 April 2024.
-    expect(supervisor.page.locator("form.start input[name=round]")).to_have_value("2024-Q2")
+    # Chosen from a list of this year's rounds, in words; nothing is typed.
+    chosen = supervisor.page.locator("form.start select[name=round]")
+    expect(chosen).to_have_value("2024-Q2")
+    expect(chosen.locator("option:checked")).to_have_text("2024年第二季度")
+    expect(chosen.locator("option")).to_have_text(
+        ["2024年第四季度", "2024年第三季度", "2024年第二季度", "2024年第一季度"]
+    )
     supervisor.page.locator("form.start button").click()
-    expect(supervisor.page.locator(".flash.success")).to_contain_text("已启动 2024-Q2")
+    expect(supervisor.page.locator(".flash.success")).to_contain_text("已启动2024年第二季度")
 
     # 1. The supervisor dispatches.
     open_my_step(supervisor, "交办")
@@ -190,7 +196,7 @@ def test_the_ledger_export_opens_in_openpyxl(people, world, make, runtime):
     sheet = book.active
     assert sheet.title == "督查台账"
     assert sheet["A1"].value == "鄂城区2024年“三新三强”行动方案督查台账"
-    assert "轮次: 2024-Q2" in sheet["A2"].value
+    assert "轮次: 2024年第二季度" in sheet["A2"].value
     headers = [c.value for c in sheet[4]]
     assert headers[:6] == ["序号", "重点任务", "所属板块", "主要内容", "牵头单位", "责任单位"]
     assert {"办理环节", "状态", "预警", "最近进展"} <= set(headers)

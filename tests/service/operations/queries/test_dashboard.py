@@ -19,11 +19,17 @@ def plan_of(runtime, world):
         return work.session.get(Plan, work.session.get(KeyTask, world.key_task.id).plan_id)
 
 
-def test_units_may_not_see_statistics(runtime, world):
+def test_unit_heads_read_statistics_and_unit_staff_do_not(runtime, clock, world, start, act, open_steps):
+    cycle_id = start()
+    act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
+    clock.advance(timedelta(days=10))  # every co-unit's input is overdue
+    with runtime.work(write=False) as work:
+        board = dashboard(work, world.co_heads[0])
+        assert [(o.unit, o.openable) for o in board.overdue] == [("区发展改革和经济信息化局", False)]
+        assert league(work, world.co_heads[0]).standings
+        assert all(o.openable for o in dashboard(work, world.supervisor).overdue)
     with runtime.work(write=False) as work, pytest.raises(Forbidden):
-        dashboard(work, world.lead_head)
-    with runtime.work(write=False) as work, pytest.raises(Forbidden):
-        league(work, world.co_heads[0])
+        dashboard(work, world.lead_staff)
 
 
 def test_progress_by_section_and_key_task_and_the_overdue_list(runtime, clock, world, make, start, act, open_steps):

@@ -1,0 +1,86 @@
+"""Several plans at once, time in words, and how done steps went (issue 14 items 1, 3, 8), over HTTP.
+
+Two plans both have a key task 7: this year's (2024, by the test clock) and next year's, imported
+later. Pages name the plan, default to this year's, and remember the one chosen."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from db.models import Plan, Role
+from service.operations.cycles.complete import complete_human_task
+from service.operations.cycles.start import start_cycle
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def rows(page: str) -> list[str]:
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for row in body.split("</tr>")[:-1]]
+
+
+def test_two_plans_side_by_side(runtime, make, clock, web):
+    lead = make.unit("区发展改革和经济信息化局")
+    supervisor = make.user(Role.SUPERVISOR, username="duchashi")
+    make.user(Role.UNIT_HEAD, lead, username="fgj")
+    this_year = make.plan("鄂城区2024年“三新三强”行动方案")
+    next_year = make.plan("鄂城区2025年重点工作方案")
+    with runtime.work() as work:
+        work.session.get(Plan, next_year.id).year = 2025
+    old = make.key_task([lead], [], plan=this_year, number=7, title="建设产业园区")
+    new = make.key_task([lead], [], plan=next_year, number=7, title="打造营商环境")
+    with runtime.work() as work:
+        first = start_cycle(work, supervisor, old.id, "2024-Q2")
+        second = start_cycle(work, supervisor, new.id, "2024-Q2")
+    office = web("duchashi")
+
+    # 待办: a plan column, and a filter that keeps one plan.
+    inbox = text(office.get("/inbox"))
+    listed = rows(inbox)
+    assert len(listed) == 2
+    assert any("鄂城区2024年“三新三强”行动方案" in r and "建设产业园区" in r for r in listed)
+    assert any("鄂城区2025年重点工作方案" in r and "打造营商环境" in r for r in listed)
+    # The key-task choices name their plan: two "7." options, each under its plan.
+    assert re.search(r'<optgroup label="鄂城区2025年重点工作方案">\s*<option value="\d+"\s*>7\. 打造营商环境', inbox)
+    assert re.search(
+        r'<optgroup label="鄂城区2024年“三新三强”行动方案">\s*<option value="\d+"\s*>7\. 建设产业园区', inbox
+    )
+    only = rows(text(office.get(f"/inbox?plan={this_year.id}")))
+    assert len(only) == 1 and "建设产业园区" in only[0]
+    # Rounds in words, time left in words.
+    assert "2024年第二季度" in inbox and "2024-Q2</td>" not in inbox
+    assert "剩余 1 个工作日" in inbox  # dispatch takes one working day: due Tuesday
+
+    # 督查台账, 统计, 工作台: this year's plan by default, though next year's is newer.
+    assert "建设产业园区" in text(office.get("/ledger")) and "打造营商环境" not in text(office.get("/ledger"))
+    assert "鄂城区2024年“三新三强”行动方案" in text(office.get("/dashboard")).split("</h1>")[1][:200]
+    # Choosing a plan is remembered by the next page.
+    chosen = office.get(f"/ledger?plan={next_year.id}")
+    assert "打造营商环境" in text(chosen)
+    assert f"duban_plan={next_year.id}" in chosen.headers["Set-Cookie"]
+    assert "鄂城区2025年重点工作方案" in text(office.get("/dashboard")).split("</h1>")[1][:200]
+    assert "打造营商环境" in text(office.get("/ledger"))
+    assert "鄂城区2025年重点工作方案" in text(office.get("/"))
+    # A remembered plan that is gone falls back to this year's, quietly.
+    office.client.set_cookie("duban_plan", "999999")
+    assert "建设产业园区" in text(office.get("/ledger"))
+
+    # 已办 says how each went: one on time, one two working days late (4–6 April off, 7th worked).
+    with runtime.work() as work:
+        complete_human_task(work, supervisor, first.opened[0].id)
+    clock.advance(timedelta(days=7))  # Monday 8 April; the dispatch was due Tuesday 2 April
+    with runtime.work() as work:
+        complete_human_task(work, supervisor, second.opened[0].id)
+    done = text(office.get("/inbox?state=done"))
+    assert "按期办结" in done and "超期 3 个工作日办结" in done
+    late_only = rows(text(office.get("/inbox?state=done&outcome=late")))
+    assert len(late_only) == 1 and "打造营商环境" in late_only[0]
+    on_time_only = rows(text(office.get("/inbox?state=done&outcome=on_time")))
+    assert len(on_time_only) == 1 and "建设产业园区" in on_time_only[0]
+    # The API says the same: each inbox item names its plan; done items filter by outcome.
+    api = office.get("/api/v1/inbox?state=done&outcome=late").get_json()
+    assert [(i["plan_title"], i["key_task_number"]) for i in api["items"]] == [("鄂城区2025年重点工作方案", 7)]

@@ -17,8 +17,7 @@ from ..errors import NotFound
 from ..operations.common import authz
 from ..operations.common.notifications import list_notifications
 from ..operations.queries.admin_overview import admin_overview
-from ..operations.queries.dashboard import inbox_counts
-from ..operations.queries.inbox import inbox
+from ..operations.queries.inbox import inbox, inbox_counts
 from ..operations.queries.ledger import ledger
 from ..operations.supervision.calendar import calendar_status
 from ..operations.supervision.escalations import list_escalations

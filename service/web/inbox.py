@@ -8,8 +8,7 @@ from typing import Any
 from flask import render_template
 
 from ..operations.common.timing import LATE, ON_TIME
-from ..operations.queries.dashboard import inbox_counts
-from ..operations.queries.inbox import inbox
+from ..operations.queries.inbox import inbox, inbox_counts
 from ..operations.queries.ledger import key_task_choices, known_rounds, plans_list
 from ..security import login_required
 from ..vocabulary import Light

@@ -23,7 +23,6 @@ from ..common.actor import Actor
 from ..common.lights import GREEN, RED, YELLOW
 from ..common.timing import working_days_late
 from .decisions import backward_condition, diagrams_of
-from .inbox import scope_of
 from .ledger import PlanInfo, choose_plan, plan_rounds
 
 # Escalation levels that count against a unit: 催办 (2) and 督办 (3); a reminder (1) does not.
@@ -421,39 +420,3 @@ def league(
             rank, previous = position, key
         standings.append(UnitStanding(**{**standing.__dict__, "rank": rank}))
     return League(plan=plan, plans=plans, rounds=rounds, round=round_name, standings=tuple(standings), now=now)
-
-
-# -- the inbox's light tabs ----------------------------------------------------------------------
-
-
-def inbox_counts(
-    work: Work,
-    actor: Actor,
-    *,
-    key_task_id: int | None = None,
-    round_name: str | None = None,
-    plan_id: int | None = None,
-) -> dict[str, int]:
-    """How many of the actor's open steps are red, yellow and green, by the inbox's own scope.
-
-    Three counts rather than one GROUP BY: all open steps and the red ones are counted on the
-    deadline indexes alone; only the yellow ones need ``yellow_at``, and only among the
-    steps not yet due. Green is what remains."""
-    now = work.now
-    conditions: list[ColumnElement[bool]] = [scope_of(actor), HumanTask.state == HumanTaskState.OPEN]
-    if key_task_id is not None:
-        conditions.append(HumanTask.key_task_id == key_task_id)
-    if round_name:
-        conditions.append(select(Cycle.id).where(Cycle.id == HumanTask.cycle_id, Cycle.round == round_name).exists())
-    if plan_id is not None:
-        conditions.append(
-            select(KeyTask.id).where(KeyTask.id == HumanTask.key_task_id, KeyTask.plan_id == plan_id).exists()
-        )
-
-    def count(*more: ColumnElement[bool]) -> int:
-        return int(work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions, *more)) or 0)
-
-    everything = count()
-    red = count(HumanTask.due_at < now)
-    yellow = count(HumanTask.due_at >= now, HumanTask.yellow_at <= now)
-    return {RED: red, YELLOW: yellow, GREEN: everything - red - yellow}

@@ -13,7 +13,7 @@ from ...errors import Invalid
 from ...runtime import Work
 from ...vocabulary import UNIT_ROLES, Assignee, Party, Role
 from ..common.actor import Actor
-from ..common.lights import LIGHTS, light_clause, light_of
+from ..common.lights import GREEN, LIGHTS, RED, YELLOW, light_clause, light_of
 from ..common.paging import decode_cursor, encode_cursor
 from ..common.timing import LATE, ON_TIME
 
@@ -186,3 +186,39 @@ def inbox(
         last = items[-1]
         next_cursor = encode_cursor(last.due_at if open_state else last.completed_at, last.id, ORDERS.index(order))
     return InboxPage(items=items, total=total, next_cursor=next_cursor)
+
+
+# -- the inbox's light tabs ----------------------------------------------------------------------
+
+
+def inbox_counts(
+    work: Work,
+    actor: Actor,
+    *,
+    key_task_id: int | None = None,
+    round_name: str | None = None,
+    plan_id: int | None = None,
+) -> dict[str, int]:
+    """How many of the actor's open steps are red, yellow and green, by the inbox's own scope.
+
+    Three counts rather than one GROUP BY: all open steps and the red ones are counted on the
+    deadline indexes alone; only the yellow ones need ``yellow_at``, and only among the
+    steps not yet due. Green is what remains."""
+    now = work.now
+    conditions: list[ColumnElement[bool]] = [scope_of(actor), HumanTask.state == HumanTaskState.OPEN]
+    if key_task_id is not None:
+        conditions.append(HumanTask.key_task_id == key_task_id)
+    if round_name:
+        conditions.append(select(Cycle.id).where(Cycle.id == HumanTask.cycle_id, Cycle.round == round_name).exists())
+    if plan_id is not None:
+        conditions.append(
+            select(KeyTask.id).where(KeyTask.id == HumanTask.key_task_id, KeyTask.plan_id == plan_id).exists()
+        )
+
+    def count(*more: ColumnElement[bool]) -> int:
+        return int(work.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions, *more)) or 0)
+
+    everything = count()
+    red = count(HumanTask.due_at < now)
+    yellow = count(HumanTask.due_at >= now, HumanTask.yellow_at <= now)
+    return {RED: red, YELLOW: yellow, GREEN: everything - red - yellow}

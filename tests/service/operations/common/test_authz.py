@@ -36,7 +36,7 @@ def test_each_predicate_answers_what_its_check_decides(role):
 def test_who_may_do_what_by_role():
     expected = {
         Role.UNIT_STAFF: set(),
-        Role.UNIT_HEAD: set(),
+        Role.UNIT_HEAD: {"statistics"},
         Role.SUPERVISOR: {"statistics", "start", "import", "decide"},
         Role.LEADER: {"statistics", "decide"},
         Role.ADMIN: {"statistics", "start", "import", "manage"},

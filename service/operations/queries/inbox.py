@@ -88,8 +88,7 @@ def inbox(
     of ``limit`` (1–200) items continued by the opaque ``cursor`` of the previous page.
 
     Reads only. Raises ``Invalid`` with the field (``state``, ``order``, ``limit``, ``light``,
-    ``outcome``, or a
-    ``cursor`` that is damaged or belongs to the other order)."""
+    ``outcome``, or a ``cursor`` that is damaged or belongs to the other order)."""
     if state not in ("open", "done"):
         raise Invalid("state 应为 open 或 done", field="state")
     if order is None:

@@ -75,6 +75,7 @@ def test_two_plans_side_by_side(runtime, make, clock, web):
     clock.advance(timedelta(days=7))  # Monday 8 April; the dispatch was due Tuesday 2 April
     with runtime.work() as work:
         complete_human_task(work, supervisor, second.opened[0].id)
+    office = web("duchashi")  # a session ends after days away: log in again
     done = text(office.get("/inbox?state=done"))
     assert "按期办结" in done and "超期 3 个工作日办结" in done
     late_only = rows(text(office.get("/inbox?state=done&outcome=late")))

@@ -40,6 +40,7 @@ def test_an_overdue_step_says_how_late_how_escalated_and_why_no_extension(runtim
     # Ten days on, past the Qingming holiday: overdue, and the ladder has run up to 催办.
     clock.advance(timedelta(days=10))
     run_escalations(runtime, clock.now())
+    lead = web("lead_head")  # a session ends after days away: log in again
     late = text(lead.get(f"/human-tasks/{sign_for}"))
     assert 'id="overdue"' in late and "此环节已逾期" in late
     with runtime.work(write=False) as work:

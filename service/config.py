@@ -144,6 +144,14 @@ class ExtensionConfig:
 
 
 @dataclass(frozen=True)
+class ProgressConfig:
+    # 进度灯: yellow when an indicator's completion lags its 序时进度 by at least this many points,
+    yellow_behind: float = 10
+    # red when it lags by more than this many.
+    red_behind: float = 30
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -158,6 +166,7 @@ class Config:
     extensions: ExtensionConfig = field(default_factory=ExtensionConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     attachments: AttachmentConfig = field(default_factory=AttachmentConfig)
+    progress: ProgressConfig = field(default_factory=ProgressConfig)
     # Where relative paths point: the directory of the config file.
     base_dir: Path = REPO_ROOT
 
@@ -264,6 +273,8 @@ def _check(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: deadlines.steps.{step} must be at least 1 working day")
     _check_scheduling(config, where)
     _check_auth(config, where)
+    if not 0 < config.progress.yellow_behind <= config.progress.red_behind <= 100:
+        raise ConfigError(f"{where}: progress needs 0 < yellow_behind <= red_behind <= 100")
     if config.database.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError(f"{where}: database.sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
 

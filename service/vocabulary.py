@@ -250,3 +250,77 @@ def round_label(name: str | None) -> str:
     if kind == "M" and number.isdigit() and 1 <= int(number) <= 12 and len(number) == 2:
         return f"{year}年{int(number)}月"
     return name
+
+
+# -- the year: indicators, progress reports, 销号 and 挂账, 考评 (issue 12) ------------------------
+
+
+class Comparator(Labelled):
+    """How an indicator's target reads: 技改项目 ≥ 20 个 (不少于), 审批时限 ≤ 5 个工作日 (不超过)."""
+
+    AT_LEAST = "≥", "不少于"
+    AT_MOST = "≤", "不超过"
+    EQUAL = "=", "达到"
+    ABOUT = "≈", "约"
+
+
+class IndicatorSource(Labelled):
+    """Where an indicator came from: read from the plan at import, or added by the office."""
+
+    IMPORTED = "imported", "导入识别"
+    MANUAL = "manual", "人工添加"
+
+
+class ReportPart(Labelled):
+    """Whose progress report: the lead unit's consolidated one, or a co-unit's share with its input."""
+
+    TOTAL = "total", "牵头单位汇总"
+    SHARE = "share", "责任单位分项"
+
+
+class CycleKind(Labelled):
+    """What a cycle runs: a reporting round of a key task, or its year's 办结销号 application."""
+
+    ROUND = "round", "报送轮次"
+    CLOSING = "closing", "办结销号"
+
+
+class YearStatus(Labelled):
+    """Where a key task's year stands (the ledger's mark beside its number)."""
+
+    OPEN = "open", "推进中"
+    CLOSING = "closing", "销号中"
+    CLOSED = "closed", "已销号"
+    CARRIED = "carried", "挂账"
+
+
+class League(Labelled):
+    """打擂台: units compete with units of their own kind."""
+
+    TOWNS = "towns", "镇街组"
+    DEPARTMENTS = "departments", "区直部门组"
+
+    @classmethod
+    def of_kind(cls, kind: str) -> League | None:
+        """Streets, towns, the township and the development zone compete with each other; district
+        departments with each other; the office, the leaders and the district itself are not scored."""
+        if kind in ("street", "town", "township", "zone"):
+            return cls.TOWNS
+        if kind == "department":
+            return cls.DEPARTMENTS
+        return None
+
+
+class ScoreRule(Labelled):
+    """The 考评 rules (config.toml [scoring] gives each its points; README explains them)."""
+
+    ON_TIME_STEP = "on_time_step", "按时办理环节"
+    OVERDUE_STEP = "overdue_step", "逾期办理或逾期未报"
+    CUIBAN = "cuiban", "被催办"
+    DUBAN = "duban", "被督办"
+    RETURNED = "returned", "报告被退回"
+    REJECTED = "rejected", "报告被驳回"
+    INDICATOR_ON_TRACK = "indicator_on_track", "指标达到序时进度"
+    INDICATOR_BEHIND = "indicator_behind", "指标严重滞后"
+    CLOSED_ON_TIME = "closed_on_time", "按时办结销号"
+    ADJUSTMENT = "adjustment", "加减分"

@@ -8,6 +8,7 @@ from .calendar import CalendarYear
 from .cycles import Cycle, CycleStatus, DiagramVersion, HumanTask, HumanTaskState
 from .escalations import Escalation
 from .extensions import Extension, ExtensionStatus
+from .indicators import Indicator, IndicatorValue, ProgressReport
 from .notifications import Notification
 from .outbox import MailStatus, OutboxMail
 from .plans import KeyTask, KeyTaskUnit, Plan, UnitPart
@@ -28,6 +29,8 @@ __all__ = [
     "ExtensionStatus",
     "HumanTask",
     "HumanTaskState",
+    "Indicator",
+    "IndicatorValue",
     "KeyTask",
     "KeyTaskUnit",
     "LoginThrottle",
@@ -35,6 +38,7 @@ __all__ = [
     "Notification",
     "OutboxMail",
     "Plan",
+    "ProgressReport",
     "Role",
     "UTCDateTime",
     "Unit",

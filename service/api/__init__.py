@@ -6,7 +6,20 @@ from __future__ import annotations
 from flask import Flask
 
 from ..problems import install
-from . import audit, auth, calendar, directory, docs, escalations, extensions, key_tasks, notifications, tasks, users
+from . import (
+    audit,
+    auth,
+    calendar,
+    directory,
+    docs,
+    escalations,
+    extensions,
+    indicators,
+    key_tasks,
+    notifications,
+    tasks,
+    users,
+)
 from .base import BEARER, Api, size_limit
 
 DESCRIPTION = """督办(duban)的 JSON 接口。
@@ -50,6 +63,7 @@ def register(app: Flask) -> None:
         notifications.blp,
         escalations.blp,
         calendar.blp,
+        indicators.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -258,3 +258,11 @@ def waits_for_unit_head(actor: Actor, task: HumanTaskLike, config: Config) -> bo
         and task.unit_id == actor.unit_id
         and task.step_id in config.permissions.head_required_steps
     )
+
+
+# -- the year: indicators, progress, 销号, 考评 and 打擂台 (issue 12) -----------------------------
+
+
+def ensure_can_manage_indicators(actor: Actor) -> None:
+    """Indicators are added, corrected and retired by the supervision office and the admins."""
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, doing="管理量化指标")

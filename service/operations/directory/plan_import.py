@@ -18,11 +18,13 @@ from db.models import KeyTask, KeyTaskUnit, Plan, Unit, UnitAlias, UnitKind, Uni
 
 from ...errors import Invalid
 from ...plans.directory import UnitDirectory
+from ...plans.goals import find_goals
 from ...plans.model import ParsedPlan
 from ...plans.parse import parse_plan
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
+from ..year.indicators import indicators_from_import
 from .units import unit_directory
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
@@ -127,6 +129,10 @@ def import_plan(
     created = _create_units(work, unknown) if unknown else ()
     _keep_aliases(work, renames)
     plan = _write_plan(work, actor, parsed)
+    key_tasks = {kt.number: kt for kt in session.scalars(select(KeyTask).where(KeyTask.plan_id == plan.id))}
+    indicators = indicators_from_import(
+        work, plan, [(key_tasks[task.number], task.targets) for task in parsed.tasks], find_goals(data, filename)
+    )
     audit.record(
         work,
         actor,
@@ -138,6 +144,7 @@ def import_plan(
             "source": parsed.source_name,
             "sha256": parsed.source_sha256,
             "created_units": list(created),
+            "indicators": indicators,
         },
     )
     return ImportResult(parsed=parsed, dry_run=False, plan_id=plan.id, unknown_units=unknown, created_units=created)

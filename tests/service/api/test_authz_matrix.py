@@ -18,6 +18,7 @@ from sqlalchemy import select
 from db.models import HumanTask, HumanTaskState, User
 from service.operations.cycles.attachments import upload_attachment
 from service.operations.cycles.complete import complete_human_task
+from service.operations.year.indicators import IndicatorFields, add_indicator
 
 ROLES = ("anonymous", "unit_staff", "unit_head", "co_unit", "outsider", "supervisor", "leader", "admin")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -87,6 +88,12 @@ class Rig:
         with self.runtime.work() as work:
             attachment = upload_attachment(work, self.world.lead_head, task_id, "方案.pdf", PDF)
         return cycle_id, task_id, attachment.id
+
+    def indicator(self) -> int:
+        """A fresh indicator of the key task (made by the office through the operation)."""
+        fields = IndicatorFields(name="新签约项目", comparator="≥", target=80, measure="个")
+        with self.runtime.work() as work:
+            return add_indicator(work, self.people.supervisor, fields, key_task_id=self.people.key_task.id).id
 
     def user_id(self, username: str) -> int:
         with self.runtime.work(write=False) as work:
@@ -196,6 +203,38 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("GET", "/api/v1/openapi.json", {}),
         row(200, 200, 200, 200, 200, 200, 200, 200),
     ),
+    "GET /key-tasks/{id}/indicators": (
+        lambda r: ("GET", f"/api/v1/key-tasks/{r.people.key_task.id}/indicators", {}),
+        row(401, 200, 200, 200, 404, 200, 200, 200),
+    ),
+    "POST /key-tasks/{id}/indicators": (
+        lambda r: (
+            "POST",
+            f"/api/v1/key-tasks/{r.people.key_task.id}/indicators",
+            {"json": {"name": "技改项目", "comparator": "≥", "target": 20, "measure": "个"}},
+        ),
+        row(401, 403, 403, 403, 403, 201, 403, 201),
+    ),
+    "GET /plans/{id}/indicators": (
+        lambda r: ("GET", f"/api/v1/plans/{r.people.key_task.plan_id}/indicators", {}),
+        row(401, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "POST /plans/{id}/indicators": (
+        lambda r: (
+            "POST",
+            f"/api/v1/plans/{r.people.key_task.plan_id}/indicators",
+            {"json": {"name": "地区生产总值增长", "comparator": "≈", "target": 7, "measure": "%"}},
+        ),
+        row(401, 403, 403, 403, 403, 201, 403, 201),
+    ),
+    "PATCH /indicators/{id}": (
+        lambda r: ("PATCH", f"/api/v1/indicators/{r.indicator()}", {"json": {"target": 30}}),
+        row(401, 403, 403, 403, 403, 200, 403, 200),
+    ),
+    "POST /indicators/{id}/retire": (
+        lambda r: ("POST", f"/api/v1/indicators/{r.indicator()}/retire", {"json": {"reason": "重复"}}),
+        row(401, 403, 403, 403, 403, 200, 403, 200),
+    ),
     "DELETE /audit": (lambda r: ("DELETE", "/api/v1/audit", {}), row(405, 405, 405, 405, 405, 405, 405, 405)),
 }
 
@@ -242,7 +281,7 @@ def test_the_matrix_covers_every_api_endpoint(app):
     rules = {
         rule.rule.removeprefix("/api/v1").replace("<int(max=2147483647):", "{").replace(">", "}")
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("auth", "directory", "key_tasks", "tasks", "audit", "users")
+        if rule.endpoint.split(".")[0] in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators")
     }
     generic = {r.split("{")[0] for r in covered}
     # Paths the matrix names generically ({dispatch}, complete …) or tests elsewhere (test_identity).

@@ -6,6 +6,8 @@ Everything a diagram declares for duban lives in its own namespace (``urn:duban:
   and ``<duban:decision label="..">`` children: the step's deadline rule and its form; and
   ``<duban:show step=".." folded="true|false"/>`` children: what the step's page shows of earlier
   steps (their latest results, per unit for a step done by several units), in that order.
+  ``<duban:progress part="total|share">`` marks a step that carries a progress report (the host keeps
+  and checks it).
 Errors name the element and the line, in Chinese, because administrators read them.
 """
 
@@ -245,6 +247,7 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
     decision: Decision | None = None
     shows: list[Shown] = []
     submit_label = _text_attr(config, "submit", step_id, 12)
+    progress = _progress(config, step_id, party)
     if config is not None:
         for show_node in config.iterfind("duban:show", NS):
             shows.append(_shown(show_node, step_id))
@@ -295,6 +298,7 @@ def _step(node: Any, step_id: str, party: str, lane_name: str) -> StepDefinition
         collection_variable=collection_variable,
         instance_variable=instance_variable,
         output_variable=output_variable,
+        progress=progress,
         shows=tuple(shows),
         submit_label=submit_label,
     )
@@ -327,6 +331,31 @@ def _check_shows(steps: list[StepDefinition]) -> None:
         for shown in step.shows:
             if shown.step_id not in known:
                 raise DiagramError(f"duban:show 中的 {shown.step_id!r} 不是本流程图的用户任务", step.step_id)
+
+
+PROGRESS_PARTS = {"total": Party.LEAD_UNIT, "share": Party.CO_UNIT}
+
+
+def _progress(config: Any, step_id: str, party: str) -> str | None:
+    """``<duban:progress part="total"/>`` (the lead unit's consolidated progress report) or
+    ``part="share"`` (a co-unit's share of the indicators), at most once per step."""
+    nodes = config.findall("duban:progress", NS) if config is not None else []
+    if not nodes:
+        return None
+    if len(nodes) > 1:
+        raise DiagramError("一个步骤只能有一个 duban:progress", step_id, nodes[1].sourceline)
+    part = (nodes[0].get("part") or "").strip()
+    if part not in PROGRESS_PARTS:
+        raise DiagramError(
+            f"duban:progress 的 part 必须是 total 或 share,而不是 {part!r}", step_id, nodes[0].sourceline
+        )
+    if PROGRESS_PARTS[part] != party:
+        raise DiagramError(
+            "进展报送 total 只能由牵头单位泳道的步骤报送,share 只能由责任单位泳道的步骤报送",
+            step_id,
+            nodes[0].sourceline,
+        )
+    return part
 
 
 def _int_attr(node: Any, name: str, step_id: str, low: int, high: int) -> int | None:

@@ -72,6 +72,10 @@ class StepDefinition:
     # The words on the form's submit button (``<duban:step submit="签收">``); None: 提交.
     submit_label: str | None = None
 
+    # The step carries a progress report (<duban:progress part="total|share"/>): the lead unit's
+    # consolidated one, or a co-unit's share of the indicators. The host keeps and checks it.
+    progress: str | None = None
+
     @property
     def multi_instance(self) -> bool:
         return self.collection_variable is not None

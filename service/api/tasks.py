@@ -82,10 +82,21 @@ def human_task(task_id: int) -> Any:
 def complete(args: dict[str, Any], task_id: int) -> Any:
     """办理一个环节。要填的字段和可选的决定由流程图声明,见该待办的 form(fields、decision_options,
     哪些决定须填 comment)。随附的流程图中:co_input 填 data.text;consolidate 填 data.report;
-    review 决定 pass/return;approve 决定 approve/reject;退回、驳回须填 comment;dispatch、sign_for 无需填写。"""
+    review 决定 pass/return;approve 决定 approve/reject;退回、驳回须填 comment;dispatch、sign_for 无需填写。
+
+    进展报送(可选):consolidate 可附 progress = {percent 总体完成比例 0–100, problems 存在问题,
+    next_steps 下步打算, values {指标 id: 截至目前的累计值}};co_input 可附 progress = {values {…}}
+    (本单位承担的分项值)。累计值以指标的计量单位计(个、户等须为不小于 0 的整数)。退回后重新报送的值
+    替换此前的值,此前的值作为历史保留。"""
     with acting(write=True) as (actor, work):
         done = complete_human_task(
-            work, actor, task_id, data=args.get("data"), decision=args.get("decision"), comment=args.get("comment")
+            work,
+            actor,
+            task_id,
+            data=args.get("data"),
+            decision=args.get("decision"),
+            comment=args.get("comment"),
+            progress=args.get("progress"),
         )
     return {
         "id": done.task.id,

@@ -359,3 +359,15 @@ def test_diagram_size_limit(engine):
 
 def test_engine_fixture_is_fresh():
     assert Engine(lambda s, n, d: n).deployed("0" * 64) is None
+
+
+def test_a_progress_report_must_name_its_part_and_fit_its_lane(engine):
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "bpmn" / "key_task_cycle.bpmn").read_text(encoding="utf-8")
+    wrong_part = source.replace('<duban:progress part="total" />', '<duban:progress part="all" />')
+    wrong_lane = source.replace('<duban:progress part="share" />', '<duban:progress part="total" />')
+    for xml, says in ((wrong_part, "total 或 share"), (wrong_lane, "牵头单位泳道")):
+        with pytest.raises(DiagramError, match=says) as caught:
+            engine.deploy(xml.encode())
+        assert caught.value.element in ("consolidate", "co_input")

@@ -214,6 +214,14 @@ class CompleteSchema(Schema):
         },
     )
     comment = Str(load_default=None, allow_none=True, metadata={"description": "退回或驳回时必填"})
+    progress = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "进展报送(consolidate: percent、problems、next_steps、values;co_input: values)",
+            "example": {"percent": 45, "problems": "资金到位慢", "next_steps": "加快推进", "values": {"12": 9}},
+        },
+    )
 
 
 class CompletionSchema(Schema):

@@ -36,6 +36,7 @@ from ...errors import BadDiagram, Conflict, Invalid
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
+from ..year.progress import check_progress, record_progress
 from .diagrams import diagram_for_version
 from .projection import CycleRef, HumanTaskRef, human_task_ref, loaded, store
 
@@ -53,6 +54,7 @@ _READ_STEP = (
         CYCLES.c.status.label("cycle_status"),
         CYCLES.c.diagram_version_id,
         CYCLES.c.lead_unit_id,
+        CYCLES.c.round,
     )
     .select_from(TASKS.join(CYCLES, CYCLES.c.id == TASKS.c.cycle_id))
     .where(TASKS.c.id == bindparam("task_id"))
@@ -94,6 +96,7 @@ def complete_human_task(
     data: object = None,
     decision: object = None,
     comment: object = None,
+    progress: object = None,
 ) -> Completion:
     """Completes one open human task as ``actor``, at ``work.now``, in the caller's transaction.
 
@@ -127,10 +130,12 @@ def complete_human_task(
         )
         raise Conflict(f"“{row.step_name}”已经办理过了{('(' + when + ')') if when else ''},不能重复办理")
     diagram = diagram_for_version(work, row.diagram_version_id)
+    step = diagram.step(row.step_id)
     try:
-        submission = validate_submission(diagram.step(row.step_id), data, decision, comment)
+        submission = validate_submission(step, data, decision, comment)
     except FormError as exc:
         raise Invalid(exc.message, field=exc.field) from None
+    report = check_progress(work, step.progress, row.key_task_id, row.step_name, progress)
 
     if submission.decision is not None:
         _check_returns(work, diagram, row, submission.decision)
@@ -159,6 +164,20 @@ def complete_human_task(
     )
     if done.rowcount != 1:
         raise Conflict(f"“{row.step_name}”刚刚被他人办理,请刷新后查看")
+    said: dict[str, object] = {"decision": submission.decision, "comment": submission.comment}
+    said["fields"] = submission.fields
+    if report is not None:
+        record_progress(
+            work,
+            actor,
+            report,
+            key_task_id=row.key_task_id,
+            cycle_id=row.cycle_id,
+            round_name=row.round,
+            human_task_id=human_task_id,
+            unit_id=row.unit_id or row.lead_unit_id,
+        )
+        said["progress"] = report.audit_data()
     event = audit.Entry(
         actor,
         "step.completed",
@@ -166,7 +185,7 @@ def complete_human_task(
         human_task_id=human_task_id,
         step_id=row.step_id,
         unit_id=row.unit_id,
-        data={"decision": submission.decision, "comment": submission.comment, "fields": submission.fields},
+        data=said,
     )
     cycle = CycleRef(
         id=row.cycle_id,

@@ -47,3 +47,51 @@ def test_bad_input_is_a_problem_naming_the_field(api, people):
         assert problem["field"] == field and says in problem["detail"], problem
     assert office.get(path).get_json()["indicators"] == []
     assert office.get("/api/v1/plans/99999/indicators").status_code == 404
+
+
+def test_a_progress_report_through_the_complete_endpoint(api, people, start, runtime):
+    from sqlalchemy import select
+
+    from db.models import HumanTask, HumanTaskState
+    from service.operations.cycles.complete import complete_human_task
+
+    office = api(people.supervisor)
+    made = office.post(
+        f"/api/v1/key-tasks/{people.key_task.id}/indicators",
+        json={"name": "新签约亿元以上项目", "comparator": "≥", "target": 80, "measure": "个"},
+    ).get_json()
+    cycle = start("2024-Q2")
+
+    def open_ids(step):
+        with runtime.work(write=False) as work:
+            return list(
+                work.session.scalars(
+                    select(HumanTask.id).where(
+                        HumanTask.cycle_id == cycle, HumanTask.step_id == step, HumanTask.state == HumanTaskState.OPEN
+                    )
+                )
+            )
+
+    for step, actors in (
+        ("dispatch", [people.supervisor]),
+        ("sign_for", [people.lead_head]),
+        ("co_input", people.co_heads),
+    ):
+        for task_id, actor in zip(open_ids(step), actors, strict=False):
+            with runtime.work() as work:
+                complete_human_task(work, actor, task_id, data={"text": "意见"} if step == "co_input" else None)
+    (consolidate,) = open_ids("consolidate")
+    lead = api(people.lead_head)
+    bad = lead.post(
+        f"/api/v1/human-tasks/{consolidate}/complete",
+        json={"data": {"report": "进展"}, "progress": {"values": {str(made["id"]): 40.5}}},
+    )
+    assert bad.status_code == 422 and bad.get_json()["field"] == f"progress.values.{made['id']}"
+    good = lead.post(
+        f"/api/v1/human-tasks/{consolidate}/complete",
+        json={"data": {"report": "进展"}, "progress": {"percent": 50, "values": {str(made["id"]): 41}}},
+    )
+    assert good.status_code == 200, good.get_json()
+    read = api(people.co_heads[1]).get(f"/api/v1/key-tasks/{people.key_task.id}/indicators").get_json()
+    assert read["round"] == "2024-Q2" and read["progress"]["percent"] == 50
+    assert (read["indicators"][0]["value"], read["indicators"][0]["completion"]) == (41, 51.2)

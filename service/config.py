@@ -152,6 +152,25 @@ class ProgressConfig:
 
 
 @dataclass(frozen=True)
+class ScoringConfig:
+    """考评 points per unit per round (config.toml [scoring] explains each rule)."""
+
+    base: float = 100
+    on_time_step: float = 1
+    overdue_step: float = -2
+    cuiban: float = -1
+    duban: float = -3
+    returned: float = -1
+    rejected: float = -2
+    indicator_on_track: float = 2
+    indicator_behind: float = -1
+    closed_on_time: float = 5
+    # Units named for praise (表扬) and criticism (通报批评) in the bulletin: the top and bottom of each league.
+    praise_top: int = 3
+    criticise_bottom: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -167,6 +186,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     attachments: AttachmentConfig = field(default_factory=AttachmentConfig)
     progress: ProgressConfig = field(default_factory=ProgressConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
     # Where relative paths point: the directory of the config file.
     base_dir: Path = REPO_ROOT
 
@@ -275,6 +295,8 @@ def _check(config: Config, where: str) -> None:
     _check_auth(config, where)
     if not 0 < config.progress.yellow_behind <= config.progress.red_behind <= 100:
         raise ConfigError(f"{where}: progress needs 0 < yellow_behind <= red_behind <= 100")
+    if config.scoring.praise_top < 0 or config.scoring.criticise_bottom < 0:
+        raise ConfigError(f"{where}: scoring.praise_top and criticise_bottom must not be negative")
     if config.database.sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError(f"{where}: database.sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA")
 

@@ -1,5 +1,6 @@
 """All models, importable from one place (``from db.models import Cycle``)."""
 
+from .assessment import LeaguePublication, ScoreAdjustment
 from .attachments import Attachment
 from .audit import AuditEvent
 from .auth import ApiToken, LoginThrottle
@@ -33,6 +34,7 @@ __all__ = [
     "IndicatorValue",
     "KeyTask",
     "KeyTaskUnit",
+    "LeaguePublication",
     "LoginThrottle",
     "MailStatus",
     "Notification",
@@ -40,6 +42,7 @@ __all__ = [
     "Plan",
     "ProgressReport",
     "Role",
+    "ScoreAdjustment",
     "UTCDateTime",
     "Unit",
     "UnitAlias",

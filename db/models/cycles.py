@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from service.vocabulary import CycleStatus, HumanTaskState
+from service.vocabulary import CycleKind, CycleStatus, HumanTaskState
 
 from .base import Base, str_enum
 from .plans import KeyTask
@@ -41,6 +41,10 @@ class Cycle(Base):
     round: Mapped[str] = mapped_column(String(20))
     diagram_version_id: Mapped[int] = mapped_column(ForeignKey("diagram_versions.id"))
     status: Mapped[CycleStatus] = mapped_column(str_enum(CycleStatus, "cycle_status", 12))
+    # A reporting round's cycle, or the key task's 办结销号 for its year (its own diagram).
+    kind: Mapped[CycleKind] = mapped_column(
+        str_enum(CycleKind, "cycle_kind", 12), default=CycleKind.ROUND, server_default=CycleKind.ROUND.value
+    )
     state: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     state_format: Mapped[str] = mapped_column(String(40))
     # Optimistic concurrency: every write checks and bumps it (SQLAlchemy's version counter).

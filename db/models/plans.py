@@ -47,6 +47,8 @@ class KeyTask(Base):
     deadline_text: Mapped[str | None] = mapped_column(String(100))
     deadline_date: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # 挂账: not closed (销号) by its year's end, carried on the books up to this year.
+    carried_until: Mapped[int | None]
 
     plan: Mapped[Plan] = relationship(back_populates="key_tasks")
     units: Mapped[list[KeyTaskUnit]] = relationship(

@@ -17,6 +17,7 @@ from . import (
     indicators,
     key_tasks,
     notifications,
+    scores,
     tasks,
     users,
 )
@@ -64,6 +65,7 @@ def register(app: Flask) -> None:
         escalations.blp,
         calendar.blp,
         indicators.blp,
+        scores.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

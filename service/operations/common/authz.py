@@ -266,3 +266,19 @@ def waits_for_unit_head(actor: Actor, task: HumanTaskLike, config: Config) -> bo
 def ensure_can_manage_indicators(actor: Actor) -> None:
     """Indicators are added, corrected and retired by the supervision office and the admins."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, doing="管理量化指标")
+
+
+def sees_all_scores(actor: Actor) -> bool:
+    """The office, the leaders and the admins read every round's scores, published or not, with
+    every unit's breakdown; a unit reads published rounds only, and its own breakdown."""
+    return actor.role in (Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM)
+
+
+def ensure_can_adjust_scores(actor: Actor) -> None:
+    """加减分 is the supervision office's."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="考评加减分")
+
+
+def ensure_can_publish_league(actor: Actor) -> None:
+    """The supervision office publishes (发布) a round's league tables."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="发布打擂台结果")

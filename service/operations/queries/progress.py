@@ -9,7 +9,6 @@ one, which stays in ``history``). See ``operations/year/schedule.py`` for 序时
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from db.models import Cycle, Indicator, IndicatorValue, KeyTask, Plan, ProgressR
 
 from ...errors import NotFound
 from ...runtime import Work
-from ...vocabulary import Comparator, Light, ReportPart
+from ...vocabulary import Comparator, ReportPart
 from ..common import authz
 from ..common.actor import Actor
 from ..year.schedule import (
@@ -29,9 +28,8 @@ from ..year.schedule import (
     expected_share,
     progress_light,
     round_due_date,
-    worst_light,
-    year_of,
 )
+from .progress_lights import KeyTaskProgress, key_task_progress, round_key
 
 
 @dataclass(frozen=True)
@@ -89,20 +87,6 @@ class IndicatorView:
 
 
 @dataclass(frozen=True)
-class KeyTaskProgress:
-    """A key task's progress at a round: the lead unit's reported completion and the lights."""
-
-    key_task_id: int
-    round: str | None
-    expected: float | None  # 序时 by working days at the round's due date
-    percent: float | None  # the completion the lead unit reported (latest up to the round)
-    light: str | None  # the worst indicator light; from ``percent`` when no indicator has one
-    problems: str = ""
-    next_steps: str = ""
-    reported_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class KeyTaskIndicators:
     key_task_id: int
     plan_id: int
@@ -117,12 +101,8 @@ def format_number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _round_key(name: str) -> tuple[int, str]:
-    return (year_of(name) or 0, name)
-
-
 def _not_after(name: str, chosen: str) -> bool:
-    return _round_key(name) <= _round_key(chosen)
+    return round_key(name) <= round_key(chosen)
 
 
 def key_task_indicators(
@@ -136,7 +116,7 @@ def key_task_indicators(
     assert key_task is not None
     year = session.scalar(select(Plan.year).where(Plan.id == key_task.plan_id))
     rounds = tuple(
-        sorted(set(session.scalars(select(Cycle.round).where(Cycle.key_task_id == key_task_id))), key=_round_key)
+        sorted(set(session.scalars(select(Cycle.round).where(Cycle.key_task_id == key_task_id))), key=round_key)
     )
     chosen = round_name if round_name else (rounds[-1] if rounds else None)
     query = select(Indicator).where(Indicator.key_task_id == key_task_id)
@@ -230,7 +210,7 @@ def indicator_views(
     views = []
     for indicator in indicators:
         by_round = totals.get(indicator.id, {})
-        all_rounds = sorted(set(rounds) | set(by_round), key=_round_key)
+        all_rounds = sorted(set(rounds) | set(by_round), key=round_key)
         points = tuple(
             RoundPoint(
                 round=name,
@@ -245,7 +225,7 @@ def indicator_views(
             for name in all_rounds
         )
         latest = [
-            p for p in points if p.value is not None and (chosen is None or _round_key(p.round) <= _round_key(chosen))
+            p for p in points if p.value is not None and (chosen is None or round_key(p.round) <= round_key(chosen))
         ]
         value_point = latest[-1] if latest else None
         expected = _expected(work, indicator, year, chosen)
@@ -281,87 +261,3 @@ def indicator_views(
             )
         )
     return tuple(views)
-
-
-def key_task_progress(
-    work: Work, key_task_ids: Iterable[int], round_name: str | None, *, years: dict[int, int | None] | None = None
-) -> dict[int, KeyTaskProgress]:
-    """Each key task's progress light at a round, in three set-based queries (no authorization:
-    callers have chosen the key tasks the actor may see). A key task's light is the worst light of
-    its active indicators; without one that has a light, its reported completion against 序时."""
-    session = work.session
-    wanted = list(dict.fromkeys(key_task_ids))
-    if not wanted or round_name is None:
-        return {kt: KeyTaskProgress(kt, round_name, None, None, None) for kt in wanted}
-    if years is None:
-        years = dict(
-            session.execute(
-                select(KeyTask.id, Plan.year).join(Plan, Plan.id == KeyTask.plan_id).where(KeyTask.id.in_(wanted))
-            ).all()
-        )
-    due = round_due_date(work.runtime, round_name)
-    calendar = work.runtime.calendar
-    config = work.runtime.config
-    reports = session.execute(
-        select(
-            ProgressReport.key_task_id,
-            ProgressReport.id,
-            ProgressReport.round,
-            ProgressReport.percent,
-            ProgressReport.problems,
-            ProgressReport.next_steps,
-            ProgressReport.reported_at,
-        ).where(
-            ProgressReport.key_task_id.in_(wanted),
-            ProgressReport.part == ReportPart.TOTAL,
-            ProgressReport.superseded_at.is_(None),
-        )
-    ).all()
-    latest_report: dict[int, Any] = {}
-    report_round: dict[int, str] = {}
-    for row in sorted(reports, key=lambda r: _round_key(r.round)):
-        if _not_after(row.round, round_name):
-            latest_report[row.key_task_id] = row
-            report_round[row.id] = row.round
-    indicators = session.execute(
-        select(Indicator.id, Indicator.key_task_id, Indicator.comparator, Indicator.target, Indicator.schedule).where(
-            Indicator.key_task_id.in_(wanted), Indicator.active.is_(True)
-        )
-    ).all()
-    values: dict[int, tuple[str, float]] = {}
-    if indicators:
-        value_rows = session.execute(
-            select(IndicatorValue.indicator_id, IndicatorValue.value, IndicatorValue.report_id).where(
-                IndicatorValue.indicator_id.in_([i.id for i in indicators]),
-                IndicatorValue.report_id.in_(list(report_round) or [-1]),
-            )
-        ).all()
-        for indicator_id, value, report_id in value_rows:
-            name = report_round[report_id]
-            if indicator_id not in values or _round_key(values[indicator_id][0]) < _round_key(name):
-                values[indicator_id] = (name, value)
-    lights: dict[int, list[Light | None]] = {}
-    for indicator in indicators:
-        if due is None:
-            break
-        share = expected_share(calendar, years.get(indicator.key_task_id) or due.year, due, indicator.schedule)
-        got = values.get(indicator.id)
-        done = completion(indicator.comparator, indicator.target, got[1]) if got else None
-        lights.setdefault(indicator.key_task_id, []).append(progress_light(config, share, done))
-    out = {}
-    for key_task_id in wanted:
-        expected = elapsed_share(calendar, years.get(key_task_id) or due.year, due) if due else None
-        report = latest_report.get(key_task_id)
-        percent: float | None = report.percent if report is not None else None
-        light = worst_light(lights.get(key_task_id, ())) or progress_light(config, expected, percent)
-        out[key_task_id] = KeyTaskProgress(
-            key_task_id=key_task_id,
-            round=round_name,
-            expected=expected,
-            percent=percent,
-            light=light.value if light else None,
-            problems=report.problems if report is not None else "",
-            next_steps=report.next_steps if report is not None else "",
-            reported_at=report.reported_at if report is not None else None,
-        )
-    return out

@@ -1,0 +1,47 @@
+"""/api/v1/scores and /api/v1/rounds/{round}/…: 考评 scores, 加减分, publishing the 打擂台 tables, and
+the round's 督查通报."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..operations.assessment.league import add_adjustment, publish_round
+from ..operations.queries.scores import adjustments, scores
+from .base import Blueprint, acting
+from .schemas.scores import AdjustmentInSchema, AdjustmentSchema, ScoresQuery, ScoresSchema
+
+blp = Blueprint("scores", __name__, url_prefix="/api/v1", description="考评与打擂台")
+ROUND = "string(maxlength=20)"
+
+
+@blp.route("/scores", methods=["GET"])
+@blp.arguments(ScoresQuery, location="query")
+@blp.response(200, ScoresSchema)
+def round_scores(args: dict[str, Any]) -> Any:
+    """一轮的考评得分:每个参评单位(镇街组、区直部门组)的总分、组内名次、较上一轮的变化和各项明细。
+
+    得分 = [scoring] base + 各规则的次数 × 分值 + 加减分,由数据库按本轮的记录计算(规则见 README)。
+    督查室、领导、管理员随时可查看;单位只能查看已发布的轮次,且只看到本单位的明细(未发布为 404)。
+    已发布的轮次返回发布时的结果。"""
+    with acting() as (actor, work):
+        return scores(work, actor, args.get("round"))
+
+
+@blp.route("/scores/adjustments", methods=["POST"])
+@blp.arguments(AdjustmentInSchema)
+@blp.response(201, AdjustmentSchema)
+@blp.problem(409, "该轮次已发布")
+def adjust(args: dict[str, Any]) -> Any:
+    """加减分(督查室):为参评单位在某一轮次加分或减分,须填写理由;记入审计。已发布的轮次不能再加减分。"""
+    with acting(write=True) as (actor, work):
+        made = add_adjustment(work, actor, args["round"], args["unit"], args["points"], args["reason"])
+        return next(a for a in adjustments(work, args["round"]) if a.id == made)
+
+
+@blp.route(f"/rounds/<{ROUND}:round_name>/publish", methods=["POST"])
+@blp.response(200, ScoresSchema)
+@blp.problem(409, "该轮次已经发布")
+def publish(round_name: str) -> Any:
+    """发布一轮的打擂台结果(督查室):按当前记录计算并保存;此后各单位可查看,结果不再变化。"""
+    with acting(write=True) as (actor, work):
+        return publish_round(work, actor, round_name)

@@ -4,8 +4,13 @@ the round's 督查通报."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+from flask import Response
+
+from ..exports.bulletin_docx import bulletin_docx
 from ..operations.assessment.league import add_adjustment, publish_round
+from ..operations.queries.bulletin import bulletin
 from ..operations.queries.scores import adjustments, scores
 from .base import Blueprint, acting
 from .schemas.scores import AdjustmentInSchema, AdjustmentSchema, ScoresQuery, ScoresSchema
@@ -45,3 +50,29 @@ def publish(round_name: str) -> Any:
     """发布一轮的打擂台结果(督查室):按当前记录计算并保存;此后各单位可查看,结果不再变化。"""
     with acting(write=True) as (actor, work):
         return publish_round(work, actor, round_name)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(data: bytes, mimetype: str, ascii_name: str, name: str) -> Response:
+    """A file to save: the Chinese name for browsers (RFC 5987), an ASCII one for the rest."""
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.route(f"/rounds/<{ROUND}:round_name>/bulletin.docx", methods=["GET"])
+@blp.response(200, description="督查通报(Word 文档)", content_type=DOCX)
+def round_bulletin(round_name: str) -> Any:
+    """本轮的督查通报(.docx,A4,公文字体):总体情况、各板块推进情况、红黄灯事项及牵头单位、打擂台排名、
+    通报表扬和批评的单位、附件重点任务一览表。督查室、领导、管理员可下载。"""
+    with acting() as (actor, work):
+        made = bulletin(work, actor, round_name)
+        tz = work.runtime.config.tz
+    return download(bulletin_docx(made, tz), DOCX, f"bulletin-{round_name}.docx", f"{made.title}.docx")

@@ -66,6 +66,7 @@ def downgrade() -> None:
         batch_op.drop_column("carried_until")
 
     with op.batch_alter_table("cycles", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_cycles_cycle_kind"), type_="check")
         batch_op.drop_column("kind")
 
     with op.batch_alter_table("score_adjustments", schema=None) as batch_op:

@@ -42,6 +42,7 @@ class TimeConfig:
 @dataclass(frozen=True)
 class EngineConfig:
     diagram: str = "bpmn/key_task_cycle.bpmn"
+    closing_diagram: str = "bpmn/key_task_closing.bpmn"
     live_cycles: int = 128
     max_returns: int = 30
 

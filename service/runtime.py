@@ -40,8 +40,8 @@ class Runtime:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     # Deployed diagram versions this process has met: version id -> content digest.
     diagram_digests: dict[int, str] = field(default_factory=dict)
-    # The diagram new cycles run: ((path, mtime, size), version id, digest), read once.
-    current_diagram: tuple[tuple[str, int, int], int, str] | None = None
+    # The diagrams new cycles run, by config path: ((path, mtime, size), version id, digest), read once.
+    diagram_files: dict[str, tuple[tuple[str, int, int], int, str]] = field(default_factory=dict)
     _calendar_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:

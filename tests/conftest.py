@@ -95,6 +95,7 @@ def config(database_url: str, tmp_path: Path) -> Any:
             "server.secret_key_file": str(tmp_path / "secret_key"),
             "attachments.storage_dir": str(tmp_path / "attachments"),
             "engine.diagram": str(REPO_ROOT / "bpmn" / "key_task_cycle.bpmn"),
+            "engine.closing_diagram": str(REPO_ROOT / "bpmn" / "key_task_closing.bpmn"),
         },
     )
 

@@ -1,12 +1,15 @@
-"""/api/v1/key-tasks/{id}/indicators, /api/v1/plans/{id}/indicators and /api/v1/indicators/{id}:
-indicators (量化指标) with their values by round, 序时进度 and progress lights; added, corrected and
-retired by the supervision office and the admins (each change audited)."""
+"""A key task's year over the API: /api/v1/key-tasks/{id}/indicators, /api/v1/plans/{id}/indicators
+and /api/v1/indicators/{id} — indicators (量化指标) with their values by round, 序时进度 and progress
+lights, added, corrected and retired by the supervision office and the admins (each change audited);
+/api/v1/key-tasks/{id}/closing — applying for 办结销号."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..operations.queries.cycle_views import cycle_detail
 from ..operations.queries.progress import IndicatorView, key_task_indicators, plan_indicators
+from ..operations.year.closing import start_closing
 from ..operations.year.indicators import (
     add_indicator,
     correct_indicator,
@@ -23,6 +26,7 @@ from .schemas.indicators import (
     RetireSchema,
     RoundQuery,
 )
+from .schemas.key_tasks import CycleSchema
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="量化指标与进展")
 
@@ -96,3 +100,15 @@ def indicator_retire(args: dict[str, Any], indicator_id: int) -> Any:
     with acting(write=True) as (actor, work):
         retired = retire_indicator(work, actor, indicator_id, args["reason"])
         return _one(work, actor, retired.id, retired.key_task_id, retired.plan_id)
+
+
+@blp.route(f"/key-tasks/<{ID}:key_task_id>/closing", methods=["POST"])
+@blp.response(201, CycleSchema)
+@blp.problem(409, "该任务本年度已申请或已完成销号")
+def apply_for_closing(key_task_id: int) -> Any:
+    """申请办结销号:主牵头单位负责人(或督查室代为发起)为重点任务开启本年度的销号流程(独立的流程图:
+    销号申请 → 督查室审核 → 区领导审批),期限、催办督办和审计与办理周期相同。第一个环节“销号申请”
+    由牵头单位填写办结情况、各指标最终值并上传佐证材料。"""
+    with acting(write=True) as (actor, work):
+        started = start_closing(work, actor, key_task_id)
+        return cycle_detail(work, actor, started.id)

@@ -20,7 +20,7 @@ from ..operations.cycles.timers import advance_timers, due_timer_cycles
 from ..operations.supervision.escalations import Fired
 from ..runtime import Runtime
 from .calendar import refresh_calendar
-from .loops import open_rounds, run_escalations
+from .loops import carry_over_past_years, open_rounds, run_escalations
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class TickReport:
     mails_sent: int = 0
     mails_retrying: int = 0
     mails_failed: int = 0
+    carried: list[int] = field(default_factory=list)  # key tasks carried into this year (挂账)
     failures: list[str] = field(default_factory=list)
 
     def count(self, level: int) -> int:
@@ -57,6 +58,8 @@ class TickReport:
         if self.cycles_started:
             out.append(f"  轮次 {self.round}: 启动办理周期 {', '.join(f'#{c}' for c in self.cycles_started)}")
         out += [f"  {e.describe()}" for e in self.escalations]
+        if self.carried:
+            out.append(f"  年终挂账: {len(self.carried)} 项重点任务结转到本年度")
         out += [f"  失败: {item}" for item in self.failures]
         return out
 
@@ -101,7 +104,11 @@ def run_due_jobs(runtime: Runtime, now: datetime | None = None) -> TickReport:
         report.mails_sent, report.mails_retrying = len(sent.sent), len(sent.retrying)
         report.mails_failed = len(sent.failed)
 
+    def year_end() -> None:
+        report.carried += carry_over_past_years(runtime, now)
+
     guarded("timers", lambda: advance_due_timers(runtime, now, report))
+    guarded("year_end", year_end)
     guarded("rounds", rounds)
     guarded("escalations", escalations)
     guarded("mail", mail)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, DomainError
+from ..operations.common.actor import SYSTEM
 from ..operations.supervision.escalations import Fired, due_candidates, escalate, ladder
 from ..operations.supervision.rounds import (
     current_round,
@@ -22,6 +23,7 @@ from ..operations.supervision.rounds import (
     report_due_at,
     start_round_cycle,
 )
+from ..operations.year.closing import carry_over, years_to_carry
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -76,3 +78,15 @@ def open_rounds(runtime: Runtime, now: datetime) -> RoundReport:
         with runtime.work(now=now) as work:
             notify_round_opened(work, rnd, len(report.started), due_at)
     return report
+
+
+def carry_over_past_years(runtime: Runtime, now: datetime) -> list[int]:
+    """挂账 at the turn of the year: carries the key tasks of past years that were neither closed
+    (销号) nor carried yet into the next year, one transaction per year. Returns their ids."""
+    with runtime.work(write=False, now=now) as work:
+        years = years_to_carry(work)
+    carried: list[int] = []
+    for year in years:
+        with runtime.work(now=now) as work:
+            carried += carry_over(work, SYSTEM, year)
+    return carried

@@ -282,3 +282,24 @@ def ensure_can_adjust_scores(actor: Actor) -> None:
 def ensure_can_publish_league(actor: Actor) -> None:
     """The supervision office publishes (发布) a round's league tables."""
     require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="发布打擂台结果")
+
+
+def ensure_can_apply_for_closing(session: Session, actor: Actor, key_task_id: int) -> None:
+    """办结销号 is applied for by the key task's primary lead unit (its head: the application step
+    needs one, see [permissions]), or opened on its behalf by the supervision office."""
+    if actor.role in (Role.SUPERVISOR, Role.SYSTEM):
+        return
+    ensure_sees_key_task(session, actor, key_task_id)
+    lead = session.scalar(
+        select(KeyTaskUnit.unit_id)
+        .where(KeyTaskUnit.key_task_id == key_task_id, KeyTaskUnit.part == "lead")
+        .order_by(KeyTaskUnit.position)
+        .limit(1)
+    )
+    if actor.role != Role.UNIT_HEAD or actor.unit_id != lead:
+        raise Forbidden("办结销号由主牵头单位的负责人申请(或由督查室代为发起)")
+
+
+def ensure_can_carry_over(actor: Actor) -> None:
+    """挂账 at the year's end is the scheduler's (or, by hand, the office's and the admins')."""
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, doing="年终挂账结转")

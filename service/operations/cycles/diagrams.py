@@ -43,17 +43,27 @@ def deploy_diagram(work: Work, xml: bytes) -> DiagramVersion:
 
 
 def current_diagram(work: Work) -> tuple[int, str]:
-    """(version id, digest) of the diagram new cycles run: config.toml [engine] diagram.
+    """(version id, digest) of the diagram new reporting cycles run: config.toml [engine] diagram."""
+    return diagram_file(work, work.runtime.config.engine.diagram)
+
+
+def closing_diagram(work: Work) -> tuple[int, str]:
+    """(version id, digest) of the diagram a key task's 办结销号 runs: [engine] closing_diagram."""
+    return diagram_file(work, work.runtime.config.engine.closing_diagram)
+
+
+def diagram_file(work: Work, relative: str) -> tuple[int, str]:
+    """(version id, digest) of the diagram in a file (relative to the config's folder).
 
     Read and deployed once per process, and again only when the file changes."""
-    path: Path = work.runtime.config.path(work.runtime.config.engine.diagram)
+    path: Path = work.runtime.config.path(relative)
     stat = path.stat()
     signature = (str(path), stat.st_mtime_ns, stat.st_size)
-    cached = work.runtime.current_diagram
+    cached = work.runtime.diagram_files.get(relative)
     if cached is not None and cached[0] == signature:
         return cached[1], cached[2]
     version = deploy_diagram(work, path.read_bytes())
-    work.runtime.current_diagram = (signature, version.id, version.digest)
+    work.runtime.diagram_files[relative] = (signature, version.id, version.digest)
     return version.id, version.digest
 
 

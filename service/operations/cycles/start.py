@@ -22,7 +22,7 @@ from workflows import (
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
-from ...vocabulary import round_label
+from ...vocabulary import CycleKind, round_label
 from ..common import audit, authz
 from ..common.actor import Actor
 from .diagrams import current_diagram
@@ -68,6 +68,15 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
     round_name = (round_name or "").strip()
     if not ROUND_PATTERN.match(round_name):
         raise Invalid(f"轮次 {round_name!r} 格式不对,应如 2024-Q2、2024-M03、2024-H1 或 2024", field="round")
+    return open_cycle(work, actor, key_task_id, round_name, CycleKind.ROUND, current_diagram(work))
+
+
+def open_cycle(
+    work: Work, actor: Actor, key_task_id: int, round_name: str, kind: CycleKind, diagram: tuple[int, str]
+) -> StartedCycle:
+    """Opens a cycle of a key task running ``diagram`` (version id, digest): a reporting round's, or
+    its year's 办结销号 (``operations/year/closing.py``). The caller has checked who may start it.
+    Raises NotFound, Conflict (inactive key task, or one cycle already under that name), Invalid."""
     conn = work.session.connection()
     key_task = conn.execute(_KEY_TASK, {"key_task": key_task_id}).first()
     if key_task is None:
@@ -83,7 +92,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
     if not leads:
         raise Invalid(f"重点任务 {key_task.number} 没有牵头单位,无法交办", field="lead_units")
 
-    version_id, digest = current_diagram(work)
+    version_id, digest = diagram
     run = work.runtime.engine.start(
         digest,
         {"lead_units": leads, "co_units": co_units, "round": round_name, "key_task": key_task.number},
@@ -100,6 +109,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
                     "round": round_name,
                     "diagram_version_id": version_id,
                     "status": CycleStatus.RUNNING,
+                    "kind": kind,
                     "state": b"",
                     "state_format": STATE_FORMAT,
                     "version": 1,
@@ -114,7 +124,7 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
         actor,
         "cycle.started",
         cycle_id=created.id,
-        data={"key_task": key_task.number, "round": round_name, "co_units": len(co_units)},
+        data={"key_task": key_task.number, "round": round_name, "co_units": len(co_units), "kind": kind.value},
     )
     ref = CycleRef(
         id=created.id,

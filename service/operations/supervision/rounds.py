@@ -23,7 +23,7 @@ from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
 
 from ...config import Config
 from ...runtime import Runtime, Work
-from ...vocabulary import Role, round_label
+from ...vocabulary import CycleKind, CycleStatus, Role, round_label
 from ...workdays import END_OF_DAY, WorkCalendar
 from ..common.actor import SYSTEM
 from ..common.notifications import Notice, Recipients, notify
@@ -108,18 +108,28 @@ def current_round(runtime: Runtime, now: datetime) -> Round | None:
 
 
 def missing_key_tasks(work: Work, rnd: Round) -> list[int]:
-    """Active key tasks of this year's plans (or plans without a year) with no cycle for the round."""
+    """Active key tasks of this year's plans (or plans without a year, or carried into this year)
+    with no cycle for the round, unless closed (销号) for the year."""
     has_cycle = exists().where(Cycle.key_task_id == KeyTask.id, Cycle.round == rnd.name)
     has_lead = exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.part == UnitPart.LEAD)
+    # 销号 approved for the year: no more rounds in it (operations/year/closing.py).
+    closed = exists().where(
+        Cycle.key_task_id == KeyTask.id,
+        Cycle.kind == CycleKind.CLOSING,
+        Cycle.round == f"{rnd.year}-销号",
+        Cycle.status == CycleStatus.CLOSED,
+    )
     return list(
         work.session.scalars(
             select(KeyTask.id)
             .join(Plan, Plan.id == KeyTask.plan_id)
             .where(
                 KeyTask.active.is_(True),
-                or_(Plan.year == rnd.year, Plan.year.is_(None)),
+                # This year's plans, plans without a year, and key tasks carried into this year (挂账).
+                or_(Plan.year == rnd.year, Plan.year.is_(None), KeyTask.carried_until >= rnd.year),
                 has_lead,
                 ~has_cycle,
+                ~closed,
             )
             .order_by(KeyTask.id)
         )

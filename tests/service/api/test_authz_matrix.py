@@ -97,6 +97,11 @@ class Rig:
         with self.runtime.work() as work:
             return add_indicator(work, self.people.supervisor, fields, key_task_id=self.people.key_task.id).id
 
+    def fresh_key_task(self) -> int:
+        """Another key task of the same units (each 销号 cell needs one not applied for yet)."""
+        p = self.people
+        return self.make.key_task([p.lead_unit], p.co_units, title="另一项任务").id
+
     def round_with_cycle(self) -> str:
         """A fresh round with a cycle of the key task (so it has something to score)."""
         self.rounds += 1
@@ -249,6 +254,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     "POST /indicators/{id}/retire": (
         lambda r: ("POST", f"/api/v1/indicators/{r.indicator()}/retire", {"json": {"reason": "重复"}}),
         row(401, 403, 403, 403, 403, 200, 403, 200),
+    ),
+    "POST /key-tasks/{id}/closing": (
+        lambda r: ("POST", f"/api/v1/key-tasks/{r.fresh_key_task()}/closing", {}),
+        row(401, 403, 201, 403, 404, 201, 403, 403),
     ),
     "GET /scores": (
         lambda r: ("GET", f"/api/v1/scores?round={r.round_with_cycle()}", {}),

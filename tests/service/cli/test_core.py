@@ -151,3 +151,11 @@ def test_the_wsgi_entry_serves_with_its_start_up_heap_frozen(loaded_database, tm
     assert done.returncode == 0, done.stderr
     frozen, status, has_form = done.stdout.split()
     assert int(frozen) > 10_000 and status == "200" and has_form == "True"
+
+
+def test_year_carry_over_by_hand(loaded_cli):
+    """The demo plan is 2024's: its key tasks not closed are carried into 2025, once."""
+    first = loaded_cli("year", "carry-over", "2024").stdout
+    assert "已挂账结转到 2025 年度" in first
+    assert "没有需要挂账结转" in loaded_cli("year", "carry-over", "2024").stdout
+    assert "2000" in loaded_cli("year", "carry-over", "1999", expect=2).stderr

@@ -32,6 +32,7 @@ from ..operations.supervision.escalations import due_candidates, escalate, ladde
 from ..operations.supervision.extensions import decide_extension, request_extension
 from ..operations.supervision.rounds import round_of
 from ..runtime import Work
+from .year import CURRENT_SHARE, previous_round_name, progress_report, share_report, tell_closing, tell_previous_round
 
 SUPERVISOR_USERNAME = "duchashi"
 LEADER_USERNAME = "lingdao"
@@ -227,6 +228,15 @@ class _Player:
     def staff(self, unit_id: int) -> Actor:
         return self.users.get((unit_id, Role.UNIT_STAFF.value)) or self.head(unit_id)
 
+    def actor_for(self, task: HumanTask) -> Actor:
+        """Who does a step: the office, the leader, or the unit's head."""
+        if task.role == "supervisor":
+            return self.supervisor
+        if task.role == "leader":
+            return self.leader
+        assert task.unit_id is not None
+        return self.head(task.unit_id)
+
     # -- the scheduler, as it would have run between events ------------------------------------
     def tick(self, work: Work) -> None:
         if self.last_tick is not None and work.now - self.last_tick < timedelta(hours=1):
@@ -282,14 +292,18 @@ def play_demo_round(work: Work, plan_id: int) -> RoundSummary:
         .where(KeyTask.plan_id == plan_id, KeyTask.active.is_(True))
         .order_by(KeyTask.number)
     ).all()
-    for (key_task_id, _number, title), story in zip(key_tasks, STORIES, strict=False):
-        _tell(player, key_task_id, title, round_name, story)
+    # The year so far: the previous round in full (values, a published league table), then this one.
+    tell_previous_round(player, [(k.id, k.number, k.title) for k in key_tasks], previous_round_name(work))
+    for index, ((key_task_id, _number, title), story) in enumerate(zip(key_tasks, STORIES, strict=False)):
+        _tell(player, key_task_id, title, round_name, story, CURRENT_SHARE[index % len(CURRENT_SHARE)])
+    if key_tasks:
+        tell_closing(player, key_tasks[0][0])
     player.run()
     return player.summary
 
 
-def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story: Story) -> None:
-    """Puts one cycle's events on the player's timeline."""
+def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story: Story, reached: float) -> None:
+    """Puts one cycle's events on the player's timeline; its 汇总报送 reports ``reached`` of the targets."""
     state: dict[str, int] = {}
 
     def start(work: Work) -> None:
@@ -303,15 +317,11 @@ def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story:
     def complete(step_id: str, decision: str | None = None, comment: str | None = None) -> Callable[[Work], None]:
         def run(work: Work) -> None:
             (task,) = _open(work, state["cycle"], step_id)
-            if task.role == "supervisor":
-                actor = player.supervisor
-            elif task.role == "leader":
-                actor = player.leader
-            else:
-                assert task.unit_id is not None
-                actor = player.head(task.unit_id)
+            actor = player.actor_for(task)
             data = None
+            progress = None
             if step_id == "consolidate":
+                progress = progress_report(work, key_task_id, reached, player.random)
                 answered = work.session.scalar(
                     select(func.count()).where(
                         HumanTask.cycle_id == state["cycle"],
@@ -321,7 +331,7 @@ def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story:
                 )
                 share = player.random.randint(60, 95)
                 data = {"report": REPORT.format(lead=actor.unit_name, title=title, n=answered, b=share)}
-            complete_human_task(work, actor, task.id, data=data, decision=decision, comment=comment)
+            complete_human_task(work, actor, task.id, data=data, decision=decision, comment=comment, progress=progress)
             player.summary.steps_done += 1
 
         return run
@@ -334,7 +344,9 @@ def _tell(player: _Player, key_task_id: int, title: str, round_name: str, story:
         text = player.random.choice(CO_INPUTS).format(
             unit=staff.unit_name, a=player.random.randint(2, 9), b=player.random.randint(40, 100)
         )
-        complete_human_task(work, staff, task.id, data={"text": text})
+        complete_human_task(
+            work, staff, task.id, data={"text": text}, progress=share_report(work, key_task_id, player.random)
+        )
         player.summary.steps_done += 1
 
     if story.dispatch:

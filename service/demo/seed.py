@@ -13,7 +13,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
+from db.models import Plan, Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
 
 from ..operations.common.actor import SYSTEM
 from ..operations.directory.plan_import import import_plan
@@ -73,6 +73,12 @@ def load_demo(work: Work, *, with_plan: bool = True, with_round: bool = True) ->
         result = import_plan(work, SYSTEM, PLAN_FILE.read_bytes(), PLAN_FILE.name, title=PLAN_TITLE)
         summary.plan_id = result.plan_id
         summary.plan_created = not result.already_imported
+        if summary.plan_created and result.plan_id is not None:
+            # The demo plays the 2024 plan as this year's: the rounds open for it, its 序时 runs over
+            # this year, and the year's end does not carry it over at once.
+            plan = work.session.get(Plan, result.plan_id)
+            if plan is not None:
+                plan.year = work.now.astimezone(work.runtime.config.tz).year
         if with_round and result.plan_id is not None:
             # Cycles at every step, played through the real operations (once: a plan with cycles is left alone).
             from .round import play_demo_round

@@ -9,6 +9,7 @@ which Word and LibreOffice substitute. The appendix lists every key task of the 
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,18 @@ OFFICE = "区政府督查室"
 ADDRESSEE = "各镇(街、乡)、花湖开发区,区直各部门:"
 
 
+_FULL_WIDTH = str.maketrans(
+    {",": "\uff0c", ";": "\uff1b", ":": "\uff1a", "(": "\uff08", ")": "\uff09", "!": "\uff01", "?": "\uff1f"}
+)
+
+
+def official(text: str) -> str:
+    """Chinese official documents use full-width punctuation (the ASCII comma, semicolon, colon,
+    brackets, exclamation and question marks become U+FF0C, U+FF1B, U+FF1A, U+FF08/U+FF09, U+FF01,
+    U+FF1F). Decimal points and percent signs stay as they are."""
+    return text.translate(_FULL_WIDTH)
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
 
@@ -38,7 +51,7 @@ def _signed(value: float | None) -> str:
 def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
     """The bulletin as .docx bytes."""
     from docx import Document
-    from docx.enum.section import WD_ORIENT
+    from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt
 
@@ -61,7 +74,7 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
     title.paragraph_format.line_spacing = Pt(36)
     _font(title.add_run(b.title), TITLE_FONT, 22)
     doc.add_paragraph()
-    doc.add_paragraph(ADDRESSEE)
+    doc.add_paragraph(official(ADDRESSEE))
     due = f"截至本轮报送截止日,序时进度为{_pct(b.expected)}。" if b.expected is not None else ""
     _body(
         doc,
@@ -141,7 +154,12 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
         signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         signature.paragraph_format.right_indent = Pt(32)
 
-    doc.add_page_break()
+    # The appendix on landscape pages: a wide table of every key task.
+    annex_section = doc.add_section(WD_SECTION.NEW_PAGE)
+    annex_section.orientation = WD_ORIENT.LANDSCAPE
+    annex_section.page_width, annex_section.page_height = Mm(297), Mm(210)
+    annex_section.top_margin, annex_section.bottom_margin = Mm(28), Mm(26)
+    annex_section.left_margin, annex_section.right_margin = Mm(37), Mm(35)
     annex = doc.add_paragraph()
     _font(annex.add_run("附件"), HEADING_FONT, 16)
     head = doc.add_paragraph()
@@ -164,8 +182,9 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
             )
             for t in b.tasks
         ],
-        (10, 30, 26, 13, 13, 13, 13, 12, 36),
+        (10, 34, 30, 14, 14, 14, 14, 13, 72),
         size=10.5,
+        text_width_mm=225,
         lights=[t.progress.light for t in b.tasks],
         light_column=6,
     )
@@ -180,11 +199,16 @@ def _lag_sentence(item: TaskLine) -> str:
     if progress.expected is not None and progress.percent is not None:
         behind = f",落后序时进度{max(0.0, progress.expected - progress.percent):.0f}个百分点"
     indicators = f";量化指标{item.indicators}项中{item.indicators_on_track}项达到序时进度" if item.indicators else ""
-    problems = f"。存在问题:{progress.problems}" if progress.problems else ""
+    problems = f"。存在问题:{_sentence(progress.problems)}" if progress.problems else ""
     return (
         f"任务{item.number}“{item.title}”(牵头单位:{item.lead_units}):完成比例{_pct(progress.percent)}"
         f"{behind}{indicators}{problems}。"
     )
+
+
+def _sentence(text: str) -> str:
+    """Typed text without its closing punctuation (the bulletin adds its own full stop)."""
+    return re.sub(r"[。.;,\uff1b\uff0c\s]+$", "", text)
 
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -219,7 +243,7 @@ def _font(target: Any, east_asian: str, size: float, *, bold: bool = False) -> N
 def _body(doc: Any, text: str) -> None:
     from docx.shared import Pt
 
-    paragraph = doc.add_paragraph(text)
+    paragraph = doc.add_paragraph(official(text))
     paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters of 三号
 
 
@@ -228,7 +252,7 @@ def _heading(doc: Any, text: str) -> None:
 
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(32)
-    _font(paragraph.add_run(text), HEADING_FONT, 16)
+    _font(paragraph.add_run(official(text)), HEADING_FONT, 16)
 
 
 def _subheading(doc: Any, text: str) -> None:
@@ -236,7 +260,7 @@ def _subheading(doc: Any, text: str) -> None:
 
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(32)
-    _font(paragraph.add_run(text), SUBHEADING_FONT, 16)
+    _font(paragraph.add_run(official(text)), SUBHEADING_FONT, 16)
 
 
 def _table(
@@ -248,6 +272,7 @@ def _table(
     size: float = 12,
     lights: list[str | None] | None = None,
     light_column: int | None = None,
+    text_width_mm: float = 156,
 ) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -257,7 +282,10 @@ def _table(
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    scale = 156 / sum(widths_mm)  # the text block is 156 mm wide
+    table.autofit = False
+    scale = text_width_mm / sum(widths_mm)  # A4 portrait's text block is 156 mm wide
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width * scale)  # the grid: what LibreOffice lays out by
     for r, values in enumerate([header, *rows]):
         cells = table.rows[r].cells
         for c, value in enumerate(values):
@@ -266,9 +294,10 @@ def _table(
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.first_line_indent = Pt(0)
             paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            if r == 0 or c != 1:
+            prose = c == 1 or (c == len(header) - 1 and len(header) >= 9)  # titles and typed text
+            if r == 0 or not prose:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(str(value))
+            run = paragraph.add_run(official(str(value)))
             _font(run, HEADING_FONT if r == 0 else BODY_FONT, size)
             light = lights[r - 1] if lights and r > 0 and c == light_column else None
             if light in LIGHT_FILL:

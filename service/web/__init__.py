@@ -27,7 +27,8 @@ NAVIGATION: tuple[tuple[str, str, Callable[[Actor], bool] | None], ...] = (
     ("web.inbox_page", "待办", None),
     ("web.ledger_page", "督查台账", None),
     ("web.dashboard_page", "统计", authz.may_see_statistics),
-    ("web.league_page", "打擂台", authz.may_see_statistics),
+    # Units read the published league tables (and their own breakdown) too.
+    ("web.league_page", "打擂台", None),
     ("web.extensions_page", "延期申请", authz.may_use_extensions),
     ("web.plan_import", "计划导入", authz.may_import_plans),
     ("web.admin_users", "管理", authz.may_manage),
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     """Registers the web pages' blueprint, error pages and template helpers on the app."""
     from . import (  # noqa: F401  (each module adds its routes to the blueprint)
         admin,
+        assessment,
         auth,
         cycles,
         extensions,
@@ -48,6 +50,7 @@ def register(app: Flask) -> None:
         notifications,
         plans,
         statistics,
+        year,
     )
     from .base import bp, file_size, limit_body, local_day, local_time, outcome, query_with, time_left
     from .errors import install

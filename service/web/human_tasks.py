@@ -18,10 +18,41 @@ from ..headers import attachment_response
 from ..operations.cycles.attachments import open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.cycle_views import cycle_diagram
-from ..operations.queries.human_tasks import human_task_detail
+from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
+from ..operations.queries.progress import cycle_report, key_task_indicators
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
 from .base import FormErrors, bp, form_state, me, reading, runtime, writing
+
+
+def _progress_of(work: Any, actor: Any, detail: HumanTaskDetail) -> dict[str, Any]:
+    """What the page shows of progress: the key task's indicators and light at this round; on a step
+    that takes a report, the unit's current one (to fill the form again after a 退回); on the review
+    steps, the report under review."""
+    indicators = key_task_indicators(work, actor, detail.key_task.id, round_name=detail.round, include_retired=False)
+    mine = None
+    if detail.form.progress and detail.unit_id is not None:
+        mine = cycle_report(work, detail.cycle_id, detail.unit_id)
+    reviewed = cycle_report(work, detail.cycle_id) if detail.party in ("supervisor", "leader") else None
+    return {"part": detail.form.progress, "indicators": indicators, "mine": mine, "reviewed": reviewed}
+
+
+def _progress_form(form: Any, part: str | None) -> dict[str, Any] | None:
+    """The progress fields of a submitted step form (``progress.*``); None when nothing was filled in."""
+    if part is None:
+        return None
+    values = {
+        key[len("progress.values.") :]: value.strip()
+        for key, value in form.items()
+        if key.startswith("progress.values.") and value.strip()
+    }
+    given: dict[str, Any] = {"values": values} if values else {}
+    if part == "total":
+        for name in ("percent", "problems", "next_steps"):
+            value = form.get(f"progress.{name}", "").strip()
+            if value:
+                given[name] = value
+    return given or None
 
 
 def render_human_task(task_id: int, *, values: dict[str, str] | None = None, errors: FormErrors | None = None) -> str:
@@ -30,6 +61,7 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
         detail = human_task_detail(work, actor, task_id)
         diagram = cycle_diagram(work, actor, detail.cycle_id)
         extensions = list_extensions(work, actor, human_task_id=task_id, limit=10).items
+        progress = _progress_of(work, actor, detail)
     return render_template(
         "human_task.html",
         step=detail,
@@ -38,6 +70,7 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
         may_ask_extension=detail.can_request_extension,
         values=values or {},
         errors=errors or FormErrors(),
+        progress=progress,
         max_mb=runtime().config.attachments.max_mb,
         allowed_types=runtime().config.attachments.allowed_types,
     )
@@ -69,11 +102,21 @@ def human_task_submit(task_id: int) -> Any:
     comment = request.form.get("comment", "")
     files = [f for f in request.files.getlist("files") if f.filename]
     values = {f"data.{k}": v for k, v in data.items()} | {"decision": decision or "", "comment": comment}
+    values |= {k: v for k, v in request.form.items() if k.startswith("progress.")}
+    part = request.form.get("progress_part") or None
     try:
         with writing() as work:
             for upload in files:
                 upload_attachment(work, actor, task_id, upload.filename or "", upload.read())
-            done = complete_human_task(work, actor, task_id, data=data, decision=decision, comment=comment)
+            done = complete_human_task(
+                work,
+                actor,
+                task_id,
+                data=data,
+                decision=decision,
+                comment=comment,
+                progress=_progress_form(request.form, part if part in ("total", "share") else None),
+            )
     except DomainError as error:
         errors = FormErrors()
         errors.take(error, {*values, "files"}, rename={"file": "files"})

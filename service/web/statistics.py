@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import render_template
 
-from ..operations.queries.dashboard import dashboard, league
+from ..operations.queries.dashboard import dashboard
+from ..operations.queries.progress_lights import key_task_progress
 from ..security import login_required
 from .base import arg_text, bp, me, plan_choice, reading
 
@@ -19,6 +21,9 @@ def dashboard_page() -> Any:
         board = dashboard(
             work, me(), plan_id=asked, round_name=arg_text("round", max_length=20), remembered_plan=remembered
         )
+        progress = key_task_progress(work, [k.key_task_id for k in board.key_tasks], board.round)
+    counts = Counter(p.light or "none" for p in progress.values())
+    expected = next((p.expected for p in progress.values() if p.expected is not None), None)
     charts = {
         "sections": {
             "names": [s.name for s in board.sections],
@@ -33,22 +38,11 @@ def dashboard_page() -> Any:
             "lights": [k.light or "" for k in board.key_tasks],
         },
     }
-    return render_template("dashboard.html", board=board, charts=charts)
-
-
-@bp.get("/league")
-@login_required
-def league_page() -> Any:
-    asked, remembered = plan_choice()
-    with reading() as work:
-        table = league(
-            work, me(), plan_id=asked, round_name=arg_text("round", max_length=20), remembered_plan=remembered
-        )
-    ranked = [s for s in table.standings if s.on_time_rate is not None]
-    charts = {
-        "units": [s.unit for s in ranked],
-        "rate": [round(s.on_time_rate * 100) for s in ranked if s.on_time_rate is not None],
-        "returns": [s.returns for s in ranked],
-        "escalations": [s.escalations for s in ranked],
-    }
-    return render_template("league.html", table=table, charts=charts)
+    return render_template(
+        "dashboard.html",
+        board=board,
+        charts=charts,
+        progress=progress,
+        expected=expected,
+        progress_counts={key: counts.get(key, 0) for key in ("red", "yellow", "green", "none")},
+    )

@@ -56,6 +56,8 @@ class StepForm:
     decision_label: str | None  # what the choice is called ("审核结论"); None without a decision
     submit_label: str  # the button's words ("签收", "报送"; 提交 when the diagram names none)
     comment_max_length: int
+    # "total" or "share" when the step carries a progress report (the diagram's duban:progress).
+    progress: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         decision_label=decision.label if decision else None,
         submit_label=definition.submit_label or "提交",
         comment_max_length=MAX_COMMENT,
+        progress=definition.progress,
     )
     (summary,) = summarize(work, [(key_task, "")])
     unit_order = {u.id: i for i, u in enumerate((*summary.lead_units, *summary.co_units))}

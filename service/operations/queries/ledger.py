@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Plan
 
 from ...errors import Invalid, NotFound
 from ...runtime import Work
-from ...vocabulary import EscalationLevel, Light, Progress, round_label
+from ...vocabulary import CycleKind, EscalationLevel, Light, Progress, YearStatus, round_label
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import LIGHTS
 from .decisions import SentBack, describe_sent_back, diagrams_of, sent_back, total_sent_back
+from .progress_lights import key_task_progress
+from .year_status import year_states
 
 MAX_PER_PAGE = 200
 
@@ -56,6 +58,12 @@ class LedgerRow:
     sent_back: tuple[SentBack, ...]  # the same by decision, labelled: 退回 2 次、驳回 1 次
     latest: str | None  # the latest thing done in the cycle, in a sentence
     latest_at: datetime | None
+    # The key task's progress light at the round (indicators against 序时), its reported completion,
+    # and where its year stands (销号, 挂账): see operations/queries/progress_lights.py, year_status.py.
+    progress_light: str | None = None
+    percent: float | None = None
+    year_status: str = YearStatus.OPEN.value
+    carried_from: int | None = None
 
     @property
     def status_name(self) -> str:
@@ -69,6 +77,14 @@ class LedgerRow:
     def sent_back_text(self) -> str:
         """ "退回 2 次、驳回 1 次"; empty when never sent back."""
         return describe_sent_back(self.sent_back)
+
+    @property
+    def progress_light_name(self) -> str:
+        return Light(self.progress_light).label if self.progress_light else ""
+
+    @property
+    def year_status_name(self) -> str:
+        return YearStatus.label_of(self.year_status)
 
     @property
     def escalation_name(self) -> str:
@@ -101,11 +117,11 @@ def plans_list(work: Work) -> tuple[PlanInfo, ...]:
 
 
 def plan_rounds(work: Work, plan_id: int) -> tuple[str, ...]:
-    """The rounds that have cycles in this plan, latest first."""
+    """The reporting rounds that have cycles in this plan, latest first (a year's 销号 is no round)."""
     rounds = work.session.scalars(
         select(Cycle.round)
         .join(KeyTask, KeyTask.id == Cycle.key_task_id)
-        .where(KeyTask.plan_id == plan_id)
+        .where(KeyTask.plan_id == plan_id, Cycle.kind == CycleKind.ROUND)
         .group_by(Cycle.round)
     ).all()
     return tuple(sorted(rounds, key=_round_key, reverse=True))
@@ -138,7 +154,19 @@ def choose_plan(
     raise NotFound(f"计划 {plan_id} 不存在")
 
 
-def _open_aggregate(work: Work, plan_id: int, round_name: str | None) -> dict[int, tuple[int, datetime, int]]:
+def _members(plan: PlanInfo) -> ColumnElement[bool]:
+    """A WHERE clause on KeyTask: the plan's key tasks, and those of earlier years' plans carried
+    (挂账) into this plan's year, which its ledger lists after its own."""
+    own = KeyTask.plan_id == plan.id
+    if plan.year is None:
+        return own
+    earlier = select(Plan.id).where(Plan.year < plan.year)
+    return or_(own, and_(KeyTask.carried_until >= plan.year, KeyTask.plan_id.in_(earlier)))
+
+
+def _open_aggregate(
+    work: Work, members: ColumnElement[bool], round_name: str | None
+) -> dict[int, tuple[int, datetime, int]]:
     """Per cycle of the plan and round: the worst light of its open steps (0 green, 1 yellow,
     2 red), the earliest deadline and the highest escalation. One GROUP BY over the open rows of
     those cycles, read through the (cycle, state) index."""
@@ -146,11 +174,7 @@ def _open_aggregate(work: Work, plan_id: int, round_name: str | None) -> dict[in
         return {}
     now = work.now
     rank = case((HumanTask.due_at < now, 2), (HumanTask.yellow_at <= now, 1), else_=0)
-    cycles = (
-        select(Cycle.id)
-        .join(KeyTask, KeyTask.id == Cycle.key_task_id)
-        .where(Cycle.round == round_name, KeyTask.plan_id == plan_id)
-    )
+    cycles = select(Cycle.id).join(KeyTask, KeyTask.id == Cycle.key_task_id).where(Cycle.round == round_name, members)
     rows = work.session.execute(
         select(HumanTask.cycle_id, func.max(rank), func.min(HumanTask.due_at), func.max(HumanTask.escalation_level))
         .where(HumanTask.cycle_id.in_(cycles), HumanTask.state == HumanTaskState.OPEN)
@@ -196,13 +220,14 @@ def ledger(
         round_name = rounds[0] if rounds else None
     session = work.session
 
+    members = _members(plan)
     listed = session.execute(
         select(KeyTask.id, Cycle.id, Cycle.status)
         .outerjoin(Cycle, and_(Cycle.key_task_id == KeyTask.id, Cycle.round == (round_name or "")))
-        .where(KeyTask.plan_id == plan.id, authz.key_task_visible(actor))
-        .order_by(KeyTask.number, KeyTask.id)
+        .where(members, authz.key_task_visible(actor))
+        .order_by(KeyTask.plan_id != plan.id, KeyTask.number, KeyTask.id)
     ).all()
-    lights = _open_aggregate(work, plan.id, round_name)
+    lights = _open_aggregate(work, members, round_name)
     counts = {name.value: 0 for name in (*LIGHTS, *Progress)}
     chosen: list[tuple[int, int | None, Progress, tuple[int, datetime, int] | None]] = []
     for key_task_id, cycle_id, cycle_status in listed:
@@ -244,6 +269,9 @@ def ledger(
     steps = _open_step_names(work, cycle_ids)
     returns = sent_back(work, cycle_ids)
     latest = _latest(work, cycle_ids)
+    shown = [c[0] for c in chosen]
+    progress = key_task_progress(work, shown, round_name)
+    years = year_states(work, shown, plan.year)
     rows = []
     for shown_id, shown_cycle, row_status, found in chosen:
         t = texts[shown_id]
@@ -268,6 +296,10 @@ def ledger(
                 sent_back=returns.get(shown_cycle, ()) if shown_cycle is not None else (),
                 latest=said,
                 latest_at=said_at,
+                progress_light=progress[shown_id].light if shown_id in progress else None,
+                percent=progress[shown_id].percent if shown_id in progress else None,
+                year_status=years[shown_id].status.value if shown_id in years else YearStatus.OPEN.value,
+                carried_from=years[shown_id].carried_from if shown_id in years else None,
             )
         )
     return Ledger(
@@ -368,5 +400,5 @@ def key_task_choices(work: Work, actor: Actor, plan_id: int | None = None) -> tu
 
 def known_rounds(work: Work) -> tuple[str, ...]:
     """Every round that has cycles, latest first (read from the index on cycles' round)."""
-    rounds = work.session.scalars(select(Cycle.round).group_by(Cycle.round)).all()
+    rounds = work.session.scalars(select(Cycle.round).where(Cycle.kind == CycleKind.ROUND).group_by(Cycle.round)).all()
     return tuple(sorted(rounds, key=_round_key, reverse=True))

@@ -26,6 +26,7 @@ from ..year.schedule import (
     completion,
     elapsed_share,
     expected_share,
+    measured_year,
     progress_light,
     round_due_date,
 )
@@ -82,6 +83,11 @@ class IndicatorView:
     points: tuple[RoundPoint, ...]  # every round of the key task, oldest first (the chart)
 
     @property
+    def schedule_text(self) -> str:
+        """The staged milestones as typed: "2024-06-30: 50%; 2024-12-31: 100%"."""
+        return "; ".join(f"{m['by']}: {float(m['share']):g}%" for m in self.schedule)
+
+    @property
     def target_text(self) -> str:
         return f"{self.comparator} {format_number(self.target)} {self.measure}".strip()
 
@@ -129,7 +135,7 @@ def key_task_indicators(
     line = []
     for name in rounds:
         due = round_due_date(work.runtime, name)
-        line.append((name, elapsed_share(calendar, year or due.year, due) if due else None))
+        line.append((name, elapsed_share(calendar, measured_year(name, year, due), due) if due else None))
     return KeyTaskIndicators(
         key_task_id=key_task_id,
         plan_id=key_task.plan_id,
@@ -165,7 +171,7 @@ def _expected(work: Work, indicator: Indicator, year: int | None, round_name: st
     due = round_due_date(work.runtime, round_name)
     if due is None:
         return None
-    return expected_share(work.runtime.calendar, year or due.year, due, indicator.schedule or None)
+    return expected_share(work.runtime.calendar, measured_year(round_name, year, due), due, indicator.schedule or None)
 
 
 def indicator_views(
@@ -261,3 +267,70 @@ def indicator_views(
             )
         )
     return tuple(views)
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """The lead unit's current progress report of one round (or of the year's 销号)."""
+
+    round: str
+    percent: float | None
+    problems: str
+    next_steps: str
+    reported_at: datetime
+    unit: str
+    versions: int  # how many times it was given (a report given again after a 退回 counts twice)
+
+
+def report_history(work: Work, actor: Actor, key_task_id: int) -> tuple[ReportLine, ...]:
+    """The key task's progress reports round by round, oldest first (whoever sees the key task)."""
+    session = work.session
+    authz.ensure_sees_key_task(session, actor, key_task_id)
+    rows = session.execute(
+        select(ProgressReport, Unit.name)
+        .join(Unit, Unit.id == ProgressReport.unit_id)
+        .where(ProgressReport.key_task_id == key_task_id, ProgressReport.part == ReportPart.TOTAL)
+        .order_by(ProgressReport.reported_at, ProgressReport.id)
+    ).all()
+    versions: dict[str, int] = {}
+    current: dict[str, ReportLine] = {}
+    for report, unit in rows:
+        versions[report.round] = versions.get(report.round, 0) + 1
+        if report.superseded_at is None:
+            current[report.round] = ReportLine(
+                report.round, report.percent, report.problems, report.next_steps, report.reported_at, unit, 0
+            )
+    return tuple(
+        ReportLine(**{**line.__dict__, "versions": versions[name]})
+        for name, line in sorted(current.items(), key=lambda item: round_key(item[0]))
+    )
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """A unit's current progress report in a cycle, as the review steps and a report given again read it."""
+
+    percent: float | None
+    problems: str
+    next_steps: str
+    values: dict[int, float]
+    reported_at: datetime
+
+
+def cycle_report(work: Work, cycle_id: int, unit_id: int | None = None) -> CycleReport | None:
+    """The current report of a cycle: the lead unit's consolidated one, or ``unit_id``'s. No
+    authorization: the caller reads it for a step the actor may see."""
+    query = select(ProgressReport).where(ProgressReport.cycle_id == cycle_id, ProgressReport.superseded_at.is_(None))
+    if unit_id is None:
+        query = query.where(ProgressReport.part == ReportPart.TOTAL)
+    else:
+        query = query.where(ProgressReport.unit_id == unit_id)
+    report = work.session.scalars(query.order_by(ProgressReport.id.desc()).limit(1)).first()
+    if report is None:
+        return None
+    values = dict(
+        work.session.execute(
+            select(IndicatorValue.indicator_id, IndicatorValue.value).where(IndicatorValue.report_id == report.id)
+        ).all()
+    )
+    return CycleReport(report.percent, report.problems, report.next_steps, values, report.reported_at)

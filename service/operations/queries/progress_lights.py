@@ -23,6 +23,7 @@ from ..year.schedule import (
     completion,
     elapsed_share,
     expected_share,
+    measured_year,
     progress_light,
     round_due_date,
     worst_light,
@@ -122,7 +123,9 @@ def indicator_lights(
     calendar, config = work.runtime.calendar, work.runtime.config
     out = []
     for row in indicators:
-        expected = expected_share(calendar, row.year or due.year, due, row.schedule) if due else None
+        expected = (
+            expected_share(calendar, measured_year(round_name, row.year, due), due, row.schedule) if due else None
+        )
         got = values.get(row.id)
         done = completion(row.comparator, row.target, got[1]) if got else None
         out.append(
@@ -163,7 +166,7 @@ def key_task_progress(
     calendar, config = work.runtime.calendar, work.runtime.config
     out = {}
     for key_task_id in wanted:
-        expected = elapsed_share(calendar, years.get(key_task_id) or due.year, due) if due else None
+        expected = elapsed_share(calendar, measured_year(round_name, years.get(key_task_id), due), due) if due else None
         report = latest.get(key_task_id)
         percent: float | None = report.percent if report is not None else None
         light = worst_light(lights.get(key_task_id, ())) or progress_light(config, expected, percent)

@@ -1,8 +1,8 @@
 """序时进度 and the progress light (进度灯).
 
-序时进度 is the share of the plan year that should be done by a round's report due date: working days
-elapsed in the year (1 January to that day, counted by the official calendar) ÷ working days in the
-year, in percent. An indicator with a staged schedule (阶段目标: "6月底前完成50%") is measured against its
+序时进度 is the share of the year that should be done by a round's report due date: working days
+elapsed in the round's year (1 January to that day, counted by the official calendar) ÷ working days
+in the year, in percent. An indicator with a staged schedule (阶段目标: "6月底前完成50%") is measured against its
 last milestone reached by that day instead (0 before the first one).
 
 An indicator's completion is its latest cumulative value against its target: value ÷ target for "不少于",
@@ -69,6 +69,13 @@ def round_due_date(runtime: Runtime, round_name: str) -> date | None:
 @functools.lru_cache(maxsize=64)
 def _workdays_in(calendar: WorkCalendar, year: int) -> int:
     return calendar.working_days_between(date(year - 1, 12, 31), date(year, 12, 31))
+
+
+def measured_year(round_name: str, plan_year: int | None, due: date) -> int:
+    """The year whose working days a round's 序时 counts: the round's own (2024-Q4 is measured
+    within 2024 although its reports are due in January 2025, so it expects 100 %). A key task
+    carried (挂账) into a later year is measured again over the year it is carried into."""
+    return year_of(round_name) or plan_year or due.year
 
 
 def elapsed_share(calendar: WorkCalendar, year: int, on: date) -> float:

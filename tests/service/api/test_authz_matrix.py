@@ -275,6 +275,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         ),
         row(401, 403, 403, 403, 403, 201, 403, 403),
     ),
+    "GET /rounds/{round}/bulletin.docx": (
+        lambda r: ("GET", f"/api/v1/rounds/{r.round_with_cycle()}/bulletin.docx", {}),
+        row(401, 403, 403, 403, 403, 200, 200, 200),
+    ),
     "POST /rounds/{round}/publish": (
         lambda r: ("POST", f"/api/v1/rounds/{r.round_with_cycle()}/publish", {}),
         row(401, 403, 403, 403, 403, 200, 403, 403),

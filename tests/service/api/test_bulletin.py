@@ -15,6 +15,7 @@ from docx.shared import Mm
 from sqlalchemy import select
 
 from db.models import HumanTask, HumanTaskState
+from service.exports.bulletin_docx import official
 from service.operations.cycles.complete import complete_human_task
 from service.operations.year.indicators import IndicatorFields, add_indicator
 
@@ -66,7 +67,8 @@ def test_the_bulletin_opens_with_the_league_table_in_it(api, people, start, runt
     assert paragraphs[0] == "关于2024年第二季度“测试方案”重点任务推进情况的通报"
     xml = document.element.xml
     assert "方正小标宋简体" in xml and "仿宋_GB2312" in xml
-    assert any("红灯事项(1项)" in p for p in paragraphs)
+    assert any(official("红灯事项(1项)") in p for p in paragraphs)
+    assert official("各镇(街、乡),") == "各镇\uff08街、乡\uff09\uff0c"  # full-width, as official documents write
     assert any("任务" in p and "推行产业链长制" in p and "项目审批慢" in p for p in paragraphs)
     assert any("已于" in p and "发布" in p for p in paragraphs)
     cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]

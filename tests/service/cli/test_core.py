@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -154,8 +156,9 @@ def test_the_wsgi_entry_serves_with_its_start_up_heap_frozen(loaded_database, tm
 
 
 def test_year_carry_over_by_hand(loaded_cli):
-    """The demo plan is 2024's: its key tasks not closed are carried into 2025, once."""
-    first = loaded_cli("year", "carry-over", "2024").stdout
-    assert "已挂账结转到 2025 年度" in first
-    assert "没有需要挂账结转" in loaded_cli("year", "carry-over", "2024").stdout
+    """The demo plays its plan as this year's: its key tasks not closed are carried into next year, once."""
+    this_year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    first = loaded_cli("year", "carry-over", str(this_year)).stdout
+    assert f"已挂账结转到 {this_year + 1} 年度" in first
+    assert "没有需要挂账结转" in loaded_cli("year", "carry-over", str(this_year)).stdout
     assert "2000" in loaded_cli("year", "carry-over", "1999", expect=2).stderr

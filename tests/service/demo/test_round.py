@@ -8,9 +8,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditEvent, Cycle, CycleStatus, Escalation, Extension, HumanTask, HumanTaskState, Notification
+from db.models import (
+    AuditEvent,
+    Cycle,
+    CycleStatus,
+    Escalation,
+    Extension,
+    HumanTask,
+    HumanTaskState,
+    IndicatorValue,
+    KeyTask,
+    LeaguePublication,
+    Notification,
+    ProgressReport,
+)
 from service.demo.seed import load_demo
+from service.operations.common.actor import SYSTEM
 from service.operations.common.audit import verify_chain
+from service.operations.queries.progress_lights import key_task_progress
+from service.operations.queries.scores import scores
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -37,9 +53,12 @@ def test_the_demo_round_stands_at_every_step_with_live_lights(runtime, clock, no
     with runtime.work() as work:
         summary = load_demo(work)
     assert summary.round_played.startswith("演示轮次 2024-")
+    current = summary.round_played.split()[1].rstrip(":")
     with runtime.work(write=False) as work:
         s = work.session
-        statuses = dict(s.execute(select(Cycle.status, func.count()).group_by(Cycle.status)).all())
+        statuses = dict(
+            s.execute(select(Cycle.status, func.count()).where(Cycle.round == current).group_by(Cycle.status)).all()
+        )
         assert statuses == {CycleStatus.CLOSED: 3, CycleStatus.RUNNING: 11}
         open_steps = set(s.scalars(select(HumanTask.step_id).where(HumanTask.state == HumanTaskState.OPEN)))
         assert open_steps == {"dispatch", "sign_for", "co_input", "consolidate", "review", "approve"}
@@ -78,3 +97,38 @@ def test_loading_the_demo_again_plays_nothing_more(runtime):
         again = load_demo(work)
     assert "已存在" in again.round_played
     assert snapshot(runtime) == before
+
+
+def test_the_demo_year_has_values_a_published_round_and_a_closing_under_way(runtime, clock):
+    """Two rounds with indicator values, the previous one published, a 销号 in progress: a first
+    `make run` shows charts and scores with something in them."""
+    clock.set(datetime(2024, 11, 25, 10, 0, tzinfo=TZ))
+    with runtime.work() as work:
+        load_demo(work)
+    with runtime.work(write=False) as work:
+        s = work.session
+        rounds = dict(s.execute(select(Cycle.round, func.count()).group_by(Cycle.round)).all())
+        assert rounds == {"2024-Q3": 14, "2024-Q4": 14, "2024-销号": 1}
+        published = s.scalars(select(LeaguePublication.round)).all()
+        assert published == ["2024-Q3"]
+        closing = s.scalars(select(Cycle).where(Cycle.round == "2024-销号")).one()
+        assert closing.status == CycleStatus.RUNNING
+        open_step = s.scalars(
+            select(HumanTask.step_id).where(HumanTask.cycle_id == closing.id, HumanTask.state == HumanTaskState.OPEN)
+        ).all()
+        assert open_step == ["review"]  # applied for, awaiting the office's review
+        by_round = dict(
+            s.execute(
+                select(ProgressReport.round, func.count())
+                .where(ProgressReport.part == "total", ProgressReport.superseded_at.is_(None))
+                .group_by(ProgressReport.round)
+            ).all()
+        )
+        assert by_round["2024-Q3"] == 14 and by_round["2024-Q4"] >= 4
+        assert s.scalar(select(func.count()).select_from(IndicatorValue)) > 40
+        assert s.scalar(select(func.count()).where(ProgressReport.part == "share")) > 0
+        # The progress lights of the current round are a mix, and every unit of a league has a score.
+        lights = {p.light for p in key_task_progress(work, list(s.scalars(select(KeyTask.id))), "2024-Q4").values()}
+        assert {"red", "yellow", "green"} <= lights
+        league = scores(work, SYSTEM, "2024-Q3")
+        assert league.published and all(t.units for t in league.tables)

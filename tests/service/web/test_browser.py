@@ -142,7 +142,7 @@ def test_a_whole_cycle_clicked_through_by_five_people(people, world, runtime, cl
     expect(row).to_contain_text("已办结")
     expect(row).to_contain_text("退回 1 次")
     supervisor.shot("09-ledger-closed")
-    row.locator("a").first.click()
+    row.get_by_role("link", name="本轮办理过程").click()
     expect(supervisor.page.locator("#diagram[data-ready=true]")).to_be_visible()
     expect(supervisor.page.locator(".djs-element.state-open")).to_have_count(0)
     for step in ("dispatch", "sign_for", "co_input", "consolidate", "review", "approve"):

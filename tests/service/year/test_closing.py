@@ -13,8 +13,9 @@ from service.errors import Conflict, Forbidden
 from service.operations.cycles.complete import complete_human_task
 from service.operations.cycles.start import start_cycle
 from service.operations.queries.scores import scores
+from service.operations.queries.year_status import year_states
 from service.operations.supervision.rounds import missing_key_tasks, round_starting
-from service.operations.year.closing import start_closing, year_states
+from service.operations.year.closing import start_closing
 from service.scheduling.loops import carry_over_past_years, run_escalations
 from service.vocabulary import YearStatus
 

@@ -67,3 +67,56 @@
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
+
+// The league tables (打擂台) and a key task's progress against 序时 (its page).
+(function () {
+  "use strict";
+  var source = document.getElementById("chart-data");
+  if (!source || typeof window.echarts === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var font = getComputedStyle(document.body).fontFamily;
+  var charts = [];
+
+  function draw(id, option, height) {
+    var holder = document.getElementById(id);
+    if (!holder) return;
+    if (height) holder.style.height = height + "px";
+    var chart = window.echarts.init(holder, null, { renderer: "svg" });
+    option.textStyle = { fontFamily: font };
+    option.animation = false;
+    chart.setOption(option);
+    charts.push(chart);
+    holder.setAttribute("data-ready", "true");
+  }
+
+  (data.scores || []).forEach(function (table, index) {
+    var names = table.units.slice().reverse();
+    draw("chart-league-" + index, {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", scale: true },
+      yAxis: { type: "category", data: names, axisLabel: { width: 110, overflow: "truncate" } },
+      series: [{ name: "得分", type: "bar", data: table.totals.slice().reverse(), label: { show: true, position: "right" },
+                 itemStyle: { color: "#1f4e79" } }]
+    }, Math.max(200, names.length * 22 + 30));
+  });
+
+  if (data.progress && data.progress.rounds && data.progress.rounds.length) {
+    var p = data.progress;
+    var series = p.series.map(function (s) {
+      return { name: s.name, type: "line", connectNulls: true, symbolSize: 8, data: s.completion,
+               tooltip: { valueFormatter: function (v) { return v == null ? "未报送" : v + "%"; } } };
+    });
+    series.push({ name: "序时进度", type: "line", data: p.expected, lineStyle: { type: "dashed", color: "#6b7280" },
+                  itemStyle: { color: "#6b7280" }, symbol: "none" });
+    draw("chart-progress", {
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: 16, bottom: 48, containLabel: true },
+      xAxis: { type: "category", data: p.rounds },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      series: series
+    }, 300);
+  }
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();

@@ -262,6 +262,13 @@ class Comparator(Labelled):
     AT_MOST = "≤", "不超过"
     EQUAL = "=", "达到"
     ABOUT = "≈", "约"
+    MORE_THAN = ">", "超过"
+    LESS_THAN = "<", "低于"
+
+    @property
+    def is_ceiling(self) -> bool:
+        """A ceiling (审批时限压缩至 5 个工作日): the value should come down to it, not up."""
+        return self in (Comparator.AT_MOST, Comparator.LESS_THAN)
 
 
 class IndicatorSource(Labelled):

@@ -62,7 +62,7 @@ def progress_report(work: Work, key_task_id: int, share: float, rng: random.Rand
         select(Indicator).where(Indicator.key_task_id == key_task_id, Indicator.active.is_(True))
     ):
         wiggle = share * rng.uniform(0.9, 1.08)
-        if indicator.comparator.value == "≤":  # a ceiling: the value comes down towards it
+        if indicator.comparator.is_ceiling:  # the value comes down towards it
             value = indicator.target * (1 + max(0.0, 1 - wiggle))
         else:
             value = indicator.target * wiggle
@@ -82,7 +82,7 @@ def share_report(work: Work, key_task_id: int, rng: random.Random) -> dict[str, 
         for i in work.session.scalars(
             select(Indicator).where(Indicator.key_task_id == key_task_id, Indicator.active.is_(True))
         )
-        if i.measure in COUNTED and i.comparator.value != "≤" and rng.random() < 0.5
+        if i.measure in COUNTED and not i.comparator.is_ceiling and rng.random() < 0.5
     }
     return {"values": values} if values else None
 

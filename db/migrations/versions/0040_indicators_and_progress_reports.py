@@ -16,7 +16,7 @@ from alembic import op
 
 import db.models.base
 
-COMPARATORS = {"≥", "≤", "=", "≈"}
+COMPARATORS = {"≥", "≤", "=", "≈", ">", "<"}
 
 
 revision = "0040"
@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column(
             "comparator",
-            sa.Enum("≥", "≤", "=", "≈", name="comparator", native_enum=False, create_constraint=True, length=2),
+            sa.Enum(
+                "≥", "≤", "=", "≈", ">", "<", name="comparator", native_enum=False, create_constraint=True, length=2
+            ),
             nullable=False,
         ),
         sa.Column("target", sa.Double(), nullable=False),

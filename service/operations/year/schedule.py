@@ -2,13 +2,14 @@
 
 序时进度 is the share of the year that should be done by a round's report due date: working days
 elapsed in the round's year (1 January to that day, counted by the official calendar) ÷ working days
-in the year, in percent. An indicator with a staged schedule (阶段目标: "6月底前完成50%") is measured against its
-last milestone reached by that day instead (0 before the first one).
+in the year, in percent. An indicator with a staged schedule (阶段目标: "6月底前完成50%") is measured
+against its last milestone reached by that day instead (0 before the first one).
 
-An indicator's completion is its latest cumulative value against its target: value ÷ target for "不少于",
-"达到" and "约" targets (capped at 100); for a "不超过" target (a ceiling: 审批时限压缩至 5 个工作日) 100 when
-the value keeps under it, else target ÷ value. Its light compares the two: green while completion
-lags 序时 by less than [progress] yellow_behind points, yellow up to red_behind points, red beyond.
+An indicator's completion is its latest cumulative value against its target: value ÷ target for
+"不少于", "超过", "达到" and "约" targets (capped at 100); for a ceiling ("不超过", "低于": 审批时限压缩至
+5 个工作日) 100 when the value keeps under it, else target ÷ value. Its light compares the two: green
+while completion lags 序时 by less than [progress] yellow_behind points, yellow up to red_behind
+points, red beyond.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def completion(comparator: str, target: float, value: float | None) -> float | N
     """How much of an indicator's target its value achieves, in % (0–100); None without a value."""
     if value is None:
         return None
-    if comparator == Comparator.AT_MOST:
+    if Comparator(comparator).is_ceiling:
         if value <= target:
             return 100.0
         return round(max(0.0, 100 * target / value), 1) if value > 0 else 100.0

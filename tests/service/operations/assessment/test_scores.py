@@ -17,7 +17,7 @@ from service.operations.queries.scores import scores
 from service.operations.year.indicators import IndicatorFields, add_indicator
 from service.scheduling.loops import run_escalations
 
-from ...conftest import TZ
+from ....conftest import TZ
 
 
 @pytest.fixture

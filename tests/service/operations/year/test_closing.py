@@ -19,7 +19,7 @@ from service.operations.year.closing import start_closing
 from service.scheduling.loops import carry_over_past_years, run_escalations
 from service.vocabulary import YearStatus
 
-from ...conftest import TZ
+from ....conftest import TZ
 from .conftest import open_step
 
 

@@ -263,6 +263,29 @@ def _subheading(doc: Any, text: str) -> None:
     _font(paragraph.add_run(official(text)), SUBHEADING_FONT, 16)
 
 
+def _cell_style(doc: Any, kind: str, size: float) -> Any:
+    """A paragraph style for table cells (made once per document): the header in 黑体, the body in
+    仿宋, centred or (prose) left, single-spaced, no indent. Styles, not per-run formatting: a table
+    of a hundred rows is thousands of cells."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Pt
+
+    name = f"通报表格-{kind}-{size:g}"
+    try:
+        return doc.styles[name]
+    except KeyError:
+        pass
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    _font(style, HEADING_FONT if kind == "header" else BODY_FONT, size)
+    fmt = style.paragraph_format
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT if kind == "prose" else WD_ALIGN_PARAGRAPH.CENTER
+    return style
+
+
 def _table(
     doc: Any,
     header: tuple[str, ...],
@@ -274,40 +297,57 @@ def _table(
     light_column: int | None = None,
     text_width_mm: float = 156,
 ) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    """A bordered table: the header row repeated on every page, fixed column widths (the grid Word
+    and LibreOffice lay out by), cells in the table styles, the light column shaded.
 
-    table = doc.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    Written as one piece of WordprocessingML parsed once: python-docx's cell-by-cell API costs a few
+    milliseconds a cell, and the appendix of a hundred key tasks has a thousand cells."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    styles = {kind: _cell_style(doc, kind, size).style_id for kind in ("header", "cell", "prose")}
+    grid_style = doc.styles["Table Grid"].style_id
     scale = text_width_mm / sum(widths_mm)  # A4 portrait's text block is 156 mm wide
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width * scale)  # the grid: what LibreOffice lays out by
+    twips = [round(width * scale * 56.6929) for width in widths_mm]
+    columns = len(header)
+    parts = [
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{grid_style}"/><w:tblW w:w="{sum(twips)}" w:type="dxa"/>'
+        '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>',
+        *(f'<w:gridCol w:w="{t}"/>' for t in twips),
+        "</w:tblGrid>",
+    ]
     for r, values in enumerate([header, *rows]):
-        cells = table.rows[r].cells
+        parts.append("<w:tr><w:trPr><w:tblHeader/></w:trPr>" if r == 0 else "<w:tr>")
         for c, value in enumerate(values):
-            cell = cells[c]
-            cell.width = Mm(widths_mm[c] * scale)
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.first_line_indent = Pt(0)
-            paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            prose = c == 1 or (c == len(header) - 1 and len(header) >= 9)  # titles and typed text
-            if r == 0 or not prose:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(official(str(value)))
-            _font(run, HEADING_FONT if r == 0 else BODY_FONT, size)
+            prose = c == 1 or (c == columns - 1 and columns >= 9)  # titles and typed text
+            style = styles["header" if r == 0 else "prose" if prose else "cell"]
             light = lights[r - 1] if lights and r > 0 and c == light_column else None
-            if light in LIGHT_FILL:
-                shading = cell._tc.get_or_add_tcPr().makeelement(
-                    qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): LIGHT_FILL[Light(light)]}
-                )
-                cell._tc.get_or_add_tcPr().append(shading)
-    header_row = table.rows[0]._tr.get_or_add_trPr()
-    header_row.append(header_row.makeelement(qn("w:tblHeader"), {}))  # repeat the header on each page
-    doc.add_paragraph()
+            shading = (
+                f'<w:shd w:val="clear" w:color="auto" w:fill="{LIGHT_FILL[Light(light)]}"/>'
+                if light in LIGHT_FILL
+                else ""
+            )
+            text = _escape(official(str(value)))
+            parts.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{twips[c]}" w:type="dxa"/>{shading}</w:tcPr>'
+                f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
+                f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>'
+            )
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    after = doc.add_paragraph()  # the table goes before it: a line of space below every table
+    after._p.addprevious(parse_xml("".join(parts)))
+
+
+def _escape(text: str) -> str:
+    """Text as XML character data: markup characters escaped, and the control characters XML 1.0
+    cannot carry dropped (typed text may hold them)."""
+    from xml.sax.saxutils import escape
+
+    return escape(_CONTROL.sub("", text))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _page_numbers(section: Any) -> None:

@@ -25,7 +25,7 @@ from ...vocabulary import CycleKind, CycleStatus, Light
 from ..common import authz
 from ..common.actor import Actor
 from ..year.schedule import period_of
-from .progress_lights import KeyTaskProgress, indicator_lights, key_task_progress
+from .progress_lights import KeyTaskProgress, progress_and_lights
 from .scores import LeagueTable, Scores, scores
 
 _CN_QUARTERS = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -117,8 +117,7 @@ def bulletin(work: Work, actor: Actor, round_name: str) -> Bulletin:
     ids = [r.id for r in rows]
     plan_id = Counter(r.plan_id for r in rows).most_common(1)[0][0]
     plan_title = session.scalar(select(Plan.title).where(Plan.id == plan_id)) or ""
-    progress = key_task_progress(work, ids, round_name, years={r.id: r.year for r in rows})
-    lights, _reports = indicator_lights(work, round_name, key_task_ids=ids)
+    progress, lights = progress_and_lights(work, ids, round_name, years={r.id: r.year for r in rows})
     on_track: Counter[int] = Counter(i.key_task_id for i in lights if i.light == Light.GREEN)
     counted: Counter[int] = Counter(i.key_task_id for i in lights)
     overdue = dict(

@@ -148,9 +148,16 @@ def key_task_progress(
     """Each key task's progress at a round (no authorization: callers have chosen the key tasks the
     actor may see). Its light is the worst light of its active indicators; without one that has a
     light, its reported completion against 序时 by working days."""
+    return progress_and_lights(work, key_task_ids, round_name, years=years)[0]
+
+
+def progress_and_lights(
+    work: Work, key_task_ids: Iterable[int], round_name: str | None, *, years: dict[int, int | None] | None = None
+) -> tuple[dict[int, KeyTaskProgress], list[IndicatorLight]]:
+    """``key_task_progress`` and the indicator lights it was computed from, from one pass."""
     wanted = list(dict.fromkeys(key_task_ids))
     if not wanted or round_name is None:
-        return {kt: KeyTaskProgress(kt, round_name, None, None, None) for kt in wanted}
+        return {kt: KeyTaskProgress(kt, round_name, None, None, None) for kt in wanted}, []
     if years is None:
         years = dict(
             work.session.execute(
@@ -180,4 +187,4 @@ def key_task_progress(
             next_steps=report.next_steps if report is not None else "",
             reported_at=report.reported_at if report is not None else None,
         )
-    return out
+    return out, lights_of

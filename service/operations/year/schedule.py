@@ -79,8 +79,11 @@ def measured_year(round_name: str, plan_year: int | None, due: date) -> int:
     return year_of(round_name) or plan_year or due.year
 
 
+@functools.lru_cache(maxsize=1024)
 def elapsed_share(calendar: WorkCalendar, year: int, on: date) -> float:
-    """Working days from 1 January of ``year`` through ``on`` ÷ working days in the year, in % (0–100)."""
+    """Working days from 1 January of ``year`` through ``on`` ÷ working days in the year, in % (0–100).
+
+    Cached per calendar (a calendar is replaced, never changed, when an administrator loads a year)."""
     if on.year < year:
         return 0.0
     if on.year > year:

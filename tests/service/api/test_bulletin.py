@@ -65,7 +65,7 @@ def test_the_bulletin_opens_with_the_league_table_in_it(api, people, start, runt
     assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
     paragraphs = [p.text for p in document.paragraphs]
     assert paragraphs[0] == "关于2024年第二季度“测试方案”重点任务推进情况的通报"
-    xml = document.element.xml
+    xml = document.element.xml + document.styles.element.xml
     assert "方正小标宋简体" in xml and "仿宋_GB2312" in xml
     assert any(official("红灯事项(1项)") in p for p in paragraphs)
     assert official("各镇(街、乡),") == "各镇\uff08街、乡\uff09\uff0c"  # full-width, as official documents write

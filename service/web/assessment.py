@@ -41,12 +41,10 @@ def _render(round_name: str | None, *, values: dict[str, str] | None = None, err
         try:
             result = scores(work, actor, round_name)
         except NotFound as missing:
-            if round_name and round_name in rounds:
-                result, note = None, missing.detail  # a unit, before the round is published
-            elif round_name:
+            if round_name and round_name not in rounds:
                 raise
-            else:
-                result, note = None, "还没有可以考评的轮次。"
+            # A unit before the round is published, or nothing scored yet.
+            result, note = None, missing.detail if rounds else "还没有可以考评的轮次。"
         units = []
         if result is not None and authz.sees_all_scores(actor):
             units = [(u.unit_id, u.unit) for t in result.tables for u in t.units]
@@ -66,7 +64,8 @@ def _render(round_name: str | None, *, values: dict[str, str] | None = None, err
         note=note,
         units=sorted(units, key=lambda u: u[1]),
         sees_all=authz.sees_all_scores(actor),
-        may_adjust=actor.role == "supervisor",
+        may_adjust=authz.may_adjust_scores(actor),
+        may_publish=authz.may_publish_league(actor),
         charts=charts,
         values=values or {},
         errors=errors or FormErrors(),

@@ -11,13 +11,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError, Invalid
+from ..operations.common import authz
 from ..operations.queries.key_tasks import key_task_detail
 from ..operations.queries.progress import key_task_indicators, report_history
 from ..operations.queries.year_status import year_states
 from ..operations.year.closing import start_closing
 from ..operations.year.indicators import IndicatorFields, add_indicator, correct_indicator, retire_indicator
 from ..security import login_required
-from ..vocabulary import Comparator, Role, YearStatus
+from ..vocabulary import Comparator, YearStatus
 from .base import FormErrors, arg_text, bp, me, reading, to_int, writing
 
 INDICATOR_FIELDS = ("name", "comparator", "target", "measure", "responsible_unit", "schedule", "reason")
@@ -37,11 +38,10 @@ def _render(
         indicators = key_task_indicators(work, actor, key_task_id, round_name=arg_text("round", max_length=20))
         reports = report_history(work, actor, key_task_id)
         year = year_states(work, [key_task_id])[key_task_id]
+        may_close = year.status in (YearStatus.OPEN, YearStatus.CARRIED) and authz.may_apply_for_closing(
+            work.session, actor, key_task_id
+        )
     summary = detail.summary
-    lead = summary.lead_units[0].id if summary.lead_units else None
-    may_close = year.status in (YearStatus.OPEN, YearStatus.CARRIED) and (
-        actor.role == Role.SUPERVISOR or (actor.role == Role.UNIT_HEAD and actor.unit_id == lead)
-    )
     chart = {
         "rounds": list(indicators.rounds),
         "expected": [e for _name, e in indicators.expected_line],
@@ -65,7 +65,7 @@ def _render(
         indicators=indicators,
         reports=reports,
         year=year,
-        may_manage=actor.role in (Role.SUPERVISOR, Role.ADMIN),
+        may_manage=authz.may_manage_indicators(actor),
         may_close=may_close,
         units=[*summary.lead_units, *summary.co_units],
         comparators=Comparator.labels(),
@@ -166,6 +166,6 @@ def closing_apply(key_task_id: int) -> Any:
         errors.take(error, set())
         return _render(key_task_id, errors=errors), error.status
     flash("已开启办结销号流程,请填写销号申请(办结情况、各指标最终值)并上传佐证材料。", "success")
-    if opened is not None and me().role == Role.UNIT_HEAD:  # the applicant goes on to fill it in
+    if opened is not None and authz.applies_for_itself(me()):  # the applicant goes on to fill it in
         return redirect(url_for("web.human_task_page", task_id=opened))
     return redirect(url_for("web.key_task_page", key_task_id=key_task_id))

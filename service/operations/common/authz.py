@@ -303,3 +303,29 @@ def ensure_can_apply_for_closing(session: Session, actor: Actor, key_task_id: in
 def ensure_can_carry_over(actor: Actor) -> None:
     """挂账 at the year's end is the scheduler's (or, by hand, the office's and the admins')."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, doing="年终挂账结转")
+
+
+def may_manage_indicators(actor: Actor) -> bool:
+    return permits(ensure_can_manage_indicators, actor)
+
+
+def may_adjust_scores(actor: Actor) -> bool:
+    return permits(ensure_can_adjust_scores, actor)
+
+
+def may_publish_league(actor: Actor) -> bool:
+    return permits(ensure_can_publish_league, actor)
+
+
+def may_apply_for_closing(session: Session, actor: Actor, key_task_id: int) -> bool:
+    """Whether the page offers 申请办结销号 (the key task's year must still be open, which the caller knows)."""
+    try:
+        ensure_can_apply_for_closing(session, actor, key_task_id)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def applies_for_itself(actor: Actor) -> bool:
+    """A unit's head who opened a 销号 goes on to fill in its application; the office does not."""
+    return actor.role == Role.UNIT_HEAD

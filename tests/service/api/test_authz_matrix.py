@@ -95,11 +95,11 @@ class Rig:
         """A fresh indicator of the key task (made by the office through the operation)."""
         fields = IndicatorFields(name="新签约项目", comparator="≥", target=80, measure="个")
         with self.runtime.work() as work:
-            return add_indicator(work, self.people.supervisor, fields, key_task_id=self.people.key_task.id).id
+            return add_indicator(work, self.world.supervisor, fields, key_task_id=self.world.key_task.id).id
 
     def fresh_key_task(self) -> int:
         """Another key task of the same units (each 销号 cell needs one not applied for yet)."""
-        p = self.people
+        p = self.world
         return self.make.key_task([p.lead_unit], p.co_units, title="另一项任务").id
 
     def round_with_cycle(self) -> str:
@@ -112,7 +112,7 @@ class Rig:
     def published_round(self) -> str:
         name = self.round_with_cycle()
         with self.runtime.work() as work:
-            publish_round(work, self.people.supervisor, name)
+            publish_round(work, self.world.supervisor, name)
         return name
 
     def user_id(self, username: str) -> int:
@@ -224,25 +224,25 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         row(200, 200, 200, 200, 200, 200, 200, 200),
     ),
     "GET /key-tasks/{id}/indicators": (
-        lambda r: ("GET", f"/api/v1/key-tasks/{r.people.key_task.id}/indicators", {}),
+        lambda r: ("GET", f"/api/v1/key-tasks/{r.world.key_task.id}/indicators", {}),
         row(401, 200, 200, 200, 404, 200, 200, 200),
     ),
     "POST /key-tasks/{id}/indicators": (
         lambda r: (
             "POST",
-            f"/api/v1/key-tasks/{r.people.key_task.id}/indicators",
+            f"/api/v1/key-tasks/{r.world.key_task.id}/indicators",
             {"json": {"name": "技改项目", "comparator": "≥", "target": 20, "measure": "个"}},
         ),
         row(401, 403, 403, 403, 403, 201, 403, 201),
     ),
     "GET /plans/{id}/indicators": (
-        lambda r: ("GET", f"/api/v1/plans/{r.people.key_task.plan_id}/indicators", {}),
+        lambda r: ("GET", f"/api/v1/plans/{r.world.key_task.plan_id}/indicators", {}),
         row(401, 200, 200, 200, 200, 200, 200, 200),
     ),
     "POST /plans/{id}/indicators": (
         lambda r: (
             "POST",
-            f"/api/v1/plans/{r.people.key_task.plan_id}/indicators",
+            f"/api/v1/plans/{r.world.key_task.plan_id}/indicators",
             {"json": {"name": "地区生产总值增长", "comparator": "≈", "target": 7, "measure": "%"}},
         ),
         row(401, 403, 403, 403, 403, 201, 403, 201),
@@ -271,7 +271,7 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: (
             "POST",
             "/api/v1/scores/adjustments",
-            {"json": {"round": r.round_with_cycle(), "unit": r.people.lead_unit.id, "points": 2, "reason": "主动作为"}},
+            {"json": {"round": r.round_with_cycle(), "unit": r.world.lead_unit.id, "points": 2, "reason": "主动作为"}},
         ),
         row(401, 403, 403, 403, 403, 201, 403, 403),
     ),

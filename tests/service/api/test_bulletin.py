@@ -20,13 +20,13 @@ from service.operations.cycles.complete import complete_human_task
 from service.operations.year.indicators import IndicatorFields, add_indicator
 
 
-def play(runtime, people, start, *, value):
+def play(runtime, world, start, *, value):
     with runtime.work() as work:
         projects = add_indicator(
             work,
-            people.supervisor,
+            world.supervisor,
             IndicatorFields(name="技改项目", comparator="≥", target=20, measure="个"),
-            key_task_id=people.key_task.id,
+            key_task_id=world.key_task.id,
         ).id
     cycle = start("2024-Q2")
 
@@ -41,20 +41,20 @@ def play(runtime, people, start, *, value):
             with runtime.work() as work:
                 complete_human_task(work, who, task_id, **form)
 
-    step("dispatch", people.supervisor)
-    step("sign_for", people.lead_head)
-    step("co_input", people.co_heads, data={"text": "已配合"})
+    step("dispatch", world.supervisor)
+    step("sign_for", world.lead_head)
+    step("co_input", world.co_heads, data={"text": "已配合"})
     step(
         "consolidate",
-        people.lead_head,
+        world.lead_head,
         data={"report": "进展"},
         progress={"percent": 20, "problems": "项目审批慢", "values": {str(projects): value}},
     )
 
 
-def test_the_bulletin_opens_with_the_league_table_in_it(api, people, start, runtime, tmp_path):
-    play(runtime, people, start, value=3)
-    office = api(people.supervisor)
+def test_the_bulletin_opens_with_the_league_table_in_it(api, world, start, runtime, tmp_path):
+    play(runtime, world, start, value=3)
+    office = api(world.supervisor)
     assert office.post("/api/v1/rounds/2024-Q2/publish").status_code == 200
     response = office.get("/api/v1/rounds/2024-Q2/bulletin.docx")
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
@@ -64,7 +64,7 @@ def test_the_bulletin_opens_with_the_league_table_in_it(api, people, start, runt
     section = document.sections[0]
     assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
     paragraphs = [p.text for p in document.paragraphs]
-    assert paragraphs[0] == "关于2024年第二季度“测试方案”重点任务推进情况的通报"
+    assert paragraphs[0] == "关于2024年第二季度“三新三强”重点任务推进情况的通报"
     xml = document.element.xml + document.styles.element.xml
     assert "方正小标宋简体" in xml and "仿宋_GB2312" in xml
     assert any(official("红灯事项(1项)") in p for p in paragraphs)
@@ -72,23 +72,23 @@ def test_the_bulletin_opens_with_the_league_table_in_it(api, people, start, runt
     assert any("任务" in p and "推行产业链长制" in p and "项目审批慢" in p for p in paragraphs)
     assert any("已于" in p and "发布" in p for p in paragraphs)
     cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
-    # The departments' league: the three units of the key task, ranked, and the appendix row.
+    # The leagues: the four units of the key task, ranked, and the appendix row.
     assert ["名次", "单位", "得分", "较上轮", "名次变化"] in cells
     ranked = [
-        row for row in cells if len(row) == 5 and row[1] in {people.lead_unit.name, *(u.name for u in people.co_units)}
+        row for row in cells if len(row) == 5 and row[1] in {world.lead_unit.name, *(u.name for u in world.co_units)}
     ]
-    assert len(ranked) == 3
+    assert len(ranked) == 4
     assert any(row[1] == "推行产业链长制" and row[6] == "红灯" for row in cells if len(row) == 9)
     _converts_with_libreoffice(response.data, tmp_path)
 
 
-def test_units_may_not_have_the_bulletin_and_an_empty_round_is_404(api, people, start, runtime):
-    play(runtime, people, start, value=18)
-    assert api(people.lead_head).get("/api/v1/rounds/2024-Q2/bulletin.docx").status_code == 403
-    missing = api(people.leader).get("/api/v1/rounds/2031-Q1/bulletin.docx")
+def test_units_may_not_have_the_bulletin_and_an_empty_round_is_404(api, world, start, runtime):
+    play(runtime, world, start, value=18)
+    assert api(world.lead_head).get("/api/v1/rounds/2024-Q2/bulletin.docx").status_code == 403
+    missing = api(world.leader).get("/api/v1/rounds/2031-Q1/bulletin.docx")
     assert missing.status_code == 404 and "2031-Q1" in missing.get_json()["detail"]
     # Unpublished: the leader still reads the standing scores, and the bulletin says they are not published.
-    document = Document(io.BytesIO(api(people.leader).get("/api/v1/rounds/2024-Q2/bulletin.docx").data))
+    document = Document(io.BytesIO(api(world.leader).get("/api/v1/rounds/2024-Q2/bulletin.docx").data))
     assert any("尚未发布" in p.text for p in document.paragraphs)
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 
-def test_add_read_correct_and_retire_over_the_api(api, people):
-    office = api(people.supervisor)
-    path = f"/api/v1/key-tasks/{people.key_task.id}/indicators"
+def test_add_read_correct_and_retire_over_the_api(api, world):
+    office = api(world.supervisor)
+    path = f"/api/v1/key-tasks/{world.key_task.id}/indicators"
     made = office.post(path, json={"name": "技改项目", "comparator": "≥", "target": "20", "measure": "个"})
     assert made.status_code == 201, made.get_json()
     body = made.get_json()
     assert (body["target_text"], body["responsible_unit"], body["source"]) == (
         "≥ 20 个",
-        people.lead_unit.name,
+        world.lead_unit.name,
         "manual",
     )
 
-    listed = api(people.co_heads[0]).get(path).get_json()
+    listed = api(world.co_heads[0]).get(path).get_json()
     assert [i["name"] for i in listed["indicators"]] == ["技改项目"]
     assert listed["progress"]["light"] is None and listed["round"] is None  # no round, nothing reported
 
@@ -27,9 +27,9 @@ def test_add_read_correct_and_retire_over_the_api(api, people):
     assert again.status_code == 409 and "已停用" in again.get_json()["detail"]
 
 
-def test_bad_input_is_a_problem_naming_the_field(api, people):
-    office = api(people.supervisor)
-    path = f"/api/v1/key-tasks/{people.key_task.id}/indicators"
+def test_bad_input_is_a_problem_naming_the_field(api, world):
+    office = api(world.supervisor)
+    path = f"/api/v1/key-tasks/{world.key_task.id}/indicators"
     cases = [
         ({"name": "项目", "comparator": "≥", "target": "很多"}, "target", "应为数字"),
         ({"name": "项目", "comparator": "大于", "target": 1}, "comparator", "应为"),
@@ -49,15 +49,15 @@ def test_bad_input_is_a_problem_naming_the_field(api, people):
     assert office.get("/api/v1/plans/99999/indicators").status_code == 404
 
 
-def test_a_progress_report_through_the_complete_endpoint(api, people, start, runtime):
+def test_a_progress_report_through_the_complete_endpoint(api, world, start, runtime):
     from sqlalchemy import select
 
     from db.models import HumanTask, HumanTaskState
     from service.operations.cycles.complete import complete_human_task
 
-    office = api(people.supervisor)
+    office = api(world.supervisor)
     made = office.post(
-        f"/api/v1/key-tasks/{people.key_task.id}/indicators",
+        f"/api/v1/key-tasks/{world.key_task.id}/indicators",
         json={"name": "新签约亿元以上项目", "comparator": "≥", "target": 80, "measure": "个"},
     ).get_json()
     cycle = start("2024-Q2")
@@ -73,15 +73,15 @@ def test_a_progress_report_through_the_complete_endpoint(api, people, start, run
             )
 
     for step, actors in (
-        ("dispatch", [people.supervisor]),
-        ("sign_for", [people.lead_head]),
-        ("co_input", people.co_heads),
+        ("dispatch", [world.supervisor]),
+        ("sign_for", [world.lead_head]),
+        ("co_input", world.co_heads),
     ):
         for task_id, actor in zip(open_ids(step), actors, strict=False):
             with runtime.work() as work:
                 complete_human_task(work, actor, task_id, data={"text": "意见"} if step == "co_input" else None)
     (consolidate,) = open_ids("consolidate")
-    lead = api(people.lead_head)
+    lead = api(world.lead_head)
     bad = lead.post(
         f"/api/v1/human-tasks/{consolidate}/complete",
         json={"data": {"report": "进展"}, "progress": {"values": {str(made["id"]): 40.5}}},
@@ -92,6 +92,6 @@ def test_a_progress_report_through_the_complete_endpoint(api, people, start, run
         json={"data": {"report": "进展"}, "progress": {"percent": 50, "values": {str(made["id"]): 41}}},
     )
     assert good.status_code == 200, good.get_json()
-    read = api(people.co_heads[1]).get(f"/api/v1/key-tasks/{people.key_task.id}/indicators").get_json()
+    read = api(world.co_heads[1]).get(f"/api/v1/key-tasks/{world.key_task.id}/indicators").get_json()
     assert read["round"] == "2024-Q2" and read["progress"]["percent"] == 50
     assert (read["indicators"][0]["value"], read["indicators"][0]["completion"]) == (41, 51.2)

@@ -32,22 +32,22 @@ def step_id(runtime, cycle_id, step, unit_id=None):
 
 
 @pytest.fixture
-def at_consolidate(runtime, cast):
+def at_consolidate(runtime, world):
     """A 2024-Q2 cycle standing at 汇总报送 (dispatched, signed for, both inputs given)."""
     with runtime.work() as work:
-        cycle = start_cycle(work, cast.supervisor, cast.key_task.id, "2024-Q2").id
+        cycle = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2").id
     with runtime.work() as work:
-        complete_human_task(work, cast.supervisor, step_id(runtime, cycle, "dispatch"))
+        complete_human_task(work, world.supervisor, step_id(runtime, cycle, "dispatch"))
     with runtime.work() as work:
-        complete_human_task(work, cast.lead_head, step_id(runtime, cycle, "sign_for"))
-    for unit, head in zip(cast.co_units, cast.co_heads, strict=True):
+        complete_human_task(work, world.lead_head, step_id(runtime, cycle, "sign_for"))
+    for unit, head in zip(world.co_units, world.co_heads, strict=True):
         with runtime.work() as work:
             complete_human_task(work, head, step_id(runtime, cycle, "co_input", unit.id), data={"text": "已配合"})
     return cycle
 
 
-def add_indicator_through_the_page(office, cast):
-    office.open(f"/key-tasks/{cast.key_task.id}")
+def add_indicator_through_the_page(office, world):
+    office.open(f"/key-tasks/{world.key_task.id}")
     office.page.locator("#add-indicator summary").click()
     form = office.page.locator("#add-indicator form")
     form.locator("input[name=name]").fill("技改项目")
@@ -63,13 +63,13 @@ def add_indicator_through_the_page(office, cast):
     expect(office.page.locator("#indicators tbody tr")).to_contain_text("≥ 20 个")
 
 
-def test_the_office_manages_indicators_and_a_report_moves_the_lights(people, cast, runtime, at_consolidate):
+def test_the_office_manages_indicators_and_a_report_moves_the_lights(people, world, runtime, at_consolidate):
     office = people("duchashi")
-    add_indicator_through_the_page(office, cast)
+    add_indicator_through_the_page(office, world)
     office.shot("01-indicator-added")
 
     # The lead unit reports on 汇总报送: a bad value first, then 4 of 20 (red against 序时 ≈ 55 %).
-    lead = people("fgj")
+    lead = people("lead_head")
     lead.open(f"/human-tasks/{step_id(runtime, at_consolidate, 'consolidate')}")
     expect(lead.page.locator("#progress-form")).to_be_visible()
     lead.page.fill("textarea[name='data.report']", "本季度完成技改项目 4 个。")
@@ -94,7 +94,7 @@ def test_the_office_manages_indicators_and_a_report_moves_the_lights(people, cas
     expect(office.page.locator("#step-progress-light")).to_contain_text("红灯")
     expect(office.page.locator("#reviewed-progress")).to_contain_text("项目审批进度偏慢")
     office.shot("02-review-with-progress")
-    office.open(f"/key-tasks/{cast.key_task.id}")
+    office.open(f"/key-tasks/{world.key_task.id}")
     expect(office.page.locator("#chart-progress[data-ready=true]")).to_be_visible()
     expect(office.page.locator("#progress-light")).to_contain_text("红灯")
     office.shot("03-key-task")
@@ -115,17 +115,17 @@ def test_the_office_manages_indicators_and_a_report_moves_the_lights(people, cas
     office.page.locator("#indicators form").nth(1).locator("button[type=submit]").click()
     expect(office.page.locator("#indicators tbody tr").first).to_contain_text("已停用")
 
-    phone = people("fgj", phone=True)
-    phone.open(f"/key-tasks/{cast.key_task.id}")
+    phone = people("lead_head", phone=True)
+    phone.open(f"/key-tasks/{world.key_task.id}")
     expect(phone.page.locator("#chart-progress[data-ready=true]")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.shot("04-key-task-phone")
 
 
-def test_the_league_is_published_and_read_and_the_files_download(people, cast, runtime, at_consolidate):
+def test_the_league_is_published_and_read_and_the_files_download(people, world, runtime, at_consolidate):
     with runtime.work() as work:
         complete_human_task(
-            work, cast.lead_head, step_id(runtime, at_consolidate, "consolidate"), data={"report": "报告"}
+            work, world.lead_head, step_id(runtime, at_consolidate, "consolidate"), data={"report": "报告"}
         )
     office = people("duchashi")
     office.open("/league")
@@ -146,7 +146,7 @@ def test_the_league_is_published_and_read_and_the_files_download(people, cast, r
     expect(office.page.locator("#published")).to_be_visible()
     office.shot("01-published")
 
-    unit = people("fhjd")
+    unit = people("co_head_1")
     unit.open("/league")
     expect(unit.page.locator("#published")).to_be_visible()
     mine = unit.page.locator("tr.mine")
@@ -157,7 +157,7 @@ def test_the_league_is_published_and_read_and_the_files_download(people, cast, r
     expect(other.locator("details")).to_have_count(0)
     expect(unit.page.locator("#publish")).to_have_count(0)
     unit.shot("02-unit-reads")
-    phone = people("fhjd", phone=True)
+    phone = people("co_head_1", phone=True)
     phone.open("/league")
     expect(phone.page.locator("#published")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -175,9 +175,9 @@ def test_the_league_is_published_and_read_and_the_files_download(people, cast, r
     assert sheets == ["分板块", "重点任务", "超期清单"]
 
 
-def test_the_lead_unit_applies_for_closing(people, cast, runtime):
-    lead = people("fgj")
-    lead.open(f"/key-tasks/{cast.key_task.id}")
+def test_the_lead_unit_applies_for_closing(people, world, runtime):
+    lead = people("lead_head")
+    lead.open(f"/key-tasks/{world.key_task.id}")
     lead.page.on("dialog", lambda dialog: dialog.accept())
     lead.page.locator("#apply-closing").click()
     expect(lead.page.locator("#work h2")).to_contain_text("销号申请")
@@ -185,7 +185,7 @@ def test_the_lead_unit_applies_for_closing(people, cast, runtime):
     lead.page.fill("#p-percent", "100")
     lead.page.locator("#step-form button[type=submit]").click()
     expect(lead.page.locator(".flash.success")).to_be_visible()
-    lead.open(f"/key-tasks/{cast.key_task.id}")
+    lead.open(f"/key-tasks/{world.key_task.id}")
     expect(lead.page.locator("#year-status")).to_contain_text("销号中")
     expect(lead.page.locator("#apply-closing")).to_have_count(0)
     with runtime.work(write=False) as work:

@@ -16,8 +16,7 @@ from service.operations.cycles.start import start_cycle
 from service.operations.queries.scores import scores
 from service.operations.year.indicators import IndicatorFields, add_indicator
 from service.scheduling.loops import run_escalations
-
-from ....conftest import TZ
+from tests.helpers import TZ
 
 
 @pytest.fixture

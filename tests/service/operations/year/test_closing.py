@@ -18,8 +18,8 @@ from service.operations.supervision.rounds import missing_key_tasks, round_start
 from service.operations.year.closing import start_closing
 from service.scheduling.loops import carry_over_past_years, run_escalations
 from service.vocabulary import YearStatus
+from tests.helpers import TZ
 
-from ....conftest import TZ
 from .conftest import open_step
 
 

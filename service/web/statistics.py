@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import render_template
 
+from ..operations.common import authz
 from ..operations.queries.dashboard import dashboard
 from ..operations.queries.progress_lights import key_task_progress
 from ..security import login_required
@@ -44,5 +45,6 @@ def dashboard_page() -> Any:
         charts=charts,
         progress=progress,
         expected=expected,
+        may_draft_bulletin=authz.may_draft_bulletin(me()),
         progress_counts={key: counts.get(key, 0) for key in ("red", "yellow", "green", "none")},
     )

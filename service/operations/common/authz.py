@@ -329,3 +329,13 @@ def may_apply_for_closing(session: Session, actor: Actor, key_task_id: int) -> b
 def applies_for_itself(actor: Actor) -> bool:
     """A unit's head who opened a 销号 goes on to fill in its application; the office does not."""
     return actor.role == Role.UNIT_HEAD
+
+
+def ensure_can_draft_bulletin(actor: Actor) -> None:
+    """The 督查通报 is the office's document (it carries scores before they are published): the office,
+    the leaders and the admins draw it up; units read it once it is sent."""
+    require_role(actor, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.SYSTEM, doing="生成督查通报")
+
+
+def may_draft_bulletin(actor: Actor) -> bool:
+    return permits(ensure_can_draft_bulletin, actor)

@@ -5,7 +5,7 @@ A round's bulletin covers every key task with a cycle in that round: summary fig
 section, the key tasks whose progress light is red or yellow with their lead units, the 打擂台
 tables (as published, or as they stand), the units named for praise (the top ``[scoring] praise_top``
 of each league) and for criticism (the bottom ``criticise_bottom`` scoring below base), and an
-appendix row for every key task. Read by the office, the leaders and the admins.
+appendix row for every key task. Drawn up by the office, the leaders and the admins.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def short_name(plan_title: str) -> str:
 
 def bulletin(work: Work, actor: Actor, round_name: str) -> Bulletin:
     """The bulletin of a round. Raises Forbidden (units) and NotFound (no cycle in the round)."""
-    authz.ensure_can_see_statistics(actor)
+    authz.ensure_can_draft_bulletin(actor)
     session = work.session
     rows = session.execute(
         select(KeyTask.id, KeyTask.number, KeyTask.title, KeyTask.section, KeyTask.plan_id, Cycle.status, Plan.year)

@@ -68,3 +68,20 @@ def test_json_answers_carry_the_same_headers(app):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_no_template_carries_inline_script_the_policy_would_refuse():
+    """The pages' CSP runs no inline script: an on…= attribute or a javascript: link would be dead in the
+    browser (a confirm that never asks); scripts bind through data- attributes in static/js instead."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).parents[3] / "service" / "web" / "templates"
+    inline = re.compile(r"""\son[a-z]+\s*=\s*["']|javascript:""", re.IGNORECASE)
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted(templates.glob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if inline.search(line)
+    ]
+    assert found == []

@@ -14,4 +14,11 @@
     event.preventDefault();
     actions[target.dataset.action]();
   });
+  // Forms that ask before they are sent: <form data-confirm="…"> (the question is the template's text).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
 })();

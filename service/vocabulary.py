@@ -144,6 +144,35 @@ class MailStatus(Labelled):
     FAILED = "failed", "发送失败"
 
 
+class NoticeKind(Labelled):
+    """What a notice is about (``notifications.kind``); the label tags it on the notifications page."""
+
+    STEP_OPENED = "step_opened", "待办"
+    STEP_RETURNED = "step_returned", "退回"
+    STEP_PASSED = "step_passed", "通过"
+    CYCLE_CLOSED = "cycle_closed", "办结"
+    REMINDER = "reminder", "提醒"
+    CUIBAN = "cuiban", "催办"
+    DUBAN = "duban", "督办"
+    OVERDUE_REMINDER = "overdue_reminder", "逾期提醒"
+    DIGEST = "digest", "汇总"
+    EXTENSION_REQUESTED = "extension_requested", "延期申请"
+    EXTENSION_FORWARDED = "extension_forwarded", "延期待审批"
+    EXTENSION_GRANTED = "extension_granted", "延期批准"
+    EXTENSION_REFUSED = "extension_refused", "延期未批准"
+    EXTENSION_LAPSED = "extension_lapsed", "延期失效"
+    ROUND_OPENED = "round_opened", "轮次开启"
+    URGED = "urged", "催办"
+    WAIVED = "waived", "免报"
+    REASSIGNED_TO = "reassigned_to", "转办"
+    REASSIGNED_FROM = "reassigned_from", "转办"
+    DECLINED = "declined", "退回交办"
+    DECLINE_DECIDED = "decline_decided", "退回交办处理"
+    INPUTS_CLOSED = "inputs_closed", "截止汇总"
+    WITHDRAWN = "withdrawn", "撤回"
+    CANCELLED = "cancelled", "撤销"
+
+
 # -- units ------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,8 @@ the same transaction (sent after commit by ``service/mail.py``, so nothing goes 
 was rolled back).
 
 Who hears of what is decided here by role and unit: the assigned unit's people, its head, the
-supervisors, the leaders.
+supervisors, the leaders. What a notice says is decided in ``notice_texts.py`` (one place for the
+words): build a notice with ``Notice.of(notice_texts.some_words(subject_of(...), …), human_task_id=…)``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from db.models import MailStatus, Notification, OutboxMail, User
+from db.models import Cycle, KeyTask, MailStatus, Notification, OutboxMail, User
 
 from ...errors import Forbidden, Invalid
 from ...runtime import Work
 from ...vocabulary import Assignee, Role
 from .actor import Actor
+from .notice_texts import Subject, Words
 from .paging import decode_cursor, encode_cursor
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
@@ -85,6 +87,9 @@ class Recipients:
 
 @dataclass(frozen=True)
 class Notice:
+    """One notice, written once per recipient. ``to_unit_id`` is the unit it is addressed to, when it
+    is (its group robot, if the admin set one, gets a copy through the outbox)."""
+
     kind: str
     title: str
     body: str
@@ -92,6 +97,43 @@ class Notice:
     key_task_id: int | None = None
     escalation_id: int | None = None
     extension_id: int | None = None
+    to_unit_id: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        words: Words,
+        *,
+        human_task_id: int | None = None,
+        key_task_id: int | None = None,
+        escalation_id: int | None = None,
+        extension_id: int | None = None,
+        to_unit_id: int | None = None,
+    ) -> Notice:
+        """A notice saying ``words`` (from ``notice_texts``), pointing at what it is about."""
+        return cls(
+            kind=words.kind.value,
+            title=words.title,
+            body=words.body,
+            human_task_id=human_task_id,
+            key_task_id=key_task_id,
+            escalation_id=escalation_id,
+            extension_id=extension_id,
+            to_unit_id=to_unit_id,
+        )
+
+
+def subject_of(work: Work, *, cycle_id: int) -> Subject:
+    """The key task (number, title) and round of a cycle, as every notice about it names them.
+    Raises ``LookupError`` for a cycle that does not exist (a caller's bug)."""
+    row = work.session.execute(
+        select(KeyTask.number, KeyTask.title, Cycle.round)
+        .join(Cycle, Cycle.key_task_id == KeyTask.id)
+        .where(Cycle.id == cycle_id)
+    ).first()
+    if row is None:
+        raise LookupError(f"cycle {cycle_id}")
+    return Subject(row.number, row.title, row.round)
 
 
 def notify(work: Work, recipients: Iterable[Recipient], notice: Notice) -> int:

@@ -38,6 +38,7 @@ from ..common import audit, authz
 from ..common.actor import Actor
 from ..year.progress import check_progress, record_progress
 from .diagrams import diagram_for_version
+from .handoffs import HandOff, tell_hand_off
 from .projection import CycleRef, HumanTaskRef, human_task_ref, loaded, store
 
 TASKS = cast(Table, HumanTask.__table__)
@@ -100,22 +101,24 @@ def complete_human_task(
 ) -> Completion:
     """Completes one open human task as ``actor``, at ``work.now``, in the caller's transaction.
 
-    ``data`` is the step's form (a mapping of field name to value, checked against the diagram's
-    fields), ``decision`` one of the step's decision values (required when the step decides),
-    ``comment`` free text (required by decisions that demand it). Untrusted input: everything is
-    checked before anything is written.
+        ``data`` is the step's form (a mapping of field name to value, checked against the diagram's
+        fields), ``decision`` one of the step's decision values (required when the step decides),
+        ``comment`` free text (required by decisions that demand it). Untrusted input: everything is
+        checked before anything is written.
 
-    Changes: the human task becomes done (when, by whom, decision, comment, data); the cycle's
-    stored state moves on (its version grows by one; timers due by now fire first and are audited
-    as ``step.overdue``); human tasks whose steps are no longer ready are cancelled, steps newly
-    ready get open human tasks with deadlines from ``service/deadlines.py``; the cycle closes when
-    the process ends. Audit: ``step.completed`` (and ``cycle.closed``). Flushes, never commits.
+        Changes: the human task becomes done (when, by whom, decision, comment, data); the cycle's
+        stored state moves on (its version grows by one; timers due by now fire first and are audited
+        as ``step.overdue``); human tasks whose steps are no longer ready are cancelled, steps newly
+        ready get open human tasks with deadlines from ``service/deadlines.py``; the cycle closes when
+        the process ends. Audit: ``step.completed`` (and ``cycle.closed``). Notices: the people of every
+    step it opened (a 退回/驳回 says so), the lead unit when the cycle closed (``handoffs.py``).
+    Flushes, never commits.
 
-    Raises ``NotFound`` (no such human task), ``Forbidden`` (authz.ensure_can_act: another unit's
-    step, another role's, or a head's step by staff), ``Invalid`` with ``field`` (a form field, the
-    decision or the comment), ``Conflict`` (already done, no longer ready, completed meanwhile by
-    someone else, the cycle's state unreadable or too deep, or [engine] max_returns reached),
-    ``BadDiagram`` (the diagram fails on the way to its next steps)."""
+        Raises ``NotFound`` (no such human task), ``Forbidden`` (authz.ensure_can_act: another unit's
+        step, another role's, or a head's step by staff), ``Invalid`` with ``field`` (a form field, the
+        decision or the comment), ``Conflict`` (already done, no longer ready, completed meanwhile by
+        someone else, the cycle's state unreadable or too deep, or [engine] max_returns reached),
+        ``BadDiagram`` (the diagram fails on the way to its next steps)."""
     conn = work.session.connection()
     # Read the step with its cycle locked: what we read is what it is while we hold the cycle.
     row = conn.execute(_READ_STEP, {"task_id": human_task_id}).first()
@@ -195,13 +198,29 @@ def complete_human_task(
         status=row.cycle_status,
     )
     opened, closed = store(work, cycle, run, before=before, fired=fired, completed=row.instance_id, event=event)
+    label = step.decision_label(submission.decision)
+    backward = step.decision is not None and submission.decision in step.decision.backward
+    tell_hand_off(
+        work,
+        HandOff(
+            cycle_id=row.cycle_id,
+            key_task_id=row.key_task_id,
+            lead_unit_id=row.lead_unit_id,
+            step_name=row.step_name,
+            decision_label=label,
+            backward=backward,
+            comment=submission.comment or None,
+            opened=opened,
+            closed=closed,
+        ),
+    )
     return Completion(
         task=human_task_ref(row),
         cycle_id=row.cycle_id,
         decision=submission.decision,
         opened=opened,
         closed=closed,
-        decision_label=diagram.step(row.step_id).decision_label(submission.decision),
+        decision_label=label,
     )
 
 

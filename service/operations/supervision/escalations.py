@@ -32,6 +32,7 @@ from ...runtime import Runtime, Work
 from ...vocabulary import ESCALATION_KINDS, Assignee, EscalationLevel, Role
 from ...workdays import WorkCalendar
 from ..common import audit, authz
+from ..common import notice_texts as texts
 from ..common.actor import SYSTEM, Actor
 from ..common.lights import light_of
 from ..common.notifications import Notice, Recipient, Recipients, notify_many
@@ -217,7 +218,6 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
     notices: list[tuple[tuple[Recipient, ...], Notice]] = []
     events: list[audit.Entry] = []
     fired: list[Fired] = []
-    tz = work.runtime.config.tz
     for c in candidates:
         escalation_id = inserted.get(c.id)
         if escalation_id is None:
@@ -234,35 +234,16 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
                 data={"level": rung.level, "due_at": c.due_at.isoformat()},
             )
         )
-        due = c.due_at.astimezone(tz)
-        what = f"重点任务{c.number}「{c.title}」({c.round})的「{c.step_name}」"
-        if rung.level == REMINDER:
-            title = f"提醒:「{c.step_name}」将于{due:%m月%d日}到期"
-            body = f"{what}将于 {due:%Y-%m-%d %H:%M} 到期,请按时办理。"
-            people = recipients.assignee(c.unit_id, c.role)
-        elif rung.level == CUIBAN:
-            title = f"催办:「{c.step_name}」已逾期"
-            body = f"{what}已于 {due:%Y-%m-%d} 到期未办理,请{unit}负责同志督促尽快办理。(抄送督查室)"
-            people = recipients.assignee_head(c.unit_id, c.role) + recipients.role(Role.SUPERVISOR)
-        else:
-            days = work.runtime.config.escalation.cuiban_after + work.runtime.config.escalation.duban_after
-            title = f"督办:「{c.step_name}」逾期{days}个工作日"
-            body = f"{what}自 {due:%Y-%m-%d} 到期后逾期已达 {days} 个工作日,仍未办理,已列入督办({unit})。"
-            people = (
-                recipients.role(Role.LEADER)
-                + recipients.role(Role.SUPERVISOR)
-                + recipients.assignee_head(c.unit_id, c.role)
-            )
+        words, people = rung_notice(work, recipients, rung.level, c, unit)
         notices.append(
             (
                 people,
-                Notice(
-                    kind=rung.kind,
-                    title=title,
-                    body=body,
+                Notice.of(
+                    words,
                     human_task_id=c.id,
                     key_task_id=c.key_task_id,
                     escalation_id=escalation_id,
+                    to_unit_id=c.unit_id,
                 ),
             )
         )
@@ -270,6 +251,35 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
     notify_many(work, notices)
     audit.append(work, events)  # one read of the chain's end, one insert, for the whole batch
     return fired
+
+
+def rung_notice(
+    work: Work, recipients: Recipients, level: EscalationLevel, c: Any, unit: str
+) -> tuple[texts.Words, tuple[Recipient, ...]]:
+    """What a rung says and to whom. A unit's step: 提醒 to the unit; 催办 to its head, copied to the
+    office; 督办 to the leaders, the office and the head. A role's own step (the office's 审核, the
+    leaders' 审批) is never addressed as if the role were a unit: past its deadline it is a reminder
+    to that role's people, and for the office's steps to the leaders as well."""
+    tz = work.runtime.config.tz
+    esc = work.runtime.config.escalation
+    subject = texts.Subject(c.number, c.title, c.round)
+    if level == REMINDER:
+        return texts.reminder(subject, c.step_name, c.due_at, tz), recipients.assignee(c.unit_id, c.role)
+    if c.role != Assignee.UNIT:
+        days = esc.cuiban_after + esc.duban_after if level == DUBAN else None
+        role = Role(c.role)
+        people = recipients.role(role)
+        if role == Role.SUPERVISOR:
+            people += recipients.role(Role.LEADER)
+        return texts.role_overdue(subject, c.step_name, c.due_at, tz, unit, days), people
+    if level == CUIBAN:
+        people = recipients.assignee_head(c.unit_id, c.role) + recipients.role(Role.SUPERVISOR)
+        return texts.cuiban(subject, c.step_name, c.due_at, tz, unit), people
+    days = esc.cuiban_after + esc.duban_after
+    people = (
+        recipients.role(Role.LEADER) + recipients.role(Role.SUPERVISOR) + recipients.assignee_head(c.unit_id, c.role)
+    )
+    return texts.duban(subject, c.step_name, c.due_at, tz, unit, days), people
 
 
 # -- the list (督办 items are the level-3 rows of it) -----------------------------------------

@@ -24,8 +24,9 @@ from ...runtime import Work
 from ...vocabulary import ExtensionStage, Role
 from ...workdays import END_OF_DAY
 from ..common import audit, authz
+from ..common import notice_texts as texts
 from ..common.actor import Actor
-from ..common.notifications import Notice, Recipients, notify
+from ..common.notifications import Notice, Recipients, notify, subject_of
 from ..common.paging import decode_cursor, encode_cursor
 from ..cycles.timers import move_deadline
 from .escalations import schedule
@@ -204,11 +205,17 @@ def request_extension(
     notify(
         work,
         Recipients(work).role(Role.SUPERVISOR),
-        Notice(
-            kind="extension_requested",
-            title=f"延期申请:「{task.step_name}」申请延期至 {day}",
-            body=f"{actor.unit_name or ''}申请将「{task.step_name}」的期限由 {old_day} 延至 {day}"
-            f"(延长 {working_days} 个工作日{',需区领导审批' if needs_leader else ''})。理由:{reason}",
+        Notice.of(
+            texts.extension_requested(
+                subject_of(work, cycle_id=task.cycle_id),
+                task.step_name,
+                actor.unit_name or "",
+                str(old_day),
+                str(day),
+                working_days,
+                needs_leader,
+                reason,
+            ),
             human_task_id=task.id,
             key_task_id=task.key_task_id,
             extension_id=extension.id,
@@ -274,7 +281,9 @@ def decide_extension(
     session.expire(extension)
 
     recipients = Recipients(work)
-    subject = f"“{task.step_name}”延期至 {_local(work, extension.new_due_at)}"
+    subject = subject_of(work, cycle_id=task.cycle_id)
+    new_day, old_day = _local(work, extension.new_due_at), _local(work, extension.old_due_at)
+    refs: dict[str, Any] = {"human_task_id": task.id, "key_task_id": task.key_task_id, "extension_id": extension_id}
     base = {"extension": extension_id, "stage": stage, "comment": text or None}
 
     def record(action: str, data: dict[str, Any]) -> None:
@@ -292,19 +301,9 @@ def decide_extension(
 
     if forward:
         record("extension.forwarded", base)
-        notify(
-            work,
-            recipients.role(Role.LEADER),
-            Notice(
-                kind="extension_forwarded",
-                title=f"延期申请待区领导审批:{subject}",
-                body=f"督查室已同意{subject}(延长 {extension.working_days} 个工作日),超过 "
-                f"{work.runtime.config.extensions.leader_above_days} 个工作日,需区领导审批。",
-                human_task_id=task.id,
-                key_task_id=task.key_task_id,
-                extension_id=extension_id,
-            ),
-        )
+        leader_above = work.runtime.config.extensions.leader_above_days
+        words = texts.extension_forwarded(subject, task.step_name, new_day, extension.working_days, leader_above)
+        notify(work, recipients.role(Role.LEADER), Notice.of(words, **refs))
     elif decision == "grant":
         before = schedule(work.runtime, task.due_at)
         move_deadline(work, task, extension.new_due_at)
@@ -319,32 +318,12 @@ def decide_extension(
                 "escalations_after": schedule(work.runtime, extension.new_due_at),
             },
         )
-        notify(
-            work,
-            recipients.unit(extension.unit_id),
-            Notice(
-                kind="extension_granted",
-                title=f"延期已批准:{subject}",
-                body=f"{subject}的申请已批准。{text}",
-                human_task_id=task.id,
-                key_task_id=task.key_task_id,
-                extension_id=extension_id,
-            ),
-        )
+        words = texts.extension_granted(subject, task.step_name, new_day, text or None)
+        notify(work, recipients.unit(extension.unit_id), Notice.of(words, to_unit_id=extension.unit_id, **refs))
     else:
         record("extension.refused", base)
-        notify(
-            work,
-            recipients.unit(extension.unit_id),
-            Notice(
-                kind="extension_refused",
-                title=f"延期未批准:「{task.step_name}」",
-                body=f"{subject}的申请未获批准,原期限 {_local(work, extension.old_due_at)} 不变。理由:{text}",
-                human_task_id=task.id,
-                key_task_id=task.key_task_id,
-                extension_id=extension_id,
-            ),
-        )
+        words = texts.extension_refused(subject, task.step_name, new_day, old_day, text)
+        notify(work, recipients.unit(extension.unit_id), Notice.of(words, to_unit_id=extension.unit_id, **refs))
     return _view(work, extension_id)
 
 

@@ -23,8 +23,9 @@ from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
 
 from ...config import Config
 from ...runtime import Runtime, Work
-from ...vocabulary import CycleKind, CycleStatus, Role, round_label
+from ...vocabulary import CycleKind, CycleStatus, Role
 from ...workdays import END_OF_DAY, WorkCalendar
+from ..common import notice_texts as texts
 from ..common.actor import SYSTEM
 from ..common.notifications import Notice, Recipients, notify
 from ..cycles.start import start_cycle
@@ -146,13 +147,5 @@ def start_round_cycle(work: Work, rnd: Round, key_task_id: int, report_due: date
 
 def notify_round_opened(work: Work, rnd: Round, started: int, report_due: datetime) -> None:
     """Tells the supervisors that the round opened, for how many key tasks, and when reports are due."""
-    notify(
-        work,
-        Recipients(work).role(Role.SUPERVISOR),
-        Notice(
-            kind="round_opened",
-            title=f"{round_label(rnd.name)}轮次已开启",
-            body=f"{round_label(rnd.name)}轮次已为 {started} 项重点任务启动办理周期,请及时交办;"
-            f"本轮报告截止 {report_due.astimezone(work.runtime.config.tz):%Y-%m-%d}。",
-        ),
-    )
+    words = texts.round_opened(rnd.name, started, report_due, work.runtime.config.tz)
+    notify(work, Recipients(work).role(Role.SUPERVISOR), Notice.of(words))

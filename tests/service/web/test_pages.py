@@ -301,7 +301,7 @@ def test_an_extension_asked_on_the_step_page_and_decided_on_the_list(web, runtim
         assert due.astimezone(runtime.config.tz).date().isoformat() == "2024-04-12"
     # The lead unit was told, and can mark the notice read.
     notices = text(lead.get("/notifications"))
-    assert "延期已批准" in notices
+    assert "重点任务1「推行产业链长制」2024年第二季度:汇总报送延期至2024-04-12已批准" in notices
     assert lead.post("/notifications/read", {"all": "1"}).status_code == 302
     with runtime.work(write=False) as work:
         unread = work.session.scalar(

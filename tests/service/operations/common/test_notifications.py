@@ -145,20 +145,22 @@ def test_escalation_mail_goes_out_once_after_commit(runtime, mail_runtime, world
         raise RuntimeError("rolled back")
     assert count(runtime, OutboxMail) == 0
 
-    now = local(2024, 4, 3, 9, 30)  # 催办 of the dispatch: the supervisor
+    # The dispatch overdue: the office's own step is a reminder to the office and the leader, not a
+    # 催办 the office sends itself.
+    now = local(2024, 4, 3, 9, 30)
     assert [e.level for e in run_escalations(mail_runtime, now)] == [2]
-    assert count(runtime, OutboxMail, OutboxMail.status == MailStatus.PENDING) == 1
+    assert count(runtime, OutboxMail, OutboxMail.status == MailStatus.PENDING) == 2
     report = send_outbox(mail_runtime, now)
-    assert len(report.sent) == 1 and report.failed == report.retrying == []
-    (message,) = mailbox.messages
-    assert message["To"] == "duchashi@example.test"
-    assert message["Subject"] == "[督办] 催办:「交办」已逾期"
-    assert "已于 2024-04-02 到期未办理" in message.get_content()
+    assert len(report.sent) == 2 and report.failed == report.retrying == []
+    assert sorted(m["To"] for m in mailbox.messages) == ["duchashi@example.test", "lingdao@example.test"]
+    message = mailbox.messages[0]
+    assert message["Subject"] == "[督办] 重点任务1「推行产业链长制」2024年第二季度:区政府督查室的交办已逾期"
+    assert "已于 2024-04-02 到期" in message.get_content() and "催办" not in message.get_content()
     assert send_outbox(mail_runtime, now + timedelta(hours=1)).sent == []
-    assert len(mailbox.messages) == 1
+    assert len(mailbox.messages) == 2
     with runtime.work(write=False) as work:
-        row = work.session.scalar(select(OutboxMail))
-        assert (row.status, row.attempts, row.sent_at) == (MailStatus.SENT, 1, now)
+        rows = work.session.scalars(select(OutboxMail)).all()
+        assert {(row.status, row.attempts, row.sent_at) for row in rows} == {(MailStatus.SENT, 1, now)}
 
 
 def write_mail(runtime, to_addresses, now):

@@ -60,7 +60,9 @@ def test_a_refusal_needs_a_reason_and_changes_nothing(runtime, world, consolidat
     refused = decide(runtime, d.supervisor, asked.id, local(2024, 4, 11), decision="refuse", comment="理由不充分")
     assert refused.status == "refused"
     assert task_row(runtime, consolidating.id).due_at == consolidating.due_at
-    assert [n.title for n in notified(runtime, "lead_head", "extension_refused")] == ["延期未批准:「汇总报送」"]
+    assert [n.title for n in notified(runtime, "lead_head", "extension_refused")] == [
+        "重点任务1「推行产业链长制」2024年第二季度:汇总报送延期未批准"
+    ]
     assert actions(runtime, "extension.") == ["extension.requested", "extension.refused"]
 
 

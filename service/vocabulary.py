@@ -103,6 +103,7 @@ class Assignee(Labelled):
 class CycleStatus(Labelled):
     RUNNING = "running", "办理中"
     CLOSED = "closed", "已办结"
+    CANCELLED = "cancelled", "已撤销"  # 撤销: the supervisor called the cycle off
 
 
 class Progress(Labelled):
@@ -112,6 +113,7 @@ class Progress(Labelled):
     NONE = "none", "未启动"
     RUNNING = "running", "办理中"
     CLOSED = "closed", "已办结"
+    CANCELLED = "cancelled", "已撤销"
 
 
 class HumanTaskState(Labelled):
@@ -120,10 +122,51 @@ class HumanTaskState(Labelled):
     CANCELLED = "cancelled", "已取消"
 
 
+class HumanTaskOutcome(Labelled):
+    """How a human task ended when nobody completed it (``human_tasks.outcome``; its state is then
+    ``cancelled``): the supervision office's moves off the happy path."""
+
+    WAIVED = "waived", "免报"
+    MISSED = "missed", "逾期未报"  # 截止汇总 closed the inputs without it
+    REASSIGNED = "reassigned", "已转办"
+    CANCELLED = "cancelled", "已撤销"  # the cycle was called off
+    WITHDRAWN = "withdrawn", "已撤回"  # the step before it was withdrawn by its unit
+
+
 class ExtensionStatus(Labelled):
     PENDING = "pending", "待审批"
     GRANTED = "granted", "已批准"
     REFUSED = "refused", "未批准"
+    EXPIRED = "expired", "已失效"  # its step ended (done, waived, reassigned, cancelled) first
+    WITHDRAWN = "withdrawn", "已撤回"  # the unit took it back
+
+
+class DeclineStatus(Labelled):
+    """A unit's 退回交办 (this step is not our business) and the supervisor's answer."""
+
+    PENDING = "pending", "待督查室处理"
+    REASSIGNED = "reassigned", "已转办"
+    INSISTED = "insisted", "维持交办"
+    LAPSED = "lapsed", "已失效"  # the step ended before the supervisor decided
+
+
+class ReassignScope(Labelled):
+    """What a 转办 changes: this cycle's open step only, or the key task's unit list as well."""
+
+    CYCLE = "cycle", "仅本轮"
+    KEY_TASK = "key_task", "本轮及以后各轮"
+
+
+class Move(Labelled):
+    """The moves off the happy path, as the pages' buttons and the audit trail name them."""
+
+    URGE = "urge", "催办"
+    WAIVE = "waive", "免报"
+    REASSIGN = "reassign", "转办"
+    DECLINE = "decline", "退回交办"
+    CLOSE_INPUTS = "close_inputs", "截止汇总"
+    WITHDRAW = "withdraw", "撤回"
+    CANCEL = "cancel", "撤销"
 
 
 class ExtensionStage(Labelled):

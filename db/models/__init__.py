@@ -7,6 +7,7 @@ from .auth import ApiToken, LoginThrottle
 from .base import Base, UTCDateTime
 from .calendar import CalendarYear
 from .cycles import Cycle, CycleStatus, DiagramVersion, HumanTask, HumanTaskState
+from .declines import Decline
 from .escalations import Escalation
 from .extensions import Extension, ExtensionStatus
 from .indicators import Indicator, IndicatorValue, ProgressReport
@@ -24,6 +25,7 @@ __all__ = [
     "CalendarYear",
     "Cycle",
     "CycleStatus",
+    "Decline",
     "DiagramVersion",
     "Escalation",
     "Extension",

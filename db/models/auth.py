@@ -50,4 +50,3 @@ class LoginThrottle(Base):
     # left by a process that died mid-check lapses after a minute (``pending_since``).
     pending: Mapped[int] = mapped_column(default=0, server_default="0")
     pending_since: Mapped[datetime | None]
-

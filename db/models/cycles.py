@@ -111,6 +111,12 @@ class HumanTask(Base):
     # How due_at was counted: "official" calendar, an admin-"loaded" year, or "fallback" weekends only.
     due_basis: Mapped[str] = mapped_column(String(12), default="official")
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # How a step ended that nobody completed (a HumanTaskOutcome value: waived, missed, reassigned,
+    # cancelled, withdrawn); None for a step completed or still open.
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    # 催办 by hand: how many times, and the last time (at most once per working day).
+    urge_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    urged_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str | None] = mapped_column(String(40))

@@ -16,6 +16,7 @@ from . import (
     extensions,
     indicators,
     key_tasks,
+    moves,
     notifications,
     scores,
     tasks,
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
         calendar.blp,
         indicators.blp,
         scores.blp,
+        moves.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

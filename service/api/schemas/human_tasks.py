@@ -123,6 +123,10 @@ class SubmittedSchema(Schema):
     backward = fields.Boolean(required=True)
     comment = Str(allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema))
+    outcome = Str(
+        allow_none=True, metadata={"description": "未经报送而结束:waived 免报(comment 为理由)、missed 逾期未报"}
+    )
+    outcome_label = Str(allow_none=True)
 
 
 class ShownStepSchema(Schema):

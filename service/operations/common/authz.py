@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit
@@ -42,7 +42,11 @@ def key_task_visible(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on KeyTask: the key tasks this actor may see."""
     if sees_everything(actor):
         return true()
-    return exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.unit_id == actor.unit_id)
+    # A unit given one step of it by 转办 (this round only) sees the key task too.
+    return or_(
+        exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.unit_id == actor.unit_id),
+        exists().where(HumanTask.key_task_id == KeyTask.id, HumanTask.unit_id == actor.unit_id),
+    )
 
 
 def ensure_sees_key_task(session: Session, actor: Actor, key_task_id: int) -> None:
@@ -339,3 +343,87 @@ def ensure_can_draft_bulletin(actor: Actor) -> None:
 
 def may_draft_bulletin(actor: Actor) -> bool:
     return permits(ensure_can_draft_bulletin, actor)
+
+
+# -- off the happy path: the moves of the supervision office and the units (issue 11) ----------
+
+
+def ensure_can_urge(actor: Actor, task: HumanTaskLike, party: str, lead_unit_id: int) -> None:
+    """催办 by hand: the supervisor on any open unit step; the lead unit's head on the open inputs
+    of its own key task's co-units (it waits for them to consolidate)."""
+    if task.role != Assignee.UNIT:
+        raise Forbidden(f"“{task.step_name}”不是单位的待办,无需催办")
+    if actor.role in (Role.SUPERVISOR, Role.SYSTEM):
+        return
+    if actor.role == Role.UNIT_HEAD and party == Party.CO_UNIT and actor.unit_id == lead_unit_id:
+        return
+    raise Forbidden("催办由督查室发出;牵头单位负责人可催办本任务责任单位的意见")
+
+
+def ensure_can_waive(actor: Actor) -> None:
+    """免报 (finishing a co-unit's input without it) is the supervision office's."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="免报")
+
+
+def ensure_can_reassign(actor: Actor) -> None:
+    """转办 (giving an open step to another unit) is the supervision office's."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="转办")
+
+
+def ensure_can_decline(actor: Actor, task: HumanTaskLike, config: Config) -> None:
+    """退回交办: whoever may do a unit's step may say it is not the unit's business."""
+    if task.role != Assignee.UNIT:
+        raise Forbidden(f"“{task.step_name}”不是单位的待办,不能退回交办")
+    ensure_can_act(actor, task, config)
+
+
+def ensure_can_decide_decline(actor: Actor) -> None:
+    """The supervision office answers a 退回交办: 转办 to another unit, or 维持交办."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="处理退回交办")
+
+
+def ensure_can_close_inputs(actor: Actor, lead_unit_id: int) -> None:
+    """截止汇总: the cycle's lead unit's head closes the round of co-unit inputs at their deadline."""
+    if actor.role == Role.SYSTEM:
+        return
+    if actor.role != Role.UNIT_HEAD or actor.unit_id != lead_unit_id:
+        raise Forbidden("截止汇总由牵头单位负责人操作")
+
+
+def ensure_can_withdraw(actor: Actor, task: HumanTaskLike, config: Config) -> None:
+    """撤回: who could do a unit's step may take its submission back (before the next step acted)."""
+    if task.role != Assignee.UNIT:
+        raise Forbidden(f"“{task.step_name}”不是单位的环节,不能撤回")
+    ensure_can_act(actor, task, config)
+
+
+def ensure_can_withdraw_extension(actor: Actor, unit_id: int) -> None:
+    """A unit takes back its own pending extension request (its people, head or staff)."""
+    if actor.role not in UNIT_ROLES or actor.unit_id != unit_id:
+        raise Forbidden("只能撤回本单位的延期申请")
+
+
+def ensure_can_cancel_cycle(actor: Actor) -> None:
+    """撤销 (calling a cycle off) is the supervision office's."""
+    require_role(actor, Role.SUPERVISOR, Role.SYSTEM, doing="撤销办理周期")
+
+
+def may_urge(actor: Actor, task: HumanTaskLike, party: str, lead_unit_id: int) -> bool:
+    return permits(ensure_can_urge, actor, task, party, lead_unit_id)
+
+
+def may_decline(actor: Actor, task: HumanTaskLike, config: Config) -> bool:
+    return permits(ensure_can_decline, actor, task, config)
+
+
+def may_withdraw(actor: Actor, task: HumanTaskLike, config: Config) -> bool:
+    return permits(ensure_can_withdraw, actor, task, config)
+
+
+def may_supervise(actor: Actor) -> bool:
+    """免报, 转办, 撤销 and the answers to 退回交办: the supervision office's buttons."""
+    return permits(ensure_can_waive, actor)
+
+
+def may_close_inputs(actor: Actor, lead_unit_id: int) -> bool:
+    return permits(ensure_can_close_inputs, actor, lead_unit_id)

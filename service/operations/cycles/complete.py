@@ -34,6 +34,7 @@ from workflows import (
 
 from ...errors import BadDiagram, Conflict, Invalid
 from ...runtime import Work
+from ...vocabulary import HumanTaskOutcome
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..year.progress import check_progress, record_progress
@@ -131,6 +132,9 @@ def complete_human_task(
         when = (
             row.completed_at.astimezone(work.runtime.config.tz).strftime("%Y-%m-%d %H:%M") if row.completed_at else ""
         )
+        if row.outcome:  # ended without a submission: 免报, 逾期未报 (截止汇总), 转办, 撤销
+            ended = HumanTaskOutcome.label_of(row.outcome)
+            raise Conflict(f"“{row.step_name}”已按“{ended}”结束{('(' + when + ')') if when else ''},不能再办理")
         raise Conflict(f"“{row.step_name}”已经办理过了{('(' + when + ')') if when else ''},不能重复办理")
     diagram = diagram_for_version(work, row.diagram_version_id)
     step = diagram.step(row.step_id)

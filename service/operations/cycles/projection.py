@@ -19,6 +19,8 @@ from sqlalchemy.orm import undefer
 from db.models import (
     Cycle,
     CycleStatus,
+    Decline,
+    Extension,
     HumanTask,
     HumanTaskState,
 )
@@ -33,13 +35,15 @@ from workflows import (
 
 from ...errors import Conflict, NotFound
 from ...runtime import Work
-from ...vocabulary import Assignee
+from ...vocabulary import Assignee, DeclineStatus, ExtensionStatus, HumanTaskOutcome
 from ..common import audit
 from ..common.actor import SYSTEM
 from .diagrams import diagram_for_version
 
 TASKS = cast(Table, HumanTask.__table__)
 CYCLES = cast(Table, Cycle.__table__)
+EXTENSIONS = cast(Table, Extension.__table__)
+DECLINES = cast(Table, Decline.__table__)
 
 _WRITE_CYCLE = (
     update(CYCLES)
@@ -149,15 +153,19 @@ def store(
     The open rows of a cycle are exactly the ready steps of its last stored state, so what to
     insert and what to cancel follows from ``before`` and the ready steps now.
 
-    Changes: the cycle row (state in the current format, version + 1, next timer, closed status and
-    instant when the process ended), cancels the human tasks of steps no longer ready (except
-    ``completed``, which the caller marks done), inserts the newly ready ones (deadlines from
+    Changes: the cycle row (state in the current format, version + 1, next timer, closed or
+    cancelled status and the instant when the process ended), cancels the human tasks of steps no longer ready (except
+    ``completed``, which the caller marks done; a cancelled process's steps end with the outcome
+    ``cancelled``), lets pending extension requests and declines of every step that ended here
+    lapse (已失效, issue 11), inserts the newly ready ones (deadlines from
     ``service/deadlines.py``, ready at ``work.now``), appends ``step.overdue`` per fired timer, the
     ``event``, and ``cycle.closed``. Returns (the opened human tasks, whether the cycle closed now).
     Raises ``Conflict`` if the cycle's version is no longer ``cycle.version`` (changed meanwhile)."""
     conn = work.session.connection()
     ready = run.ready_steps()
     closed = run.completed and cycle.status != CycleStatus.CLOSED.value
+    cancelled = run.cancelled and cycle.status != CycleStatus.CANCELLED.value
+    status = CycleStatus.CLOSED if closed else CycleStatus.CANCELLED if cancelled else CycleStatus(cycle.status)
     diagram = run.diagram
     written = conn.execute(
         _WRITE_CYCLE,
@@ -167,8 +175,8 @@ def store(
             "next_version": cycle.version + 1,
             "timer": run.next_timer_at(),
             "blob": run.save(),
-            "new_status": CycleStatus.CLOSED if closed else CycleStatus(cycle.status),
-            "closed": work.now if closed else None,
+            "new_status": status,
+            "closed": work.now if closed or cancelled else None,
         },
     )
     if written.rowcount != 1:
@@ -180,8 +188,15 @@ def store(
         conn.execute(
             update(TASKS)
             .where(TASKS.c.cycle_id == cycle.id, TASKS.c.instance_id.in_(gone), TASKS.c.state == HumanTaskState.OPEN)
-            .values(state=HumanTaskState.CANCELLED, completed_at=work.now)
+            .values(
+                state=HumanTaskState.CANCELLED,
+                completed_at=work.now,
+                outcome=HumanTaskOutcome.CANCELLED if cancelled else None,
+            )
         )
+    ended = [*gone, *([completed] if completed else [])]
+    if ended:
+        lapse_pending(work, cycle.id, ended)
     known = {s.instance_id for s in before}
     new_rows = [_new_row(work, cycle, diagram, step) for step in ready if step.instance_id not in known]
     opened: tuple[HumanTaskRef, ...] = ()
@@ -205,6 +220,24 @@ def store(
         entries.append(audit.Entry(SYSTEM, "cycle.closed", cycle_id=cycle.id))
     audit.append(work, entries)
     return opened, closed
+
+
+def lapse_pending(work: Work, cycle_id: int, instance_ids: list[str]) -> None:
+    """Pending extension requests and declines of steps that ended (done, waived, reassigned,
+    cancelled) become 已失效: nobody is left to decide them and they stop counting as pending.
+    Two UPDATEs on the pending rows' partial indexes (issue 11, item 9)."""
+    conn = work.session.connection()
+    ended = select(TASKS.c.id).where(TASKS.c.cycle_id == cycle_id, TASKS.c.instance_id.in_(instance_ids))
+    conn.execute(
+        update(EXTENSIONS)
+        .where(EXTENSIONS.c.status == ExtensionStatus.PENDING, EXTENSIONS.c.human_task_id.in_(ended))
+        .values(status=ExtensionStatus.EXPIRED, decided_at=work.now)
+    )
+    conn.execute(
+        update(DECLINES)
+        .where(DECLINES.c.status == DeclineStatus.PENDING, DECLINES.c.human_task_id.in_(ended))
+        .values(status=DeclineStatus.LAPSED, decided_at=work.now)
+    )
 
 
 def _new_row(work: Work, cycle: CycleRef, diagram: Diagram, step: ReadyStep) -> dict[str, object]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import Cycle, Escalation, HumanTask, HumanTaskState, KeyTask, Unit, User
@@ -22,7 +22,7 @@ from workflows.forms import MAX_COMMENT
 
 from ...errors import Forbidden
 from ...runtime import Work
-from ...vocabulary import UNIT_ROLES, EscalationLevel, Party
+from ...vocabulary import UNIT_ROLES, EscalationLevel, HumanTaskOutcome, Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import light_of
@@ -85,6 +85,10 @@ class Submitted:
     backward: bool  # the decision sent the work back
     comment: str | None
     attachments: tuple[AttachmentView, ...]
+    # An input that ended without a submission: waived (免报, the comment says why) or missed
+    # (逾期未报, closed by 截止汇总); None for a submission.
+    outcome: str | None = None
+    outcome_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +301,10 @@ def _done_before(work: Work, actor: Actor, cycle: Cycle, task: HumanTask, diagra
         .outerjoin(completer, completer.id == HumanTask.completed_by_id)
         .where(
             HumanTask.cycle_id == cycle.id,
-            HumanTask.state == HumanTaskState.DONE,
+            or_(
+                HumanTask.state == HumanTaskState.DONE,
+                HumanTask.outcome.in_([HumanTaskOutcome.WAIVED, HumanTaskOutcome.MISSED]),
+            ),
             # Created before this one and done by the time it became ready: what it was given.
             HumanTask.id < task.id,
             HumanTask.completed_at <= task.ready_at,
@@ -328,6 +335,8 @@ def _done_before(work: Work, actor: Actor, cycle: Cycle, task: HumanTask, diagra
                 backward=bool(step and step.is_backward(done.decision)),
                 comment=done.comment,
                 attachments=tuple(files.get(done.id, ())),
+                outcome=done.outcome,
+                outcome_label=HumanTaskOutcome.label_of(done.outcome) if done.outcome else None,
             )
         )
     return out

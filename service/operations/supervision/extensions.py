@@ -375,3 +375,32 @@ def list_extensions(
     more = len(rows) > limit
     next_cursor = encode_cursor(items[-1].id) if more and items else None
     return ExtensionPage(items=items, total=total, next_cursor=next_cursor)
+
+
+def withdraw_extension(work: Work, actor: Actor, extension_id: int) -> ExtensionView:
+    """撤回: the requesting unit takes back its own pending extension request, at any stage.
+    Audit: ``extension.withdrawn``. Raises ``NotFound`` (another unit's, as a missing one),
+    ``Forbidden`` (not a unit's people), ``Conflict`` (already decided, lapsed or withdrawn)."""
+    extension = work.session.get(Extension, extension_id)
+    if extension is None or (not authz.sees_everything(actor) and extension.unit_id != actor.unit_id):
+        raise NotFound(f"延期申请 {extension_id} 不存在或无权查看")
+    authz.ensure_can_withdraw_extension(actor, extension.unit_id)
+    won = work.session.connection().execute(
+        update(EXTENSIONS)
+        .where(EXTENSIONS.c.id == extension_id, EXTENSIONS.c.status == ExtensionStatus.PENDING)
+        .values(status=ExtensionStatus.WITHDRAWN, decided_at=work.now)
+    )
+    if won.rowcount != 1:
+        work.session.refresh(extension)
+        raise Conflict(f"延期申请 #{extension_id} 的状态是“{extension.status.label}”,不能撤回")
+    work.session.expire(extension)
+    audit.record(
+        work,
+        actor,
+        "extension.withdrawn",
+        cycle_id=extension.cycle_id,
+        human_task_id=extension.human_task_id,
+        unit_id=extension.unit_id,
+        data={"extension": extension_id},
+    )
+    return _view(work, extension_id)

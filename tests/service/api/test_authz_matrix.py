@@ -11,15 +11,18 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from db.models import HumanTask, HumanTaskState, User
 from service.operations.assessment.league import publish_round
 from service.operations.cycles.attachments import upload_attachment
 from service.operations.cycles.complete import complete_human_task
+from service.operations.supervision.declines import decline_human_task
+from service.operations.supervision.extensions import request_extension
 from service.operations.year.indicators import IndicatorFields, add_indicator
 
 ROLES = ("anonymous", "unit_staff", "unit_head", "co_unit", "outsider", "supervisor", "leader", "admin")
@@ -114,6 +117,42 @@ class Rig:
         with self.runtime.work() as work:
             publish_round(work, self.world.supervisor, name)
         return name
+
+    def done_input(self) -> int:
+        """A cycle at consolidation: the first co-unit's input (co_head_0's), done."""
+        cycle_id, _task = self.advance_to("consolidate")
+        with self.runtime.work(write=False) as work:
+            return work.session.scalar(
+                select(HumanTask.id).where(
+                    HumanTask.cycle_id == cycle_id,
+                    HumanTask.step_id == "co_input",
+                    HumanTask.unit_id == self.world.co_units[0].id,
+                )
+            )
+
+    def inputs_past_due(self) -> int:
+        """A cycle whose co-unit inputs are all open and past their deadline."""
+        cycle_id, _task = self.advance_to("co_input")
+        with self.runtime.work() as work:
+            work.session.execute(
+                update(HumanTask)
+                .where(HumanTask.cycle_id == cycle_id, HumanTask.step_id == "co_input")
+                .values(due_at=work.now - timedelta(days=1))
+            )
+        return cycle_id
+
+    def pending_decline(self) -> int:
+        _cycle, task_id = self.advance_to("co_input")
+        with self.runtime.work() as work:
+            return decline_human_task(work, self.world.co_heads[0], task_id, comment="不是本单位职责").id
+
+    def pending_extension(self) -> int:
+        _cycle, task_id = self.advance_to("sign_for")
+        with self.runtime.work() as work:
+            due = work.session.get(HumanTask, task_id).due_at
+            return request_extension(
+                work, self.world.lead_head, task_id, new_due_date=(due + timedelta(days=7)).date(), reason="忙"
+            ).id
 
     def user_id(self, username: str) -> int:
         with self.runtime.work(write=False) as work:
@@ -283,6 +322,55 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("POST", f"/api/v1/rounds/{r.round_with_cycle()}/publish", {}),
         row(401, 403, 403, 403, 403, 200, 403, 403),
     ),
+    "POST /human-tasks/{id}/urge": (
+        lambda r: ("POST", f"/api/v1/human-tasks/{r.advance_to('co_input')[1]}/urge", {"json": {}}),
+        row(401, 403, 200, 403, 404, 200, 403, 403),
+    ),
+    "POST /human-tasks/{id}/waive": (
+        lambda r: ("POST", f"/api/v1/human-tasks/{r.advance_to('co_input')[1]}/waive", {"json": {"comment": "不涉及"}}),
+        row(401, 404, 404, 403, 404, 200, 403, 403),
+    ),
+    "POST /human-tasks/{id}/reassign": (
+        lambda r: (
+            "POST",
+            f"/api/v1/human-tasks/{r.advance_to('co_input')[1]}/reassign",
+            {"json": {"unit_id": r.world.outsider.unit_id, "comment": "职责调整"}},
+        ),
+        row(401, 404, 404, 403, 404, 200, 403, 403),
+    ),
+    "POST /human-tasks/{id}/decline": (
+        lambda r: (
+            "POST",
+            f"/api/v1/human-tasks/{r.advance_to('co_input')[1]}/decline",
+            {"json": {"comment": "非本单位"}},
+        ),
+        row(401, 404, 404, 201, 404, 403, 403, 403),
+    ),
+    "POST /human-tasks/{id}/withdraw": (
+        lambda r: ("POST", f"/api/v1/human-tasks/{r.done_input()}/withdraw", {}),
+        row(401, 404, 404, 200, 404, 403, 403, 403),
+    ),
+    "POST /cycles/{id}/close-inputs": (
+        lambda r: ("POST", f"/api/v1/cycles/{r.inputs_past_due()}/close-inputs", {"json": {}}),
+        row(401, 403, 200, 403, 404, 403, 403, 403),
+    ),
+    "POST /cycles/{id}/cancel": (
+        lambda r: ("POST", f"/api/v1/cycles/{r.cycle()}/cancel", {"json": {"comment": "撤销"}}),
+        row(401, 403, 403, 403, 404, 200, 403, 403),
+    ),
+    "GET /declines": (lambda r: ("GET", "/api/v1/declines", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
+    "POST /declines/{id}/decision": (
+        lambda r: (
+            "POST",
+            f"/api/v1/declines/{r.pending_decline()}/decision",
+            {"json": {"decision": "insist", "comment": "属于本单位"}},
+        ),
+        row(401, 403, 403, 403, 403, 200, 403, 403),
+    ),
+    "POST /extensions/{id}/withdraw": (
+        lambda r: ("POST", f"/api/v1/extensions/{r.pending_extension()}/withdraw", {}),
+        row(401, 200, 200, 404, 404, 403, 403, 403),
+    ),
     "DELETE /audit": (lambda r: ("DELETE", "/api/v1/audit", {}), row(405, 405, 405, 405, 405, 405, 405, 405)),
 }
 
@@ -330,7 +418,7 @@ def test_the_matrix_covers_every_api_endpoint(app):
         re.sub(r"<[^>]*?:?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators", "scores")
+        in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators", "scores", "moves")
     }
     generic = {r.split("{")[0] for r in covered}
     # Paths the matrix names generically ({dispatch}, complete …) or tests elsewhere (test_identity).

@@ -233,7 +233,8 @@ def decide_extension(
     if extension is None:
         raise NotFound(f"延期申请 {extension_id} 不存在")
     if extension.status != ExtensionStatus.PENDING:
-        raise Conflict(f"延期申请 #{extension_id} 已{extension.status.label},不能再次审批")
+        said = extension.status.label
+        raise Conflict(f"延期申请 #{extension_id} {said if said.startswith('已') else '已' + said},不能再次审批")
     stage = extension.stage
     authz.ensure_can_decide_extension(actor, stage)
     if decision not in ("grant", "refuse"):

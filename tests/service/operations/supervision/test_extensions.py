@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from db.models import AuditEvent, Extension, HumanTask
+from db.models import AuditEvent, Extension, ExtensionStatus, HumanTask
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.operations.cycles.start import start_cycle
 from service.operations.supervision.extensions import (
@@ -202,11 +202,14 @@ def test_two_supervisors_deciding_at_once_one_wins(runtime, world, consolidating
 
 
 def test_a_step_done_meanwhile_is_not_extended(runtime, world, consolidating, act):
+    """Its request ends with it (已失效, issue 11): no longer pending, and nobody can decide it."""
     asked = ask(runtime, world.lead_head, consolidating.id, local(2024, 4, 10))
     act(world.lead_head, consolidating.id, local(2024, 4, 11), data={"report": "报告"})
-    with pytest.raises(Conflict, match="已经办理完毕"):
-        decide(runtime, world.supervisor, asked.id, local(2024, 4, 11, 10))
-    assert decide(runtime, world.supervisor, asked.id, local(2024, 4, 11, 10), "refuse", "已办结").status == "refused"
+    with runtime.work(write=False) as work:
+        assert work.session.get(Extension, asked.id).status == ExtensionStatus.EXPIRED
+    for decision, comment in (("grant", None), ("refuse", "已办结")):
+        with pytest.raises(Conflict, match="已失效,不能再次审批"):
+            decide(runtime, world.supervisor, asked.id, local(2024, 4, 11, 10), decision, comment)
     with runtime.work(write=False) as work:
         assert work.session.get(HumanTask, consolidating.id).due_at == consolidating.due_at
 

@@ -42,7 +42,7 @@ from service.operations.cycles.start import start_cycle
 from service.passwords import hash_password, use_fast_hashing_for_tests
 from service.runtime import Runtime, build_runtime
 from service.scheduling.jobs import TickReport, run_due_jobs
-from tests.helpers import PASSWORD, T0, local, open_tasks
+from tests.helpers import PASSWORD, T0, local, open_tasks, unfixed_engine
 
 use_fast_hashing_for_tests()
 
@@ -383,3 +383,37 @@ def tick(runtime: Runtime) -> Any:
         return report
 
     return _tick
+
+
+@pytest.fixture
+def stuck(runtime: Runtime, world: World, start: Any, act: Any, open_steps: Any) -> dict[str, int]:
+    """Cycles stuck by issue 9, as databases hold them (``cycles repair`` mends them): three cycles
+    of the world's key task whose co-unit inputs were partly given in a process running the unfixed
+    engine (tests/helpers.py ``unfixed_engine``):
+    ``all_elsewhere`` (one input given where the inputs opened, two in another process: every row
+    done, nothing open), ``then_fixed`` (one input given elsewhere, the other two later by the fixed
+    engine: 汇总报送 opened without the first input), ``half`` (one input given elsewhere, two open)."""
+    head_of = {head.unit_id: head for head in world.co_heads}
+
+    def to_inputs(round_name: str) -> int:
+        cycle_id = start(round_name)
+        act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
+        act(world.lead_head, open_steps(cycle_id, "sign_for")[0].id)
+        return int(cycle_id)
+
+    def give(cycle_id: int, task: HumanTask) -> None:
+        act(head_of[task.unit_id], task.id, data={"text": f"{task.unit_id} 的意见"})
+
+    cycles = {
+        name: to_inputs(f"2024-{q}") for name, q in (("all_elsewhere", "Q2"), ("then_fixed", "Q3"), ("half", "Q4"))
+    }
+    first, *rest = open_steps(cycles["all_elsewhere"], "co_input")
+    give(cycles["all_elsewhere"], first)  # in the process that opened the inputs: merged
+    with unfixed_engine(runtime):
+        for task in rest:
+            give(cycles["all_elsewhere"], task)
+        give(cycles["then_fixed"], open_steps(cycles["then_fixed"], "co_input")[0])
+        give(cycles["half"], open_steps(cycles["half"], "co_input")[0])
+    for task in open_steps(cycles["then_fixed"], "co_input"):
+        give(cycles["then_fixed"], task)  # merged now, but the first never was
+    return cycles

@@ -6,6 +6,8 @@ Each read runs in a read-only unit of work of its own, so it sees what committed
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,3 +78,34 @@ def notified(runtime: Any, username: str, kind: str | None = None) -> list[Notif
         if kind:
             query = query.where(Notification.kind == kind)
         return list(work.session.scalars(query.order_by(Notification.id)))
+
+
+def new_process(runtime: Any, *, live_cycles: int | None = None) -> None:
+    """Makes ``runtime`` what another process (a second gunicorn worker, a restart) would hold: a
+    new engine that has parsed no diagram and keeps no cycle live (``live_cycles`` as configured
+    unless given), and no memory of deployed versions; the next step deploys from the database
+    and reads the stored state."""
+    from workflows import Engine
+
+    limit = runtime.config.engine.live_cycles if live_cycles is None else live_cycles
+    runtime.engine = Engine(runtime._engine_deadline, live_cycles=limit)
+    runtime.diagram_digests.clear()
+    runtime.diagram_files.clear()
+
+
+@contextmanager
+def unfixed_engine(runtime: Any) -> Iterator[None]:
+    """Inside, ``runtime`` is another process running the engine as it was before issue 9's fix:
+    its parse leaves multi-instance merges unwired, so completions of co-unit inputs that process
+    did not open are accepted but never merged (the state such databases hold). Afterwards the
+    runtime is a new process with the fixed engine."""
+    import workflows.diagram as diagram_module
+
+    wire = diagram_module.wire_loop_children
+    diagram_module.wire_loop_children = lambda _spec: None
+    new_process(runtime, live_cycles=0)
+    try:
+        yield
+    finally:
+        diagram_module.wire_loop_children = wire
+        new_process(runtime)

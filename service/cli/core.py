@@ -21,13 +21,24 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="heads", show_default=True)
-def db_upgrade(revision: str) -> None:
-    """Migrate the database to the latest schema."""
+@click.option("--skip-repair", is_flag=True, help="Do not run the data migration step (cycles repair).")
+def db_upgrade(revision: str, skip_repair: bool) -> None:
+    """Migrate the database to the latest schema, then run the data migration step: ``duban cycles
+    repair`` (running cycles stuck by issue 9 moved on; idempotent). Exit status 1 if a cycle
+    could not be repaired (the schema stays migrated)."""
     from db.migrate import upgrade
+
+    from .cycles import repair_all
 
     url = runtime().config.database_url
     upgrade(url, revision)
     click.echo(f"数据库已迁移到最新版本 ({_safe_url(url)})")
+    if skip_repair or revision != "heads":
+        return
+    click.echo("数据迁移:修复办理周期(duban cycles repair)")
+    _repaired, failed = repair_all(dry_run=False)
+    if failed:
+        sys.exit(1)
 
 
 @db.command("current")

@@ -25,6 +25,7 @@ from ...errors import BadDiagram, Conflict
 from ...runtime import Work
 from ..common import audit
 from ..common.actor import Actor
+from .handoffs import HandOff, tell_hand_off
 from .projection import CycleRef, load_run, lock_cycle, store
 
 TASKS = cast(Table, HumanTask.__table__)
@@ -103,7 +104,8 @@ def repair_cycle(work: Work, actor: Actor, cycle_id: int, *, dry_run: bool = Fal
     ``CycleRun.repair`` (merges, completions from the rows, due timers), then ``store`` writes it:
     version + 1, human tasks cancelled and opened to match the ready steps (deadlines counted from
     ``work.now``, the instant they could first be acted on), ``step.overdue`` per fired timer,
-    ``cycle.repaired`` (what was found and done) and ``cycle.closed`` when the process ended.
+    ``cycle.repaired`` (what was found and done) and ``cycle.closed`` when the process ended; the
+    people the opened steps wait for are notified as after a completion (``handoffs``).
     Raises ``NotFound`` (no such cycle), ``Conflict`` (the state unreadable, too deep, or the row
     changed meanwhile), ``BadDiagram`` (the diagram fails on the way)."""
     cycle = lock_cycle(work, cycle_id)
@@ -201,8 +203,24 @@ def repair_cycle(work: Work, actor: Actor, cycle_id: int, *, dry_run: bool = Fal
         version=cycle.version,
         status=cycle.status.value,
     )
-    store(work, ref, run, before=before, fired=result.fired, event=event)
+    opened, closed = store(work, ref, run, before=before, fired=result.fired, event=event)
     work.session.expire(cycle)
+    # Whoever a repaired cycle now waits for hears of it, as after the completion that should have opened it.
+    moved = [run.diagram.step(m.step_id).name for m in result.merged] + [r.step_name for r in held]
+    tell_hand_off(
+        work,
+        HandOff(
+            cycle_id=ref.id,
+            key_task_id=ref.key_task_id,
+            lead_unit_id=ref.lead_unit_id,
+            step_name=moved[0] if moved else "",
+            decision_label=None,
+            backward=False,
+            comment=None,
+            opened=opened,
+            closed=closed,
+        ),
+    )
     return report
 
 

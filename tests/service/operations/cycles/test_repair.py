@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import AuditEvent, Cycle, CycleStatus
 from service.operations.common.actor import SYSTEM
 from service.operations.cycles.repair import repair_cycle, running_cycles
-from tests.helpers import actions, new_process, open_tasks
+from tests.helpers import actions, new_process, notified, open_tasks
 
 
 def co_inputs(runtime: Any, cycle_id: int) -> list[int]:
@@ -53,6 +53,9 @@ def test_repair_merges_the_inputs_and_opens_consolidation_once(runtime, world, s
     (consolidate,) = open_steps(stuck["all_elsewhere"], "consolidate")
     assert consolidate.ready_at == runtime.clock.now(), "its deadline counts from the repair"
     assert co_inputs(runtime, stuck["all_elsewhere"]) == units
+    assert any(
+        "汇总报送" in n.title + n.body and n.human_task_id == consolidate.id for n in notified(runtime, "lead_head")
+    ), "the lead unit hears of it"
 
     again = repair(runtime, stuck["all_elsewhere"])
     assert not again.needed and again.describe().endswith("无需修复")

@@ -120,6 +120,15 @@ class UnitDirectory:
                 return found
         return None
 
+    def canonical(self, name: str) -> str | None:
+        """The unit whose own name `name` is (spaces, width and traditional characters aside): no alias,
+        district prefix or sub-unit is followed. What a plan from elsewhere may match."""
+        found = self._names.get(normalize_name(name))
+        return found if found is not None and normalize_name(found) == normalize_name(name) else None
+
+    def is_canonical(self, name: str) -> bool:
+        return self.canonical(name) is not None
+
     def is_known(self, name: str) -> bool:
         return self.resolve(name) is not None or self.members(name) is not None
 

@@ -13,7 +13,6 @@ is not task text and is reported, as is a unit annotation that attaches to no ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .drafts import MAX_TASKS, Draft, Outline
 from .model import Section
@@ -22,38 +21,20 @@ from .numbering import Kind, Numbered, classify, heading
 from .readers import Block, Line, Table
 from .tables import TABLE_SECTION_DEPTH, find_header, read_table
 from .text_tables import fold_text_tables
-from .unit_lists import UnitTest
-from .units import LABEL_RE, find_annotations, has_labels, scan_brackets, starts_with_label
+from .titles import Entry as _Entry
+from .titles import Item as _Item
+from .titles import find_title
+from .unit_lists import UnitTest, looks_like_unit
+from .units import find_annotations, has_labels, scan_brackets, starts_with_label
 
 _FOOTER = re.compile(r"ICP备|公网安备|网站标识码|网站标识|版权所有|网站地图|技术支持电话|Copyright|©|分享到|扫一扫")
 _PAGE = re.compile(
     r"^\s*(?:[-—–_~]+\s*\d{1,4}\s*[-—–_~]+|第\s*\d{1,4}\s*页(?:\s*[/,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[、.]?"
     r"|\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
-_TITLE_WORDS = re.compile(
-    r"(?:方案|计划|要点|清单|任务分解|分解表|任务表|责任表|分工表|台账|任务|重点工作|实施意见|任务书|责任书|"
-    r"分工|工作安排|行动|措施)(?:\s*[(（][^()（）]{2,16}[)）])?$"
-)
-_NOTICE = re.compile(r"关于印发|的通知$|的通知》?$")
-_QUOTED_TITLE = re.compile(r"《([^《》]{4,60})》")
-_METADATA = re.compile(r"^\S{1,8}\s*:|[〔\[]\d{4}[〕\]]\s*\d+\s*号|^\d{4}年\d{1,2}月\d{1,2}日$|文件$|[|\t]")
-_MAX_TITLE = 60
-_TITLE_SCAN = 60
 _SUB_HEADING = 24
-_SENTENCE_END = tuple("。;!?:,、")
+_HEADING_LINE = re.compile(r"[^。,;:!?、()“”\s]{2,20}")
 _STOPPED = ("。", ";", "!", "?", ":", "」", ")")  # a line ending so is a sentence's end: the next is no wrap
-
-
-@dataclass(frozen=True)
-class _Item:
-    line: Line
-    norm: str
-    numbered: Numbered | None
-    footer: bool
-    page: bool
-
-
-_Entry = _Item | Table
 
 
 def _entries(blocks: list[Block], known: UnitTest) -> list[_Entry]:
@@ -165,50 +146,9 @@ def _choose_task_kind(entries: list[_Entry], known: UnitTest) -> Kind | None:
     return kinds[-1]
 
 
-def _is_title(text: str, norm: str) -> bool:
-    return (
-        len(text) <= _MAX_TITLE
-        and bool(_TITLE_WORDS.search(norm))
-        and not norm.endswith(("。", ";", ":"))
-        and not _METADATA.search(norm)
-        and not LABEL_RE.match(norm)
-    )
-
-
-def _title(entries: list[_Entry], stop: int) -> tuple[str | None, set[int]]:
-    """The plan's own title among the lines before its first task: never a notice's title ("关于印发…的
-    通知", whose 《…》 is the fallback), a metadata row, a table header or a heading. A title broken over two
-    lines is joined. Returns the title and the entries it takes."""
-    notice: str | None = None
-    for index in range(min(stop, _TITLE_SCAN, len(entries))):
-        entry = entries[index]
-        if isinstance(entry, Table):
-            break
-        text = entry.line.text.strip()
-        if not text or entry.numbered is not None or entry.footer:
-            continue
-        norm = entry.norm.strip()
-        if _NOTICE.search(norm):
-            quoted = _QUOTED_TITLE.search(text)
-            notice = notice or (quoted.group(1) if quoted else None)
-            continue
-        previous = entries[index - 1] if index else None
-        if _is_title(text, norm):
-            if (
-                isinstance(previous, _Item)
-                and previous.numbered is None
-                and previous.line.text.strip()
-                and len(previous.line.text.strip()) + len(text) <= _MAX_TITLE
-                and not previous.norm.strip().endswith(_SENTENCE_END)
-                and not _METADATA.search(previous.norm)
-                and not _NOTICE.search(previous.norm)
-                and not _is_title(previous.line.text.strip(), previous.norm.strip())
-                and not _FOOTER.search(previous.norm)
-                and re.search(r"\d{4}年|[区市县镇]", previous.norm)
-            ):
-                return previous.line.text.strip() + text, {index - 1, index}
-            return text, {index}
-    return notice, set()
+_ATTACHMENTS = re.compile(r"^\s*(?:附件|附表)\s*(?:\d{1,2}\s*)?[:]")
+# An attachment's name in that list: short, no annotation, no sentence inside.
+_ATTACHMENT_ITEM = re.compile(r"[^()\[\]【】。;]{2,60}[。.;]?")
 
 
 def _first_task(entries: list[_Entry], task_kind: Kind | None) -> int:
@@ -244,13 +184,14 @@ class _Walk:
         self.known = known
         self.outline = Outline()
         self.task_kind = _choose_task_kind(entries, known)
-        title, self.title_at = _title(entries, _first_task(entries, self.task_kind))
+        title, self.title_at = find_title(entries, _first_task(entries, self.task_kind))
         self.outline.title = title
         self.current: Draft | None = None
         self.after_labels = False
         self.closed = False
         self.last_number = 0
         self.dropped: list[_Item] = []
+        self.in_attachments = False
 
     def finish(self) -> None:
         if self.current is not None:
@@ -293,6 +234,20 @@ class _Walk:
         text = entry.line.text.strip()
         if not text:
             return
+        if _ATTACHMENTS.match(entry.norm):  # "附件:1.…测评体系" starts the list of attachments
+            self.report_dropped()
+            self.finish()
+            self.in_attachments = True
+            return
+        if self.in_attachments:
+            following = _next_text(self.entries, index)
+            if (
+                entry.numbered is not None
+                and _ATTACHMENT_ITEM.fullmatch(entry.norm.strip())
+                and not (isinstance(following, _Item) and _annotation_only(following.norm))
+            ):
+                return
+            self.in_attachments = False
         numbered = entry.numbered
         if (
             numbered is not None
@@ -312,9 +267,12 @@ class _Walk:
             self.finish()
             self.start(entry, numbered)
             return
+        current = self.current
+        if numbered is None and current is not None and self.after_labels and self._unfinished_list(current, entry):
+            current.add(text, join=True)  # a label line's unit list wrapped: "…、区自然资源和" + "规划分局"
+            return
         if numbered is None and self.sub_heading(index, entry):
             return
-        current = self.current
         if current is None:
             if numbered is None and _annotation_only(entry.norm) and self.outline.drafts:
                 self.orphan(entry)
@@ -331,8 +289,22 @@ class _Walk:
             return
         previous = fold(current.lines[-1]).rstrip() if current.lines else ""
         join = numbered is None and bool(previous) and not previous.endswith(_STOPPED)
+        if len(current.lines) == 1 and _HEADING_LINE.fullmatch(previous):
+            join = False  # "1.稳定粮食生产" on a line of its own: the task's title, its text below
         current.add(text, join=join and not _annotation_only(entry.norm))
         self.closed = self.closed or _ends_with_annotation(entry.norm)
+
+    def _unfinished_list(self, current: Draft, entry: _Item) -> bool:
+        """Whether the task's last line is a label line whose unit list breaks off, and `entry` (short, no
+        sentence) goes on with it."""
+        last = fold(current.lines[-1]).rstrip() if current.lines else ""
+        text = entry.norm.strip()
+        if not starts_with_label(last) or len(text) > 30 or re.search(r"[。;:!?]", text):
+            return False
+        if last.endswith(("、", ",", "/")):
+            return True
+        piece = re.split(r"[、,;/\s:]", last)[-1]
+        return bool(piece) and not looks_like_unit(piece, self.known)
 
     def start(self, entry: _Item, numbered: Numbered) -> None:
         if len(self.outline.drafts) >= MAX_TASKS:

@@ -106,6 +106,7 @@ class ParsedTask:
     line: int
     unknown_units: tuple[str, ...]
     leaders: tuple[str, ...] = ()  # people named as 责任领导/分管领导: never units
+    written_number: str | None = None  # as written, when sections number their tasks from 1 again ("二.1")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +122,7 @@ class ParsedTask:
             "line": self.line,
             "unknown_units": list(self.unknown_units),
             "leaders": list(self.leaders),
+            "written_number": self.written_number,
         }
 
 

@@ -30,7 +30,8 @@ _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (Kind.PAREN_CN, re.compile(rf"\s*\(\s*({_CN_NUM})\s*\)\s*[、.]?\s*")),
     (Kind.CN, re.compile(rf"\s*({_CN_NUM})\s*(?:、|\.(?!\d))\s*")),
     (Kind.PAREN_ARABIC, re.compile(r"\s*\(\s*(\d{1,3})\s*\)\s*[、.]?\s*")),
-    (Kind.ARABIC, re.compile(r"\s*(\d{1,5})\s*(?:、|\.(?!\d)|\))\s*")),
+    # "3.2025年底前…": item 3 and a year (Word's numbering copied as text), never the number 3.2025.
+    (Kind.ARABIC, re.compile(r"\s*(\d{1,5})\s*(?:、|\.(?!\d)|\.(?=(?:19|20)\d{2}\s*年)|\))\s*")),
     (Kind.PAREN_ARABIC, re.compile(r"\s*([⑴-⒇])\s*")),  # ⑴ is written for (1)
     (Kind.CIRCLED, re.compile(r"\s*([①-⑳])\s*")),
 )

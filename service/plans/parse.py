@@ -5,15 +5,16 @@ from __future__ import annotations
 import collections
 import dataclasses
 import hashlib
+import itertools
 import re
 
 from .directory import UnitDirectory
 from .drafts import Draft
 from .layout import read_layout
 from .model import ParsedPlan, ParsedTask, Problem
-from .normalize import normalize_name
+from .normalize import fold, normalize_name
 from .readers import Block, Line, Source, read_source
-from .tasks import Context, Conventions, build_task, resolve_co_units
+from .tasks import Context, Conventions, build_task
 
 _YEAR_IN_TEXT = re.compile(r"(20\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -41,35 +42,33 @@ def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: in
     text = _all_text(source.blocks)
     plan_year = year or _find_year(title, filename, text)
     context = Context(directory, plan_year, Conventions.find(text))
+    renumbered = run_on(outline.drafts)
     tasks, task_problems = _build(outline.drafts, context)
-    foreign = _is_foreign(tasks, directory)
-    if foreign:  # this district's group words are not expanded into another's plan
-        tasks = [
-            dataclasses.replace(
-                task, co_units_resolved=resolve_co_units(task.lead_units, task.co_units, directory, foreign=True)
-            )
-            for task in tasks
-        ]
-    problems += _ordered(outline.problems, task_problems, source.kind == "text")
+    foreign = _other_place(title, directory) or _most_unknown(tasks, directory)
+    if foreign:  # names stay as written: never aliased to this district's units, group words not expanded
+        tasks, task_problems = _build(outline.drafts, dataclasses.replace(context, foreign=True))
+    layout_problems = outline.problems + ([renumbered] if renumbered else [])
+    problems += _ordered(layout_problems, task_problems, source.kind == "text")
     problems += _unknown_units(tasks, outline.drafts, directory, foreign)
     if not tasks:
         problems.append(Problem(0, _nothing_found(source), "error"))
     return ParsedPlan(
-        title, outline.sections(), tuple(tasks), _collapse(problems), filename, digest, plan_year, foreign
+        title, outline.sections(), tuple(tasks), _collapse(problems), filename, digest, plan_year, bool(foreign)
     )
 
 
 def _build(drafts: list[Draft], context: Context) -> tuple[list[ParsedTask], list[Problem]]:
     tasks: list[ParsedTask] = []
     problems: list[Problem] = []
-    first_seen: dict[int, str] = {}
+    first_seen: dict[tuple[str, str], str] = {}
     for draft in drafts:  # problems in document order, task by task
         task, own = build_task(_corrected(draft, context.directory), context)
         tasks.append(task)
         problems += own
-        if draft.number in first_seen:
-            problems.append(_duplicate(draft, first_seen[draft.number]))
-        first_seen.setdefault(draft.number, draft.where)
+        key = (draft.section.number if draft.written and draft.section else "", draft.written or str(draft.number))
+        if key in first_seen:
+            problems.append(_duplicate(draft, first_seen[key]))
+        first_seen.setdefault(key, draft.where)
     return tasks, problems
 
 
@@ -94,16 +93,56 @@ def _ordered(layout: list[Problem], tasks: list[Problem], by_line: bool) -> list
     return [*tasks, *layout]
 
 
-def _is_foreign(tasks: list[ParsedTask], directory: UnitDirectory) -> bool:
+def run_on(drafts: list[Draft]) -> Problem | None:
+    """Sections that each number their tasks from 1 again ("一、… 1. 2. 二、… 1. 2."): the tasks are
+    numbered in document order instead, each keeping its number as written; said once."""
+    restarts = sum(
+        1
+        for before, after in itertools.pairwise(drafts)
+        if after.number == 1 and after.section is not None and after.section != before.section
+    )
+    if not restarts:
+        return None
+    for position, draft in enumerate(drafts, start=1):
+        section = draft.section.number if draft.section and draft.section.number else ""
+        draft.written = f"{section}.{draft.number}" if section else str(draft.number)
+        draft.number = position
+    return Problem(
+        drafts[0].line,
+        f"各部分的任务编号分别从1开始({restarts + 1} 个部分):已按出现顺序连续编号为任务1至任务{len(drafts)},"
+        "原编号保留在各任务中,请核对。",
+        "warning",
+    )
+
+
+_PLACE = re.compile(
+    r"^\s*(?:\d{4}\s*(?:[—–~-]\s*\d{4})?\s*年度?)?\s*(?P<place>[\u4e00-\u9fff]{2,8}?(?:自治区|省|市|州|盟|县|区|旗))"
+)
+
+
+def _other_place(title: str, directory: UnitDirectory) -> str | None:
+    """The place a plan's title starts with when it is not this directory's district ("黄石市下陆区…" in
+    鄂城区): why the plan is from elsewhere, or None."""
+    district = directory.district
+    found = _PLACE.match(fold(title))
+    if not district or found is None or district in fold(title):
+        return None
+    place = title[found.start("place") : found.end("place")]
+    if place.startswith(("全", "本", "我", "各", "该")) or directory.is_known(place):
+        return None
+    return f"标题中的「{place}」不是{district}"
+
+
+def _most_unknown(tasks: list[ParsedTask], directory: UnitDirectory) -> str | None:
     names = {normalize_name(name) for task in tasks for name in (*task.lead_units, *task.co_units)}
     if len(names) < _FOREIGN_MIN_NAMES:
-        return False
+        return None
     known = sum(1 for name in names if directory.is_known(name))
-    return known < len(names) * _FOREIGN_SHARE
+    return "大部分单位不在单位名录中" if known < len(names) * _FOREIGN_SHARE else None
 
 
 def _unknown_units(
-    tasks: list[ParsedTask], drafts: list[Draft], directory: UnitDirectory, foreign: bool
+    tasks: list[ParsedTask], drafts: list[Draft], directory: UnitDirectory, foreign: str | None
 ) -> list[Problem]:
     """One warning per unknown name, at its first place, with how often and where it occurs and the nearest
     directory name; a plan from elsewhere gets one summary instead."""
@@ -119,8 +158,9 @@ def _unknown_units(
         return [
             Problem(
                 0,
-                f"本计划的大部分单位不在单位名录中({names}{more}),可能是其他地区的计划:"
-                "“各镇街”等本区的统称没有展开。请核对单位,或在导入时选择新建这些单位。",
+                f"本计划可能是其他地区的计划({foreign}):单位名称按原文保留,不按本区的别称归并,"
+                f"“各镇街”等统称也不展开;{len(seen)} 个名称不在单位名录中({names}{more})。"
+                "请核对单位,或在导入时选择新建这些单位。",
                 "warning",
             )
         ]

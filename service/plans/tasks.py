@@ -15,10 +15,12 @@ from .targets import find_targets
 from .units import Roles, find_annotations
 
 _FIRST_IS_LEAD = re.compile(
-    r"(?:排在?|排名|列|位列|名列)?(?:第一|首)(?:位|个|名)?的?(?:单位|部门)?(?:为|是|即为|系)"
+    r"(?:排在?|排名|列|位列|名列|排序)?(?:第一|首)(?:位|个|名)?(?:的|者)?(?:单位|部门)?(?:为|是|即为|系)"
     r"(?:牵头|主办|主责)(?:或|和|、)?(?:汇总|召集|主责|牵头)?(?:单位|部门)"
 )
 _RESPONSIBLE_LEAD = re.compile(r"责任(?:单位|部门)(?:即|均|就|即视)?(?:为|是|作为)牵头(?:单位|部门)")
+# A lead label the document uses somewhere ("牵头单位:", a 牵头单位 column), not a note naming it ("…为牵头单位").
+_LEAD_LABEL = re.compile(r"(?<![为是])(?:牵头|主办|主责)(?:责任)?(?:单位|部门)\s*(?:[:|\t]|$)", re.MULTILINE)
 _TITLE_STOPS = ("。", "!", "?", "\n")
 
 
@@ -28,11 +30,14 @@ class Conventions:
 
     first_is_lead: bool = False  # "排在第一位的为牵头单位", "列第一位的为牵头或汇总单位,下同"
     responsible_lead: bool = False  # "无牵头单位的,责任单位即为牵头单位"
+    lead_label: bool = True  # the plan labels lead units somewhere (牵头单位:…, a 牵头单位 column)
 
     @classmethod
     def find(cls, text: str) -> Conventions:
         norm = fold(text)
-        return cls(bool(_FIRST_IS_LEAD.search(norm)), bool(_RESPONSIBLE_LEAD.search(norm)))
+        return cls(
+            bool(_FIRST_IS_LEAD.search(norm)), bool(_RESPONSIBLE_LEAD.search(norm)), bool(_LEAD_LABEL.search(norm))
+        )
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,10 @@ class _Builder:
         if any(label.startswith(("牵头", "主")) for label in roles.empty_labels):
             return [], roles.responsible + roles.cooperating  # the lead was left blank: do not guess one
         if roles.responsible:
-            if conventions.responsible_lead:
+            if conventions.responsible_lead or (
+                roles.cooperating and not conventions.lead_label and not conventions.first_is_lead
+            ):  # 责任单位 beside 配合单位 in a plan without a lead label: the responsible units lead
+                return roles.responsible, roles.cooperating
                 return roles.responsible, roles.cooperating
             if not conventions.first_is_lead and len(roles.responsible) > 1:
                 self.problem(
@@ -136,7 +144,8 @@ class _Builder:
             self.problem("warning", f"「{shown}」的单位名单中「{piece}」不是单位名称,已略过。")
 
         lead, co = self.assign(roles, shown)
-        key = {name: directory.resolve(name) or normalize_name(name) for name in lead + co}
+        foreign = self.context.foreign
+        key = {name: (None if foreign else directory.resolve(name)) or normalize_name(name) for name in lead + co}
         lead = _dedup(lead, key)
         lead_keys = {key[name] for name in lead}
         co = [name for name in _dedup(co, key) if key[name] not in lead_keys]
@@ -145,7 +154,8 @@ class _Builder:
             self.problem("error", f"「{shown}」未标明{what}。")
 
         resolved = resolve_co_units(lead, co, directory, foreign=self.context.foreign)
-        unknown = [name for name in lead + co if not directory.is_known(name)]
+        known = directory.is_canonical if foreign else directory.is_known
+        unknown = [name for name in lead + co if not known(name)]
 
         whole = f"{title}。{body}" if body else title
         deadline = self.deadline(roles.deadlines, found.other_brackets, whole)
@@ -163,6 +173,7 @@ class _Builder:
             line=draft.line,
             unknown_units=tuple(unknown),
             leaders=tuple(roles.leaders),
+            written_number=draft.written,
         )
         return task, self.problems
 
@@ -201,8 +212,9 @@ def resolve_co_units(
     the directory lacks kept as written; a unit that leads (or is in a leading group) is left out."""
 
     def members(name: str) -> tuple[str, ...]:
-        group = None if foreign else directory.members(name)
-        return group or (directory.resolve(name) or name,)
+        if foreign:  # another district's names: as written, never aliased or expanded into this one's units
+            return (directory.canonical(name) or name,)
+        return directory.members(name) or (directory.resolve(name) or name,)
 
     covered: set[str] = set()
     for name in lead:

@@ -28,6 +28,7 @@ _FOOTER = re.compile(
 )
 _AFTER_TABLE = re.compile(r"^(?:注|备注|说明|附注|附件\d*)[:\s]")
 _SENTENCE_END = tuple("。;!?:")
+_RULER = re.compile(r"\s*:?[-—=]{2,}:?\s*|\s*")
 
 
 def _is_end(text: str) -> bool:
@@ -86,7 +87,8 @@ def _separated_table(lines: list[Line], start: int) -> tuple[Table, int] | None:
         row = _split_row(line.text, bordered)
         if row is None or _is_end(line.text):
             break
-        rows.append(Row(line.line, line.where, tuple(row)))
+        if not all(_RULER.fullmatch(cell) for cell in row):  # "|---|:---:|": a markdown table's rule
+            rows.append(Row(line.line, line.where, tuple(row)))
         index += 1
     return Table(f"{first.where}起的表格", tuple(rows)), index - start
 

@@ -43,6 +43,7 @@ _RULE_SUFFIX = re.compile(
 )
 _CONNECTOR = re.compile(r"以及|及|和|与|并")
 _LONE = frozenset("区市县镇乡街")
+_NOTE_BRACKET = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]\s*$")
 
 
 def looks_like_unit(name: str, known: UnitTest) -> bool:
@@ -144,6 +145,16 @@ def split_units(norm: str, raw: str | None = None, known: UnitTest | None = None
     result = UnitList()
     kept: list[tuple[str, str]] = []
     for piece_norm, piece_raw in _pieces(norm, raw):
+        bracket = _NOTE_BRACKET.search(piece_norm)
+        if (
+            bracket is not None
+            and bracket.start() > 0
+            and NOTE.search(bracket.group(1))
+            and not _LEAD_MARK.search(piece_norm)
+        ):
+            # "区财政局(列第一位者为牵头单位,下同)": the note goes, the name stays
+            result.notes.append(piece_raw[bracket.start() + 1 : bracket.end() - 1])
+            piece_norm, piece_raw = piece_norm[: bracket.start()], piece_raw[: bracket.start()]
         name_norm, name_raw, rule = _cut_rule(piece_norm, piece_raw)
         if rule:
             result.notes.append(rule)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .deadlines import looks_like_deadline
 from .unit_lists import NOTE, UnitList, UnitTest, looks_like_unit, split_people, split_units
 
 Role = Literal["lead", "responsible", "cooperating", "deadline", "leader", "ignored"]
@@ -33,7 +34,12 @@ for _role, _words in (
         "配合单位 配合部门 协办单位 协办部门 参与单位 协同单位 协作单位 协同责任单位 协同配合单位 配合责任单位",
     ),
     ("deadline", "完成时限 完成时间 时间节点 时限要求 截止时间 完成期限 时间要求 时限"),
-    ("leader", "牵头领导 责任领导 分管领导 联系领导 包保领导 牵头负责领导 分管区领导 分管县领导 分管市领导 责任人"),
+    (
+        "leader",
+        "牵头领导 责任领导 分管领导 联系领导 包保领导 牵头负责领导 分管区领导 分管县领导 分管市领导 责任人 "
+        "牵头区领导 牵头市领导 牵头县领导 责任区领导 责任市领导 责任县领导 项目责任人 项目负责人 具体责任人 "
+        "责任领导人 包联领导 挂点领导 挂帅领导",
+    ),
     ("ignored", "联系人 备注"),
 ):
     for _word in _words.split():
@@ -55,11 +61,16 @@ _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BRACKET_CHARS = re.compile(r"[()\[\]〔〕【】]")
 
 _QIANTOU = re.compile(
-    r"^(?:由)?(?P<lead>[^,;。:]+?)(?:分别|共同)?(?:负责)?牵头(?:负责|抓总|组织实施|实施|推进|落实)?"
+    r"^(?:由)?(?P<lead>[^,;。:]+?)(?:分别|共同)?(?:(?:负责)?牵头(?:负责|抓总|组织实施|实施|推进|落实)?"
+    r"|(?:具体|全面|统筹)?负责(?:落实|实施|推进)?(?=[,;]))"
     r"(?:[,;]\s*(?P<co>[^;。:]+?)(?:按照?(?:各自)?职责(?:分工)?|分别|共同)?"
     r"(?:配合|参与|协同|协办|协助|负责)(?:落实|推进|实施|完成|配合)?)?$"
 )
-_FUZE = re.compile(r"^(?P<lead>[^,;。:]+?)负责$")
+_FUZE = re.compile(
+    r"^(?:由)?(?P<lead>[^,;。:]+?)(?:具体|全面|统筹)?(?:负责|承办|主抓|抓总)(?:落实|实施|推进|完成|办理)?$"
+)
+# A closing clause that gives the time: "区住建局牵头,区城投公司配合,2024年10月底前完成".
+_WHEN_CLAUSE = re.compile(r"[,;]\s*(?P<when>[^,;。]{2,30})$")
 _MAX_QIANTOU = 400
 
 
@@ -159,10 +170,17 @@ def _qiantou(norm: str, raw: str, known: UnitTest, *, allow_fuze: bool) -> Roles
     stripped = norm.rstrip("。;,. ")
     offset = len(stripped) - len(stripped.lstrip())
     sentence = stripped.strip()
+    when = ""
+    clause = _WHEN_CLAUSE.search(sentence)
+    if clause is not None and looks_like_deadline(clause.group("when")):
+        when = raw[offset + clause.start("when") : offset + clause.end("when")]
+        sentence = sentence[: clause.start()]
     match = _QIANTOU.match(sentence) or (_FUZE.match(sentence) if allow_fuze else None)
     if match is None:
         return None
     roles = Roles(labelled=True)
+    if when:
+        roles.deadlines.append(when)
     lead_start, lead_end = match.span("lead")
     lead = split_units(sentence[lead_start:lead_end], raw[offset + lead_start : offset + lead_end], known)
     co_names: list[str] = []
@@ -174,6 +192,26 @@ def _qiantou(norm: str, raw: str, known: UnitTest, *, allow_fuze: bool) -> Roles
         return None
     roles.lead = lead.names
     roles.cooperating = co_names
+    return roles
+
+
+_NOT_A_LIST = re.compile(r"^\s*(?:含|包括|包含|如|即|以|涉及|其中|不含|除|共|约|暂定|试点)")
+
+
+def _bare_units(norm: str, raw: str, known: UnitTest) -> Roles | None:
+    """A bracket at a task's end holding nothing but units: "(区城管执法局、区住建局、各街道)" names who does
+    the task without a label (read as 责任单位; the plan's conventions decide who leads)."""
+    if _NOT_A_LIST.match(norm) or len(norm) > _MAX_QIANTOU:
+        return None
+    units = split_units(norm, raw, known)
+    if not units.names or units.times or units.dropped:
+        return None
+    if not all(looks_like_unit(name, known) for name in units.names):
+        return None
+    if len(units.names) == 1 and not known(units.names[0]):
+        return None  # "(花湖开发区)" alone may be a place, not who does the task
+    roles = Roles(labelled=True)
+    roles.add_units("responsible", "责任单位", units)
     return roles
 
 
@@ -281,6 +319,8 @@ def find_annotations(norm: str, raw: str, known: UnitTest) -> Annotations:
         found = parse_labelled(content, content_raw, known) if has_labels(content) else None
         if found is None:
             found = _qiantou(content, content_raw, known, allow_fuze=True)
+        if found is None and not norm[group.end :].strip(" \t\n。;.,"):
+            found = _bare_units(content, content_raw, known)
         if found is None:
             if is_note(content):
                 spans.append((group.start, group.end))
@@ -345,7 +385,7 @@ def _last_sentence_qiantou(
     start = max(body.rfind("。"), body.rfind("\n")) + 1
     if any(group.start < start < group.end for group in groups):
         return None  # the sentence break found is inside brackets: not a sentence of its own
-    found = _qiantou(norm[start:end], raw[start:end], known, allow_fuze=False)
+    found = _qiantou(norm[start:end], raw[start:end], known, allow_fuze=True)
     if found is None:
         return None
     return found, (start, end)

@@ -77,9 +77,10 @@ def test_docx_multilevel_list_numbering(parse: Parse, office_files: dict[str, by
     assert [(task.number, task.section, task.title) for task in plan.tasks] == [
         (1, "构建新产业", "推行产业链长制"),
         (2, "构建新产业", "推进链式招商"),
-        (1, "打造新环境", "打造绿色低碳生态环境"),  # Word restarts the inner level under each heading
+        (3, "打造新环境", "打造绿色低碳生态环境"),  # Word restarts the inner level under each heading
     ]
-    assert [p.message for p in plan.problems] == ["第6段:任务编号1重复(与第3段的任务相同),已保留原编号,请核对。"]
+    assert [task.written_number for task in plan.tasks] == ["一.1", "一.2", "二.1"]
+    assert [p.severity for p in plan.problems] == ["warning"]  # the tasks were numbered in order: said once
 
 
 def test_xlsx_task_sheets(parse: Parse, office_files: dict[str, bytes]) -> None:

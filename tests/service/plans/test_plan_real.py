@@ -180,7 +180,7 @@ def test_to_json_shape(real_plan: ParsedPlan) -> None:
     task = data["tasks"][1]
     assert list(task) == [
         "number", "section", "title", "body", "lead_units", "co_units", "co_units_resolved", "targets",
-        "deadline", "line", "unknown_units", "leaders",
+        "deadline", "line", "unknown_units", "leaders", "written_number",
     ]  # fmt: skip
     assert task["targets"][0] == {
         "text": "力争完成技改项目20个以上",

@@ -205,16 +205,16 @@ def test_plan_year_argument_wins(sample: Sample, parse: Parse) -> None:
 def test_parts_and_numbers_restarting_in_each_section(sample: Sample) -> None:
     plan = sample("numbering-parts.txt")
     assert [(s.number, s.title) for s in plan.sections] == [("一", "污染防治"), ("二", "生态修复")]
-    assert [(task.number, task.section) for task in plan.tasks] == [
-        (1, "污染防治"),
-        (2, "污染防治"),
-        (1, "生态修复"),
-        (2, "生态修复"),
+    # Each section numbers from 1 again: four distinct tasks, numbered in order, each keeping its number as
+    # written; said once, as a warning (nothing blocks the import).
+    assert [(task.number, task.written_number, task.section) for task in plan.tasks] == [
+        (1, "一.1", "污染防治"),
+        (2, "一.2", "污染防治"),
+        (3, "二.1", "生态修复"),
+        (4, "二.2", "生态修复"),
     ]
-    assert [(p.line, p.severity, p.message) for p in plan.problems] == [
-        (6, "error", "第6行:任务编号1重复(与第3行的任务相同),已保留原编号,请核对。"),
-        (7, "error", "第7行:任务编号2重复(与第4行的任务相同),已保留原编号,请核对。"),
-    ]
+    assert [(p.line, p.severity) for p in plan.problems] == [(3, "warning")]
+    assert "各部分的任务编号分别从1开始(2 个部分):已按出现顺序连续编号为任务1至任务4" in plan.problems[0].message
     assert plan.tasks[2].co_units_resolved == TOWNS  # 各镇: the towns only
 
 

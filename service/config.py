@@ -98,6 +98,8 @@ class EscalationConfig:
     cuiban_after: int = 1
     # 督办 this many working days after 催办.
     duban_after: int = 5
+    # A person for whom one scheduler pass raises more rungs than this gets one digest notice.
+    digest_above: int = 5
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,8 @@ def _check_scheduling(config: Config, where: str) -> None:
     esc = config.escalation
     if esc.remind_before < 0 or esc.cuiban_after < 1 or esc.duban_after < 1:
         raise ConfigError(f"{where}: escalation.remind_before >= 0, cuiban_after >= 1 and duban_after >= 1")
+    if esc.digest_above < 0:
+        raise ConfigError(f"{where}: escalation.digest_above >= 0")
     if config.rounds.period not in ("quarter", "month", "off"):
         raise ConfigError(f"{where}: rounds.period must be quarter, month or off")
     if not 1 <= config.rounds.open_day <= 28 or not 1 <= config.rounds.report_day <= 28:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
 
 class Escalation(Base):
-    """One rung of the ladder reached by one step. The unique key makes it happen once, whoever runs."""
+    """One rung of the ladder reached by one step for one deadline. The unique key makes it happen
+    once per deadline, whoever runs."""
 
     __tablename__ = "escalations"
     __table_args__ = (
-        UniqueConstraint("human_task_id", "level"),
+        # A rung is reached once per deadline: an extension restarts the ladder from the new one.
+        UniqueConstraint("human_task_id", "level", "due_at"),
         Index("ix_escalations_level_fired", "level", "fired_at"),
         Index("ix_escalations_unit_fired", "unit_id", "fired_at"),
         Index("ix_escalations_key_task", "key_task_id"),
+        # The rungs whose notices a pass has yet to write.
+        Index(
+            "ix_escalations_unnotified",
+            "id",
+            postgresql_where=text("notified_at IS NULL"),
+            sqlite_where=text("notified_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,3 +42,6 @@ class Escalation(Base):
     # The deadline it was counted from (an extension may move the step's due_at later).
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime]
+    # When its notices were written (the pass that reached it writes them at its end, as a digest
+    # for a person with many); None until then.
+    notified_at: Mapped[datetime | None]

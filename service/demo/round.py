@@ -28,6 +28,7 @@ from ..operations.common.actor import Actor
 from ..operations.cycles.complete import complete_human_task
 from ..operations.cycles.start import start_cycle
 from ..operations.cycles.timers import advance_timers, due_timer_cycles
+from ..operations.supervision.escalation_notices import notify_escalations
 from ..operations.supervision.escalations import due_candidates, escalate, ladder
 from ..operations.supervision.extensions import decide_extension, request_extension
 from ..operations.supervision.rounds import round_of
@@ -247,6 +248,7 @@ class _Player:
         for rung in ladder(self.runtime.config):
             batch = due_candidates(work, rung, limit=10_000)
             self.summary.escalations += len(escalate(work, rung, batch))
+        notify_escalations(work)
 
     def run(self) -> None:
         for event in sorted(self.events):

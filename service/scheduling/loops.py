@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, DomainError
 from ..operations.common.actor import SYSTEM
+from ..operations.supervision.escalation_notices import notify_escalations
 from ..operations.supervision.escalations import Fired, due_candidates, escalate, ladder
 from ..operations.supervision.rounds import (
     current_round,
@@ -32,7 +33,9 @@ log = logging.getLogger(__name__)
 def run_escalations(runtime: Runtime, now: datetime, *, batch_size: int | None = None) -> list[Fired]:
     """One pass of the escalation ladder as of ``now``; each batch of steps is its own transaction.
 
-    Returns the rungs this pass reached (a rung another scheduler wrote first is not among them)."""
+    Then, in one transaction, the notices of every rung not yet notified: one digest for a person
+    with many (``escalation_notices.py``). Returns the rungs this pass reached (a rung another
+    scheduler wrote first is not among them)."""
     size = batch_size or runtime.config.scheduler.batch_size
     fired: list[Fired] = []
     for rung in ladder(runtime.config):
@@ -44,6 +47,8 @@ def run_escalations(runtime: Runtime, now: datetime, *, batch_size: int | None =
             if len(batch) < size:
                 break
             after = (batch[-1].due_at, batch[-1].id)
+    with runtime.work(now=now) as work:
+        notify_escalations(work)
     return fired
 
 

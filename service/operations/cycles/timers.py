@@ -50,8 +50,9 @@ def advance_timers(work: Work, cycle_id: int) -> tuple[FiredTimer, ...]:
 def move_deadline(work: Work, task: HumanTask, due_at: datetime, calendar: WorkCalendar | None = None) -> None:
     """Moves an open step's deadline to ``due_at`` (a granted extension, a recount): the diagram's
     timer of the ready step, and the row's due, yellow and basis by the one deadline rule (with
-    ``calendar`` when given: years about to be loaded). Escalation rungs not yet reached follow
-    ``due_at``, as they are counted from it. Raises Conflict when the step is no longer open."""
+    ``calendar`` when given: years about to be loaded). A moved deadline restarts the escalation
+    ladder: ``escalation_level`` goes back to 0 and every rung is counted from the new ``due_at``
+    (rungs reached before stay on record). Raises Conflict when the step is no longer open."""
     cycle = lock_cycle(work, task.cycle_id)
     definition = diagram_for_version(work, cycle.diagram_version_id).step(task.step_id)
     run = load_run(work, cycle)
@@ -62,10 +63,17 @@ def move_deadline(work: Work, task: HumanTask, due_at: datetime, calendar: WorkC
         raise Conflict(f"“{task.step_name}”当前不在待办状态,不能改动期限") from None
     save_run(work, cycle, run, before)
     deadline = work.runtime.deadline(definition, task.ready_at, due_at, calendar=calendar)
+    values: dict[str, object] = {
+        "due_at": deadline.due_at,
+        "yellow_at": deadline.yellow_at,
+        "due_basis": deadline.basis.label,
+    }
+    if deadline.due_at != task.due_at:
+        # The ladder restarts from the new deadline (its rungs are unique per deadline), so the mark
+        # on the step follows its light: 已催办 beside a green light would say two things at once.
+        values["escalation_level"] = 0
     moved = work.session.connection().execute(
-        update(TASKS)
-        .where(TASKS.c.id == task.id, TASKS.c.state == HumanTaskState.OPEN)
-        .values(due_at=deadline.due_at, yellow_at=deadline.yellow_at, due_basis=deadline.basis.label)
+        update(TASKS).where(TASKS.c.id == task.id, TASKS.c.state == HumanTaskState.OPEN).values(**values)
     )
     if moved.rowcount != 1:
         raise Conflict(f"“{task.step_name}”刚刚已被办理,期限不再改动")

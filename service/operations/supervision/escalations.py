@@ -5,14 +5,17 @@ scan never walks the open steps: for each rung it turns ``now`` into a bound on 
 calendar is inverted once per pass), so it reads the partial index of open steps by ``due_at`` over
 exactly the steps whose rung has come. Its cost follows what is due, not what is open.
 
-Exactly once, whoever runs: a rung is a row with a unique ``(human_task_id, level)``; it is written
-with ``INSERT … ON CONFLICT DO NOTHING`` and only the rows actually inserted get their audit event
-and notices. The step's ``escalation_level`` is raised in the same transaction, by an UPDATE that
+Exactly once per deadline, whoever runs: a rung is a row with a unique ``(human_task_id, level,
+due_at)``; it is written with ``INSERT … ON CONFLICT DO NOTHING`` and only the rows actually inserted
+get their audit event (and, at the end of the pass, their notices: ``escalation_notices.py``).
+The step's ``escalation_level`` is raised in the same transaction, by an UPDATE that
 only touches open steps below that level (on PostgreSQL a second scheduler waits on those row
 locks and then finds nothing left to do).
 
-Moving a step's ``due_at`` (an extension) moves every rung not yet reached, as they are computed
-from it; rungs already reached stay on record.
+Moving a step's ``due_at`` (an extension) restarts the ladder: the step's ``escalation_level`` goes
+back to 0 (``cycles/timers.move_deadline``), every rung is computed from the new deadline, and a
+missed extended deadline is 催办ed again; rungs reached before stay on record with the deadline they
+were counted from. So the light (from ``due_at``) and the mark (``escalation_level``) never disagree.
 """
 
 from __future__ import annotations
@@ -29,13 +32,11 @@ from db.models import Cycle, Escalation, HumanTask, HumanTaskState, KeyTask, Uni
 from ...config import Config
 from ...errors import Invalid
 from ...runtime import Runtime, Work
-from ...vocabulary import ESCALATION_KINDS, Assignee, EscalationLevel, Role
+from ...vocabulary import ESCALATION_KINDS, Assignee, EscalationLevel
 from ...workdays import WorkCalendar
 from ..common import audit, authz
-from ..common import notice_texts as texts
 from ..common.actor import SYSTEM, Actor
 from ..common.lights import light_of
-from ..common.notifications import Notice, Recipient, Recipients, notify_many
 from ..common.paging import decode_cursor, encode_cursor
 
 TASKS = cast(Table, HumanTask.__table__)
@@ -155,7 +156,7 @@ _CANDIDATES = (
 # first is skipped and not returned, so only this transaction's rows get events and notices.
 _INSERT = {
     name: dialect.insert(ESCALATIONS)
-    .on_conflict_do_nothing(index_elements=["human_task_id", "level"])
+    .on_conflict_do_nothing(index_elements=["human_task_id", "level", "due_at"])
     .returning(ESCALATIONS.c.id, ESCALATIONS.c.human_task_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
@@ -184,7 +185,9 @@ def due_candidates(work: Work, rung: Rung, *, limit: int, after: tuple[datetime,
 
 
 def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
-    """Raises these steps to ``rung``; only the rows this transaction inserts get events and notices."""
+    """Raises these steps to ``rung``; only the rows this transaction inserts get audit events. Their
+    notices are written by ``escalation_notices.notify_escalations`` at the end of the pass (one
+    digest for a person with many)."""
     if not candidates:
         return []
     conn = work.session.connection()
@@ -214,13 +217,10 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
     if not rows:
         return []
     inserted = {r.human_task_id: r.id for r in conn.execute(_INSERT[conn.dialect.name], rows)}
-    recipients = Recipients(work)
-    notices: list[tuple[tuple[Recipient, ...], Notice]] = []
     events: list[audit.Entry] = []
     fired: list[Fired] = []
     for c in candidates:
-        escalation_id = inserted.get(c.id)
-        if escalation_id is None:
+        if c.id not in inserted:
             continue
         unit = c.unit_name or Assignee.label_of(c.role)
         events.append(
@@ -234,52 +234,9 @@ def escalate(work: Work, rung: Rung, candidates: list[Any]) -> list[Fired]:
                 data={"level": rung.level, "due_at": c.due_at.isoformat()},
             )
         )
-        words, people = rung_notice(work, recipients, rung.level, c, unit)
-        notices.append(
-            (
-                people,
-                Notice.of(
-                    words,
-                    human_task_id=c.id,
-                    key_task_id=c.key_task_id,
-                    escalation_id=escalation_id,
-                    to_unit_id=c.unit_id,
-                ),
-            )
-        )
         fired.append(Fired(c.id, rung.level, c.step_name, c.number, unit))
-    notify_many(work, notices)
     audit.append(work, events)  # one read of the chain's end, one insert, for the whole batch
     return fired
-
-
-def rung_notice(
-    work: Work, recipients: Recipients, level: EscalationLevel, c: Any, unit: str
-) -> tuple[texts.Words, tuple[Recipient, ...]]:
-    """What a rung says and to whom. A unit's step: 提醒 to the unit; 催办 to its head, copied to the
-    office; 督办 to the leaders, the office and the head. A role's own step (the office's 审核, the
-    leaders' 审批) is never addressed as if the role were a unit: past its deadline it is a reminder
-    to that role's people, and for the office's steps to the leaders as well."""
-    tz = work.runtime.config.tz
-    esc = work.runtime.config.escalation
-    subject = texts.Subject(c.number, c.title, c.round)
-    if level == REMINDER:
-        return texts.reminder(subject, c.step_name, c.due_at, tz), recipients.assignee(c.unit_id, c.role)
-    if c.role != Assignee.UNIT:
-        days = esc.cuiban_after + esc.duban_after if level == DUBAN else None
-        role = Role(c.role)
-        people = recipients.role(role)
-        if role == Role.SUPERVISOR:
-            people += recipients.role(Role.LEADER)
-        return texts.role_overdue(subject, c.step_name, c.due_at, tz, unit, days), people
-    if level == CUIBAN:
-        people = recipients.assignee_head(c.unit_id, c.role) + recipients.role(Role.SUPERVISOR)
-        return texts.cuiban(subject, c.step_name, c.due_at, tz, unit), people
-    days = esc.cuiban_after + esc.duban_after
-    people = (
-        recipients.role(Role.LEADER) + recipients.role(Role.SUPERVISOR) + recipients.assignee_head(c.unit_id, c.role)
-    )
-    return texts.duban(subject, c.step_name, c.due_at, tz, unit, days), people
 
 
 # -- the list (督办 items are the level-3 rows of it) -----------------------------------------

@@ -1,0 +1,134 @@
+"""The notices of the escalation ladder, written once at the end of a scheduler pass.
+
+A pass first reaches its rungs (``escalations.escalate``, in batches of their own transactions) and
+then writes the notices of every rung not yet notified, in one transaction: a person for whom the
+pass raised more than ``[escalation] digest_above`` rungs gets one notice listing them all (您有 39 项
+催办、47 项督办, each with its link) instead of one each; so after the scheduler was down for a while
+nobody gets 86 notices in a minute. Everyone else gets the rung's own notice. E-mail follows the
+notices (one e-mail per notice).
+
+Exactly once, whoever runs: the rungs are claimed by ``UPDATE … SET notified_at WHERE notified_at IS
+NULL RETURNING id`` (on PostgreSQL a second scheduler waits on those rows and then finds them taken).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, cast
+
+from sqlalchemy import Table, select, update
+
+from db.models import Cycle, Escalation, HumanTask, KeyTask, Unit
+
+from ...runtime import Work
+from ...vocabulary import Assignee, EscalationLevel, Role
+from ..common import notice_texts as texts
+from ..common.notifications import Notice, Recipient, Recipients, notify_many
+
+ESCALATIONS = cast(Table, Escalation.__table__)
+TASKS = cast(Table, HumanTask.__table__)
+CHUNK = 1000
+
+_DETAILS = (
+    select(
+        ESCALATIONS.c.id.label("escalation_id"),
+        ESCALATIONS.c.level,
+        ESCALATIONS.c.due_at,
+        TASKS.c.id,
+        TASKS.c.key_task_id,
+        TASKS.c.unit_id,
+        TASKS.c.role,
+        TASKS.c.step_name,
+        KeyTask.number,
+        KeyTask.title,
+        Cycle.round,
+        Unit.name.label("unit_name"),
+    )
+    .select_from(ESCALATIONS)
+    .join(TASKS, TASKS.c.id == ESCALATIONS.c.human_task_id)
+    .join(KeyTask, KeyTask.id == ESCALATIONS.c.key_task_id)
+    .join(Cycle, Cycle.id == ESCALATIONS.c.cycle_id)
+    .outerjoin(Unit, Unit.id == ESCALATIONS.c.unit_id)
+)
+
+
+def rung_notice(
+    work: Work, recipients: Recipients, level: EscalationLevel, c: Any
+) -> tuple[texts.Words, tuple[Recipient, ...]]:
+    """What a rung says and to whom. A unit's step: 提醒 to the unit; 催办 to its head, copied to the
+    office; 督办 to the leaders, the office and the head. A role's own step (the office's 审核, the
+    leaders' 审批) is never addressed as if the role were a unit: past its deadline it is a reminder
+    to that role's people, and for the office's steps to the leaders as well."""
+    tz = work.runtime.config.tz
+    esc = work.runtime.config.escalation
+    subject = texts.Subject(c.number, c.title, c.round)
+    unit = c.unit_name or Assignee.label_of(c.role)
+    if level == EscalationLevel.REMINDER:
+        return texts.reminder(subject, c.step_name, c.due_at, tz), recipients.assignee(c.unit_id, c.role)
+    if c.role != Assignee.UNIT:
+        days = esc.cuiban_after + esc.duban_after if level == EscalationLevel.DUBAN else None
+        role = Role(c.role)
+        people = recipients.role(role)
+        if role == Role.SUPERVISOR:
+            people += recipients.role(Role.LEADER)
+        return texts.role_overdue(subject, c.step_name, c.due_at, tz, unit, days), people
+    if level == EscalationLevel.CUIBAN:
+        people = recipients.assignee_head(c.unit_id, c.role) + recipients.role(Role.SUPERVISOR)
+        return texts.cuiban(subject, c.step_name, c.due_at, tz, unit), people
+    days = esc.cuiban_after + esc.duban_after
+    people = recipients.role(Role.LEADER) + recipients.role(Role.SUPERVISOR)
+    people += recipients.assignee_head(c.unit_id, c.role)
+    return texts.duban(subject, c.step_name, c.due_at, tz, unit, days), people
+
+
+def notify_escalations(work: Work) -> int:
+    """Writes the notices of every rung reached and not yet notified (a pass calls it once, at its
+    end); returns how many notices (in-app rows) it wrote. A person with more than ``[escalation]
+    digest_above`` of them gets one digest instead. Changes ``escalations.notified_at``."""
+    conn = work.session.connection()
+    claimed = sorted(
+        conn.scalars(
+            update(ESCALATIONS)
+            .where(ESCALATIONS.c.notified_at.is_(None))
+            .values(notified_at=work.now)
+            .returning(ESCALATIONS.c.id)
+        )
+    )
+    if not claimed:
+        return 0
+    rows: list[Any] = []
+    for start in range(0, len(claimed), CHUNK):
+        chunk = claimed[start : start + CHUNK]
+        rows += conn.execute(_DETAILS.where(ESCALATIONS.c.id.in_(chunk))).all()
+    rows.sort(key=lambda r: (r.level, r.number, r.escalation_id))
+    recipients = Recipients(work)
+    planned: list[tuple[Any, texts.Words, tuple[Recipient, ...]]] = []
+    per_person: dict[int, list[int]] = defaultdict(list)  # user -> positions in planned
+    people_by_id: dict[int, Recipient] = {}
+    for row in rows:
+        words, people = rung_notice(work, recipients, EscalationLevel(row.level), row)
+        planned.append((row, words, people))
+        for person in {p.user_id: p for p in people}.values():
+            per_person[person.user_id].append(len(planned) - 1)
+            people_by_id[person.user_id] = person
+    above = work.runtime.config.escalation.digest_above
+    digested = {user for user, positions in per_person.items() if len(positions) > above}
+    batch: list[tuple[tuple[Recipient, ...], Notice]] = []
+    for row, words, people in planned:
+        others = tuple(p for p in people if p.user_id not in digested)
+        notice = Notice.of(words, human_task_id=row.id, key_task_id=row.key_task_id, escalation_id=row.escalation_id)
+        batch.append((others, notice))
+    for user in sorted(digested):
+        lines = [_line(planned[position][0]) for position in per_person[user]]
+        batch.append(((people_by_id[user],), Notice.of(texts.digest(lines))))
+    return notify_many(work, batch)
+
+
+def _line(row: Any) -> texts.DigestLine:
+    return texts.DigestLine(
+        what=texts.ladder_level_words(EscalationLevel(row.level), row.role),
+        subject=texts.Subject(row.number, row.title, row.round),
+        step=row.step_name,
+        unit=row.unit_name or Assignee.label_of(row.role),
+        link=f"/human-tasks/{row.id}",
+    )

@@ -2,7 +2,7 @@
 notices of a pass are written after it (notified_at), so one person gets one digest after a gap
 
 Revision ID: 0030
-Revises: 0041
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import db.models.base
 
 revision = "0030"
-down_revision = "0041"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

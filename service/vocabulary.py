@@ -403,3 +403,11 @@ class ScoreRule(Labelled):
     INDICATOR_BEHIND = "indicator_behind", "指标严重滞后"
     CLOSED_ON_TIME = "closed_on_time", "按时办结销号"
     ADJUSTMENT = "adjustment", "加减分"
+
+
+class SearchKind(Labelled):
+    """What a search finds (``GET /api/v1/search``): the groups of its answer."""
+
+    KEY_TASK = "key_task", "重点任务"
+    HUMAN_TASK = "human_task", "办理环节"
+    REPORT = "progress_report", "进展报告"

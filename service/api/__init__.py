@@ -19,6 +19,7 @@ from . import (
     moves,
     notifications,
     scores,
+    search,
     tasks,
     users,
 )
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
         indicators.blp,
         scores.blp,
         moves.blp,
+        search.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         ledger,
         notifications,
         plans,
+        search,
         statistics,
         year,
     )

@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from db.migrate import alembic_config, current, downgrade, upgrade
+from db.migrate import alembic_config, current, downgrade, include_object, upgrade
 from db.models import Base
 
 
@@ -18,7 +18,8 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(scratch_url):
     try:
         with engine.connect() as connection:
             differences = compare_metadata(
-                MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object}),
+                Base.metadata,
             )
         assert differences == []
         downgrade(scratch_url, "base")

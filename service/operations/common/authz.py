@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Cycle, HumanTask, KeyTask, KeyTaskUnit
@@ -70,6 +70,15 @@ def step_not_found(human_task_id: int) -> NotFound:
     """What a missing step and a step one may not see both answer: the same 404, so that asking
     about ids discloses nothing of another unit's work."""
     return NotFound(f"待办 {human_task_id} 不存在或无权查看")
+
+
+def human_task_visible(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on HumanTask: the steps this actor sees (``sees_human_task`` as SQL)."""
+    if sees_everything(actor):
+        return true()
+    if actor.role not in UNIT_ROLES or actor.unit_id is None:
+        return false()
+    return HumanTask.unit_id == actor.unit_id
 
 
 def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> None:

@@ -235,6 +235,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("GET", f"/api/v1/audit?cycle={r.cycle()}", {}),
         row(401, 200, 200, 200, 404, 200, 200, 200),
     ),
+    "GET /search": (
+        lambda r: ("GET", "/api/v1/search?q=产业链", {}),
+        row(401, 200, 200, 200, 200, 200, 200, 200),
+    ),
     "GET /users": (lambda r: ("GET", "/api/v1/users", {}), row(401, 403, 403, 403, 403, 403, 403, 200)),
     "POST /users": (
         lambda r: (
@@ -418,7 +422,7 @@ def test_the_matrix_covers_every_api_endpoint(app):
         re.sub(r"<[^>]*?:?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators", "scores", "moves")
+        in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators", "scores", "moves", "search")
     }
     generic = {r.split("{")[0] for r in covered}
     # Paths the matrix names generically ({dispatch}, complete …) or tests elsewhere (test_identity).
@@ -457,6 +461,31 @@ def test_what_each_unit_sees_in_lists(rig, api, world, make):
         "supervisor": ["dispatch", "dispatch"],
         "leader": [],
     }
+
+
+def test_what_each_role_finds(rig, api, world):
+    cycle_id = rig.cycle()
+    found = {}
+    for role in ("unit_head", "co_unit", "outsider", "supervisor", "admin"):
+        body = api(world.by_role[role]).get("/api/v1/search?q=产业链").get_json()
+        found[role] = sorted(hit["kind"] for hit in body["hits"])
+    assert found == {
+        "unit_head": ["key_task"],
+        "co_unit": ["key_task"],
+        "outsider": [],
+        "supervisor": ["key_task"],
+        "admin": ["key_task"],
+    }
+    steps = {
+        role: [
+            (hit["kind"], hit["round"])
+            for hit in api(world.by_role[role]).get("/api/v1/search?q=交办").get_json()["hits"]
+        ]
+        for role in ("unit_head", "supervisor")
+    }
+    assert steps == {"unit_head": [], "supervisor": [("human_task", "2001")]} and cycle_id
+    refused = api(world.supervisor).get("/api/v1/search?q=%20")
+    assert refused.status_code == 422 and refused.get_json()["field"] == "q"
 
 
 def test_another_units_step_answers_exactly_like_a_missing_one(rig, api, world):

@@ -6,14 +6,14 @@ expressions (kept by PostgreSQL itself). The expressions are repeated in
 ``service/operations/queries/search.py``; they must stay identical for PostgreSQL to use the indexes.
 
 Revision ID: 0025
-Revises: 0010, 0030
+Revises: 0030
 Create Date: 2026-12-01
 """
 
 from alembic import op
 
 revision = "0025"
-down_revision = ("0010", "0030")  # also merges the two heads main had
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

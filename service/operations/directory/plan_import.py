@@ -21,6 +21,7 @@ from ...plans.directory import UnitDirectory
 from ...plans.goals import find_goals
 from ...plans.model import ParsedPlan
 from ...plans.parse import parse_plan
+from ...plans.unit_lists import looks_like_unit
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
@@ -117,6 +118,9 @@ def import_plan(
         blockers.append("文件中没有识别到任何重点任务")
     if unknown and not create_units:
         blockers.append(f"以下单位不在单位名录中: {'、'.join(unknown)}(可更正名称,或选择自动新建这些单位)")
+    if unknown and create_units:
+        blockers += _refused_names(unknown, directory)
+    to_create = unknown if create_units else ()
 
     existing = session.scalar(select(Plan).where(Plan.source_sha256 == parsed.source_sha256))
     if existing is not None and not blockers:
@@ -124,7 +128,13 @@ def import_plan(
             parsed=parsed, dry_run=dry_run, plan_id=existing.id, already_imported=True, unknown_units=unknown
         )
     if dry_run or blockers:
-        return ImportResult(parsed=parsed, dry_run=dry_run, unknown_units=unknown, blockers=tuple(blockers))
+        return ImportResult(
+            parsed=parsed,
+            dry_run=dry_run,
+            unknown_units=unknown,
+            created_units=to_create if not blockers else (),  # a preview lists the units it would create
+            blockers=tuple(blockers),
+        )
 
     created = _create_units(work, unknown) if unknown else ()
     _keep_aliases(work, renames)
@@ -222,6 +232,30 @@ def guess_kind(name: str) -> UnitKind:
     if name.startswith(("区", "团区委")) or re.search(r"(局|委|办|中心|部|院|队|会|联|公司|机关|所)$", name):
         return UnitKind.DEPARTMENT
     return UnitKind.OTHER
+
+
+def _refused_names(names: tuple[str, ...], directory: UnitDirectory) -> list[str]:
+    """Why names may not become units (issue 13 item 3): a name that does not read as a unit (no unit suffix
+    such as 局 委 办 中心 公司 街道 镇 乡 政府 院 部 队 所 站 室 会), one that is already another name of a unit
+    here (creating it would take that name from the unit), or one of this district's group words (各镇街: a
+    plan from elsewhere names its own streets and towns by it)."""
+    refused: list[str] = []
+    for name in names:
+        target = directory.resolve(name)
+        if directory.members(name) is not None:
+            refused.append(
+                f"「{name}」是本区的统称,在其他地区的计划中不展开为本区单位,也不能新建为单位:请更正为具体单位。"
+            )
+        elif target is not None:
+            refused.append(
+                f"「{name}」是本区单位「{target}」的别称,不能以此名新建单位:请更正为要对应的单位,或改用其全称。"
+            )
+        elif not looks_like_unit(name, directory.is_known):
+            refused.append(
+                f"「{name}」不像单位名称(没有“局、委、办、中心、公司、街道、镇、乡、政府、院、部、队、所、站、室、会”等"
+                "单位后缀,也不在单位名录中),不能新建为单位:请更正名称,或从单位名单中删去。"
+            )
+    return refused
 
 
 def _create_units(work: Work, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -61,7 +61,8 @@ def unit_directory(session: Session) -> UnitDirectory:
         g.name: tuple(by_id[m.unit_id] for m in g.members if m.unit_id in by_id)
         for g in session.scalars(select(UnitGroup).options(selectinload(UnitGroup.members)))
     }
-    return UnitDirectory(units=names, aliases=aliases, groups=groups)
+    district = session.scalar(select(Unit.name).where(Unit.kind == UnitKind.DISTRICT).order_by(Unit.id).limit(1))
+    return UnitDirectory(units=names, aliases=aliases, groups=groups, district=district or "")
 
 
 def units_by_name(session: Session) -> dict[str, Unit]:

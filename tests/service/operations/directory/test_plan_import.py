@@ -113,6 +113,46 @@ def test_unknown_units_block_the_import_unless_created(runtime, district):
         assert [u.name for u in task2.co_units] == ["区发展改革和经济信息化局"], "区发改局 is an alias"
 
 
+def test_a_preview_lists_the_units_it_would_create(runtime, district):
+    before = counts(runtime)
+    preview = do_import(runtime, SAMPLE.encode(), "2025.txt", dry_run=True, create_units=True)
+    assert preview.ok and preview.created_units == ("区数据局",)
+    assert "新建单位: 区数据局" in preview.describe()
+    assert counts(runtime) == before
+
+
+def test_create_units_refuses_names_that_are_no_units(runtime, district):
+    before = counts(runtime)
+    result = do_import(runtime, SAMPLE.replace("区数据局", "张伟").encode(), "2025.txt", create_units=True)
+    assert not result.ok and result.created_units == ()
+    assert any(b.startswith("「张伟」不像单位名称") and "单位后缀" in b for b in result.blockers)
+    assert counts(runtime) == before, "atomic: nothing written"
+
+
+FOREIGN = """黄石市下陆区2024年工业经济稳增长工作任务分工
+1.推进工业技改项目50个以上。(牵头单位:区经信局;责任单位:区发改局、区科技局)
+2.新增规上工业企业30家。(牵头单位:区科技局;责任单位:区统计局、各街道)
+"""
+
+
+def test_a_plan_from_elsewhere_keeps_its_names(runtime, district):
+    """Another district's 区经信局 and 区发改局 are two units there: never merged into this district's unit
+    they are aliases of, and its 各街道 is not this district's streets; the import says why it cannot create
+    them."""
+    preview = do_import(runtime, FOREIGN.encode(), "xialu.txt", dry_run=True, create_units=True)
+    assert preview.parsed.foreign
+    task1 = preview.parsed.tasks[0]
+    assert (task1.lead_units, task1.co_units) == (("区经信局",), ("区发改局", "区科技局"))
+    assert task1.co_units_resolved == ("区发改局", "区科技局")
+    assert set(preview.unknown_units) == {"区经信局", "区发改局", "区科技局", "各街道"}
+    assert not preview.ok and preview.created_units == ()
+    messages = "\n".join(preview.blockers)
+    assert "「区经信局」是本区单位「区发展改革和经济信息化局」的别称" in messages
+    assert "「各街道」是本区的统称" in messages
+    assert "区统计局" not in messages  # this district has a unit of that very name
+    assert any("可能是其他地区的计划" in p.message for p in preview.parsed.problems)
+
+
 def test_renames_resolve_names_and_are_kept_as_aliases(runtime, district):
     result = do_import(runtime, SAMPLE.encode(), "2025.txt", renames={"区数据局": "区政府办公室"})
     assert result.ok and result.unknown_units == ()

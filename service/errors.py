@@ -9,10 +9,12 @@ class DomainError(Exception):
     code = "bad_request"
     title = "请求有误"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, object] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        # More members of the problem (e.g. a refused unit disabling's ``open_steps``).
+        self.extra = extra
 
 
 class NotFound(DomainError):

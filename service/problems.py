@@ -95,7 +95,9 @@ def from_domain_error(error: DomainError) -> Response:
         headers["Retry-After"] = str(max(1, error.retry_after))
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="duban"'
-    return problem(error.status, error.title, error.detail, code=error.code, field=error.field, headers=headers)
+    return problem(
+        error.status, error.title, error.detail, code=error.code, field=error.field, headers=headers, extra=error.extra
+    )
 
 
 def from_http_exception(error: HTTPException) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..operations.cycles.moves import cancel_cycle, close_inputs, withdraw_human_task
+from ..operations.directory.unit_admin import set_unit_active
 from ..operations.supervision.declines import decide_decline, decline_human_task, list_declines
 from ..operations.supervision.extensions import withdraw_extension
 from ..operations.supervision.step_moves import reassign_human_task, urge_human_task, waive_human_task
@@ -20,9 +21,11 @@ from .schemas.moves import (
     DeclineListSchema,
     DeclineQuery,
     DeclineSchema,
+    DisableUnitSchema,
     MovedSchema,
     ReasonSchema,
     ReassignSchema,
+    UnitStateSchema,
 )
 
 blp = Blueprint("moves", __name__, url_prefix="/api/v1", description="催办、免报、转办、退回交办、截止汇总、撤回、撤销")
@@ -165,3 +168,27 @@ def withdraw_ext(extension_id: int) -> Any:
     """撤回本单位待审批的延期申请(任何审批阶段均可)。"""
     with acting(write=True) as (actor, work):
         return withdraw_extension(work, actor, extension_id)
+
+
+@blp.route(f"/units/<{ID}:unit_id>/disable", methods=["POST"])
+@blp.arguments(DisableUnitSchema)
+@blp.response(200, UnitStateSchema)
+@blp.problem(403, "不是系统管理员")
+@blp.problem(409, "该单位还有未办结的环节(open_steps 列出),须为每个环节选择免报或转办")
+@blp.problem(422, "某环节的处理有误(field 为 steps.<待办编号>)")
+def disable_unit(args: dict[str, Any], unit_id: int) -> Any:
+    """停用单位(机构改革等)。该单位有未办结的环节时,须在 steps 中为每个环节指定免报或转办给哪个单位,
+    否则返回 409 并在 open_steps 中列出这些环节。停用后新的办理周期不再给该单位交办。"""
+    with acting(write=True) as (actor, work):
+        set_unit_active(work, actor, unit_id, False, steps=args.get("steps"), comment=args.get("comment"))
+        return {"id": unit_id, "active": False}
+
+
+@blp.route(f"/units/<{ID}:unit_id>/enable", methods=["POST"])
+@blp.response(200, UnitStateSchema)
+@blp.problem(403, "不是系统管理员")
+def enable_unit(unit_id: int) -> Any:
+    """重新启用单位。"""
+    with acting(write=True) as (actor, work):
+        set_unit_active(work, actor, unit_id, True)
+        return {"id": unit_id, "active": True}

@@ -47,6 +47,7 @@ def register(app: Flask) -> None:
         human_tasks,
         inbox,
         ledger,
+        moves,
         notifications,
         plans,
         search,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ..errors import DomainError, Invalid
+from ..errors import Conflict, DomainError, Invalid
 from ..operations.common.authz import ensure_can_manage
 from ..operations.directory.unit_admin import (
     add_alias,
@@ -15,9 +15,11 @@ from ..operations.directory.unit_admin import (
     remove_alias,
     save_group,
     set_unit_active,
+    unit_open_steps,
 )
 from ..operations.directory.units import list_units
 from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password
+from ..operations.queries.moves import active_units
 from ..security import login_required
 from ..vocabulary import PERSON_ROLES, UnitKind
 from .base import FORM_STATUSES, FormErrors, back_to, bp, form_state, me, reading, to_int, writing
@@ -157,6 +159,45 @@ def admin_unit_change(unit_id: int, action: str) -> Any:
         errors = FormErrors({f"{unit_id}.{action}": error.detail})
         return back_to(url_for("web.admin_units", _anchor=f"unit-{unit_id}"), errors, {f"{unit_id}.alias": alias})
     flash("已保存。", "success")
+    return redirect(url_for("web.admin_units", _anchor=f"unit-{unit_id}"))
+
+
+@bp.get("/admin/units/<int(max=2147483647):unit_id>/disable")
+@login_required
+def admin_unit_disable(unit_id: int) -> Any:
+    """停用单位: its open steps, each with the choice of 免报 or 转办 to another active unit."""
+    errors, values = form_state()
+    with reading() as work:
+        steps = unit_open_steps(work, me(), unit_id)
+        units = [u for u in active_units(work) if u[0] != unit_id]
+        name = next((u.name for u in list_units(work.session) if u.id == unit_id), "")
+    return render_template(
+        "admin_unit_disable.html", unit_id=unit_id, name=name, steps=steps, units=units, errors=errors, values=values
+    )
+
+
+@bp.post("/admin/units/<int(max=2147483647):unit_id>/disable")
+@login_required
+def admin_unit_disable_save(unit_id: int) -> Any:
+    plan = {k.removeprefix("step."): v for k, v in request.form.items() if k.startswith("step.") and v}
+    comment = request.form.get("comment", "")
+    try:
+        with writing() as work:
+            set_unit_active(work, me(), unit_id, False, steps=plan, comment=comment)
+    except Conflict as refused:
+        if not (refused.extra and refused.extra.get("open_steps")):
+            errors = FormErrors({f"{unit_id}.disable": refused.detail})
+            return back_to(url_for("web.admin_units", _anchor=f"unit-{unit_id}"), errors)
+        # Open steps: the admin says what becomes of each on a page of its own (the 停用 button
+        # of the units page posts here too, with no choices yet).
+        errors = FormErrors({FormErrors.FORM: refused.detail} if plan else {})
+        return back_to(url_for("web.admin_unit_disable", unit_id=unit_id), errors, {"comment": comment, **plan})
+    except DomainError as error:
+        if error.status not in FORM_STATUSES:
+            raise
+        errors = FormErrors({FormErrors.FORM: error.detail})
+        return back_to(url_for("web.admin_unit_disable", unit_id=unit_id), errors, {"comment": comment, **plan})
+    flash("单位已停用。", "success")
     return redirect(url_for("web.admin_units", _anchor=f"unit-{unit_id}"))
 
 

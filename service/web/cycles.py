@@ -7,6 +7,7 @@ from typing import Any
 from flask import render_template
 
 from ..operations.queries.cycle_views import cycle_detail, cycle_diagram
+from ..operations.queries.moves import cycle_moves
 from ..security import login_required
 from .base import bp, me, reading
 
@@ -18,4 +19,7 @@ def cycle_page(cycle_id: int) -> Any:
     with reading() as work:
         detail = cycle_detail(work, actor, cycle_id)
         diagram = cycle_diagram(work, actor, cycle_id)
-    return render_template("cycle.html", cycle=detail, diagram={"xml": diagram.xml, "states": diagram.element_states})
+        moves = cycle_moves(work, actor, cycle_id)
+    return render_template(
+        "cycle.html", cycle=detail, moves=moves, diagram={"xml": diagram.xml, "states": diagram.element_states}
+    )

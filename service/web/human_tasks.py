@@ -15,10 +15,12 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
 from ..headers import attachment_response
+from ..operations.common import authz
 from ..operations.cycles.attachments import open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
 from ..operations.queries.cycle_views import cycle_diagram
 from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
+from ..operations.queries.moves import step_moves
 from ..operations.queries.progress import cycle_report, key_task_indicators
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
@@ -62,11 +64,18 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
         diagram = cycle_diagram(work, actor, detail.cycle_id)
         extensions = list_extensions(work, actor, human_task_id=task_id, limit=10).items
         progress = _progress_of(work, actor, detail)
+        moves = step_moves(work, actor, task_id)
     return render_template(
         "human_task.html",
         step=detail,
         diagram={"xml": diagram.xml, "states": diagram.element_states},
         extensions=extensions,
+        moves=moves,
+        withdrawable={
+            e.id
+            for e in extensions
+            if e.status == "pending" and authz.permits(authz.ensure_can_withdraw_extension, actor, e.unit_id)
+        },
         may_ask_extension=detail.can_request_extension,
         values=values or {},
         errors=errors or FormErrors(),

@@ -10,6 +10,7 @@ from flask import render_template
 from ..operations.common.timing import LATE, ON_TIME
 from ..operations.queries.inbox import inbox, inbox_counts
 from ..operations.queries.ledger import key_task_choices, known_rounds, plans_list
+from ..operations.queries.moves import active_units, pending_declines
 from ..security import login_required
 from ..vocabulary import Light
 from .base import arg_choice, arg_int, arg_text, bp, me, reading
@@ -56,6 +57,8 @@ def inbox_page() -> Any:
         plans = plans_list(work)
         key_tasks = key_task_choices(work, actor, plan_id)
         rounds = known_rounds(work)
+        declines = pending_declines(work, actor) if state == "open" else ()
+        units = active_units(work) if declines else ()
     return render_template(
         "inbox.html",
         page=found,
@@ -74,4 +77,6 @@ def inbox_page() -> Any:
         rounds=rounds,
         page_number=page_number,
         per_page=PER_PAGE,
+        declines=declines,
+        units=units,
     )

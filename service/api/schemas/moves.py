@@ -76,3 +76,21 @@ class DeclineSchema(Schema):
 
 class DeclineListSchema(Schema):
     items = fields.List(fields.Nested(DeclineSchema), required=True)
+
+
+class DisableUnitSchema(Schema):
+    steps = fields.Dict(
+        keys=Str(),
+        values=fields.Raw(),
+        load_default=None,
+        metadata={
+            "description": '该单位每个未办结环节的处理:待办编号 → "waive"(免报,仅限责任单位意见)或单位编号(转办)',
+            "example": {"12": "waive", "13": 5},
+        },
+    )
+    comment = Str(load_default=None, allow_none=True, validate=COMMENT, metadata={"description": "告知各单位的理由"})
+
+
+class UnitStateSchema(Schema):
+    id = Int(required=True)
+    active = Bool(required=True)

@@ -14,6 +14,7 @@ from db.models import (
     CycleStatus,
     KeyTask,
     KeyTaskUnit,
+    Unit,
     UnitPart,
 )
 from workflows import (
@@ -44,9 +45,11 @@ class StartedCycle:
 
 _KEY_TASK = select(KeyTask.id, KeyTask.number, KeyTask.active).where(KeyTask.id == bindparam("key_task"))
 _EXISTING = select(Cycle.id).where(Cycle.key_task_id == bindparam("key_task"), Cycle.round == bindparam("round"))
+# Only active units are given steps: a unit disabled (机构改革) is left out of new cycles.
 _PARTS = (
     select(KeyTaskUnit.unit_id, KeyTaskUnit.part)
-    .where(KeyTaskUnit.key_task_id == bindparam("key_task"))
+    .join(Unit, Unit.id == KeyTaskUnit.unit_id)
+    .where(KeyTaskUnit.key_task_id == bindparam("key_task"), Unit.active.is_(True))
     .order_by(KeyTaskUnit.position)
 )
 _NEW_CYCLE = insert(CYCLES).returning(CYCLES.c.id, CYCLES.c.version)
@@ -61,9 +64,10 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
     ``service/deadlines.py``), the audit event ``cycle.started``. Flushes, never commits.
 
     Raises ``Forbidden`` (only the supervisor, an administrator or the system start cycles),
-    ``Invalid`` (a malformed round, field ``round``; a key task without a lead unit, field
-    ``lead_units``), ``NotFound`` (no such key task), ``Conflict`` (the key task is retired, or
-    already has a cycle in that round: the unique key settles two starts at the same moment)."""
+    ``Invalid`` (a malformed round, field ``round``; a key task without an active lead unit, field
+    ``lead_units``; inactive units get no steps), ``NotFound`` (no such key task), ``Conflict``
+    (the key task is retired, or already has a cycle in that round: the unique key settles two
+    starts at the same moment)."""
     authz.ensure_can_start_cycles(actor)
     round_name = (round_name or "").strip()
     if not ROUND_PATTERN.match(round_name):
@@ -90,7 +94,7 @@ def open_cycle(
     leads = [p.unit_id for p in parts if p.part == UnitPart.LEAD]
     co_units = [p.unit_id for p in parts if p.part == UnitPart.CO and p.unit_id not in leads]
     if not leads:
-        raise Invalid(f"重点任务 {key_task.number} 没有牵头单位,无法交办", field="lead_units")
+        raise Invalid(f"重点任务 {key_task.number} 没有启用的牵头单位,无法交办", field="lead_units")
 
     version_id, digest = diagram
     run = work.runtime.engine.start(

@@ -7,16 +7,18 @@ them; a unit no longer in use is made inactive, which keeps it out of new plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, select
 
-from db.models import Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind
+from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
 from ..common import audit, authz
 from ..common.actor import Actor
+from ..cycles.moves import lock_task
+from ..supervision.step_moves import reassign_locked, waivable, waive_locked
 
 MAX_NAME = 100
 
@@ -58,17 +60,86 @@ def add_unit(work: Work, actor: Actor, name: object, kind: object) -> int:
     return unit.id
 
 
-def set_unit_active(work: Work, actor: Actor, unit_id: int, active: bool) -> None:
+def set_unit_active(
+    work: Work, actor: Actor, unit_id: int, active: bool, *, steps: object = None, comment: object = None
+) -> None:
+    """Switches a unit on or off (admins). Disabling a unit with open steps is refused (409, the
+    problem's ``open_steps`` lists them) unless ``steps`` says what becomes of each: a mapping of
+    human task id (as text or number) to ``"waive"`` (免报: a co-unit's input only) or a unit id
+    (转办 to that active unit, this round only); ``comment`` is the reason the units are told
+    (default: the unit was disabled). Each is done as the office's move would be (engine, audit,
+    notices), in this transaction. New cycles never give an inactive unit a step (cycles/start.py).
+    Audit: ``unit.disabled`` / ``unit.enabled``. Raises NotFound, Conflict, Invalid (``steps``)."""
     authz.ensure_can_manage(actor, "管理单位")
     unit = work.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound(f"单位 {unit_id} 不存在")
     if unit.kind in (UnitKind.DISTRICT, UnitKind.OFFICE, UnitKind.LEADERSHIP) and not active:
         raise Conflict(f"“{unit.name}”是督办体系本身的单位,不能停用")
+    if not active and unit.active:
+        _settle_open_steps(work, actor, unit, steps, comment)
     if unit.active != active:
         unit.active = active
         work.session.flush()
         audit.record(work, actor, "unit.enabled" if active else "unit.disabled", data={"unit_id": unit.id})
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    """An open step of a unit about to be disabled, and whether it may be waived (an input)."""
+
+    id: int
+    cycle_id: int
+    step_name: str
+    key_task_number: int
+    key_task_title: str
+    round: str
+    waivable: bool
+
+
+def unit_open_steps(work: Work, actor: Actor, unit_id: int) -> list[OpenStep]:
+    """The unit's open steps, oldest first (what disabling it must settle). Admins only."""
+    authz.ensure_can_manage(actor, "管理单位")
+    rows = work.session.execute(
+        select(HumanTask, Cycle, KeyTask.number, KeyTask.title)
+        .join(Cycle, Cycle.id == HumanTask.cycle_id)
+        .join(KeyTask, KeyTask.id == HumanTask.key_task_id)
+        .where(HumanTask.unit_id == unit_id, HumanTask.state == HumanTaskState.OPEN)
+        .order_by(HumanTask.id)
+    ).all()
+    return [
+        OpenStep(t.id, t.cycle_id, t.step_name, number, title, c.round, waivable(work, t, c))
+        for t, c, number, title in rows
+    ]
+
+
+def _settle_open_steps(work: Work, actor: Actor, unit: Unit, steps: object, comment: object) -> None:
+    found = unit_open_steps(work, actor, unit.id)
+    if not found:
+        return
+    plan = steps if isinstance(steps, dict) else {}
+    choices = {str(k): v for k, v in plan.items()}
+    missing = [s for s in found if str(s.id) not in choices]
+    if missing:
+        listed = "、".join(f"重点任务{s.key_task_number}“{s.step_name}”(待办 {s.id})" for s in missing)
+        raise Conflict(
+            f"“{unit.name}”还有 {len(missing)} 个未办结的环节:{listed}。请为每个环节选择免报或转办后再停用",
+            extra={"open_steps": [asdict(s) for s in missing]},
+        )
+    reason = comment if isinstance(comment, str) and comment.strip() else f"“{unit.name}”已停用"
+    for step in found:
+        choice = choices[str(step.id)]
+        task, cycle = lock_task(work, actor, step.id)
+        if choice == "waive":
+            if not step.waivable:
+                raise Invalid(f"“{step.step_name}”(待办 {step.id})不能免报,请选择转办", field=f"steps.{step.id}")
+            waive_locked(work, actor, task, cycle, comment=reason)
+        elif (isinstance(choice, int) and not isinstance(choice, bool)) or (
+            isinstance(choice, str) and choice.isdigit()
+        ):
+            reassign_locked(work, actor, task, cycle, unit_id=int(choice), comment=reason, scope="cycle")
+        else:
+            raise Invalid(f"待办 {step.id} 应选择 waive(免报)或一个单位编号(转办)", field=f"steps.{step.id}")
 
 
 def add_alias(work: Work, actor: Actor, unit_id: int, alias: object) -> None:

@@ -49,7 +49,7 @@ class LedgerRow:
     co_units: str
     deadline_text: str | None
     cycle_id: int | None
-    status: str  # none | running | closed
+    status: str  # none | running | closed | cancelled
     steps: tuple[str, ...]  # the open steps, e.g. "配合单位意见(3 个单位待办)"
     light: str | None  # of the open steps; None when nothing is open
     due_at: datetime | None  # the earliest open step's deadline
@@ -64,6 +64,7 @@ class LedgerRow:
     percent: float | None = None
     year_status: str = YearStatus.OPEN.value
     carried_from: int | None = None
+    urged: int = 0  # 催办 by hand, over the cycle's steps (催办 N 次)
 
     @property
     def status_name(self) -> str:
@@ -234,7 +235,7 @@ def ledger(
         row_status = (
             Progress.NONE
             if cycle_id is None
-            else (Progress.CLOSED if cycle_status == CycleStatus.CLOSED else Progress.RUNNING)
+            else Progress(CycleStatus(cycle_status).value)  # running, closed or cancelled (撤销)
         )
         found = lights.get(cycle_id) if cycle_id is not None else None
         counts[row_status] += 1
@@ -268,6 +269,13 @@ def ledger(
     cycle_ids = [c[1] for c in chosen if c[1] is not None]
     steps = _open_step_names(work, cycle_ids)
     returns = sent_back(work, cycle_ids)
+    urged = dict(
+        session.execute(
+            select(HumanTask.cycle_id, func.sum(HumanTask.urge_count))
+            .where(HumanTask.cycle_id.in_(cycle_ids or [-1]), HumanTask.urge_count > 0)
+            .group_by(HumanTask.cycle_id)
+        ).all()
+    )
     latest = _latest(work, cycle_ids)
     shown = [c[0] for c in chosen]
     progress = key_task_progress(work, shown, round_name)
@@ -294,6 +302,7 @@ def ledger(
                 escalation_level=found[2] if found else 0,
                 returns=total_sent_back(returns.get(shown_cycle, ())) if shown_cycle is not None else 0,
                 sent_back=returns.get(shown_cycle, ()) if shown_cycle is not None else (),
+                urged=int(urged.get(shown_cycle, 0) or 0) if shown_cycle is not None else 0,
                 latest=said,
                 latest_at=said_at,
                 progress_light=progress[shown_id].light if shown_id in progress else None,

@@ -118,6 +118,16 @@ def waive_human_task(
     ``Conflict`` (not open; not an input done per unit, which only may be waived)."""
     task, cycle = lock_task(work, actor, human_task_id)
     authz.ensure_can_waive(actor)
+    opened = waive_locked(work, actor, task, cycle, comment=comment)
+    work.session.refresh(task)
+    return task, opened
+
+
+def waive_locked(
+    work: Work, actor: Actor, task: HumanTask, cycle: Cycle, *, comment: object
+) -> tuple[HumanTaskRef, ...]:
+    """``waive_human_task`` once the caller has locked the cycle and decided who may (a unit's
+    disabling uses it too). Same changes and errors; returns the steps opened."""
     reason = reason_of(comment, required=True, doing=Move.WAIVE.label)
     _ensure_waivable(work, task, cycle)
     opened = settle_inputs(work, actor, cycle, [task], HumanTaskOutcome.WAIVED, reason)
@@ -135,14 +145,18 @@ def waive_human_task(
             key_task_id=task.key_task_id,
         ),
     )
-    work.session.refresh(task)
-    return task, opened
+    return opened
+
+
+def waivable(work: Work, task: HumanTask, cycle: Cycle) -> bool:
+    """Whether the step is a co-unit's input done per unit (what 免报 applies to)."""
+    definition = diagram_for_version(work, cycle.diagram_version_id).step(task.step_id)
+    return definition.multi_instance and bool(definition.output_variable)
 
 
 def _ensure_waivable(work: Work, task: HumanTask, cycle: Cycle) -> None:
     ensure_open(task, Move.WAIVE.label)
-    definition = diagram_for_version(work, cycle.diagram_version_id).step(task.step_id)
-    if not definition.multi_instance or not definition.output_variable:
+    if not waivable(work, task, cycle):
         raise Conflict(f"“{task.step_name}”不是责任单位分别报送的意见,不能免报(可转办或撤销本轮)")
 
 

@@ -375,6 +375,14 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("POST", f"/api/v1/extensions/{r.pending_extension()}/withdraw", {}),
         row(401, 200, 200, 404, 404, 403, 403, 403),
     ),
+    "POST /units/{id}/disable": (
+        lambda r: ("POST", f"/api/v1/units/{r.make.unit().id}/disable", {"json": {}}),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    "POST /units/{id}/enable": (
+        lambda r: ("POST", f"/api/v1/units/{r.make.unit().id}/enable", {}),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
     "DELETE /audit": (lambda r: ("DELETE", "/api/v1/audit", {}), row(405, 405, 405, 405, 405, 405, 405, 405)),
 }
 

@@ -152,7 +152,7 @@ def test_starting_cycles(runtime, world, start, make):
     with pytest.raises(Forbidden):
         start("2024-Q4", actor=world.leader)
     headless = make.key_task([], [world.co_units[0]])
-    with pytest.raises(Invalid, match="没有牵头单位"):
+    with pytest.raises(Invalid, match="没有启用的牵头单位"):
         start("2024-Q2", key_task=headless)
     with pytest.raises(NotFound):
         from service.operations.cycles.start import start_cycle

@@ -151,6 +151,17 @@ class _BoxGrid:
         return [Row(line.line, line.where, tuple(cells)) for line, cells in self.rows]
 
 
+def _NONE(name: str) -> bool:
+    return False
+
+
+# The tail of a name broken at the cell's edge ("花湖开发区" + "管委会"): a short piece that does not start
+# as names do (a place, 各, 团), or a bare unit suffix.
+_SUFFIX_ONLY = re.compile(
+    r"^(?:[^区市县镇乡街各团全省州]\S{0,2}(?<![镇乡])|管委会|办公室|委员会|服务中心|分中心|指挥部)$"
+)
+
+
 def _join_wrapped(parts: list[str]) -> str:
     """Lines of one cell: wrapped text joins without a gap; whole unit names one per line stay apart."""
     out = ""
@@ -159,7 +170,7 @@ def _join_wrapped(parts: list[str]) -> str:
             out = part
             continue
         last = re.split(r"[、,，;；\n]", out)[-1]
-        if last and looks_like_unit(last, lambda name: False) and looks_like_unit(part, lambda name: False):
+        if last and looks_like_unit(last, _NONE) and looks_like_unit(part, _NONE) and not _SUFFIX_ONLY.match(part):
             out += "\n" + part
         else:
             out += part

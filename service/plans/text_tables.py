@@ -1,12 +1,13 @@
 """Tables written as text, put back into rows of cells (then read like any table, see tables.py).
 
-Three shapes, each found by its header (columns.py):
+Four shapes, each found by its header (columns.py):
 - separated rows, a row per line: cells split by tabs or by " | " (a table copied from a web page);
 - a cell per line (blank lines between them or not, each cell maybe ending in " |"): the cells of a row are
   matched to the columns by what they hold (a row number, task text, units, people, a time) so that a cell
   wrapped onto a second line, or a unit cell with one unit per line, never shifts the later columns; a row
   with sub-rows (text and deadline again, no number) keeps each;
-- box-drawing tables (box_tables.py).
+- box-drawing tables (box_tables.py);
+- columns lined up with spaces, as text extracted from a PDF is (spaced_tables.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .deadlines import looks_like_deadline
 from .normalize import fold
 from .numbering import Kind, classify
 from .readers import Line, Row, Table
+from .spaced_tables import spaced_table
 from .unit_lists import UnitTest, looks_like_people, looks_like_unit, split_units
 
 _INTEGER = re.compile(r"\d{1,5}[.、]?")
@@ -41,7 +43,12 @@ def fold_text_tables(lines: list[Line], known: UnitTest) -> list[Line | Table]:
     blocks: list[Line | Table] = []
     index = 0
     while index < len(lines):
-        found = box_table(lines, index) or _separated_table(lines, index) or _cell_table(lines, index, known)
+        found = (
+            box_table(lines, index)
+            or _separated_table(lines, index)
+            or spaced_table(lines, index)
+            or _cell_table(lines, index, known)
+        )
         if found is None:
             blocks.append(lines[index])
             index += 1

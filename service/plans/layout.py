@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from .bounds import cut_text
 from .drafts import MAX_TASKS, Draft, Outline
 from .model import Section
 from .normalize import fold, unify_width
@@ -383,9 +384,12 @@ def _cut_at_limit(blocks: list[Block]) -> tuple[list[Block], int]:
 def read_layout(blocks: list[Block], known: UnitTest) -> Outline:
     """The title, headings and task drafts of a plan's blocks (lines and tables)."""
     kept, cut = _cut_at_limit(blocks)
-    entries = _entries(kept, known)
+    text_cut = cut_text(kept)  # after the task bound, so the tasks past it are still counted
+    entries = _entries(text_cut.blocks, known)
     walk = _Walk(entries, known)
     walk.outline.more_items = cut
     outline = walk.run()
+    if message := text_cut.message():
+        outline.report(0, message, "error")
     outline.close(TABLE_SECTION_DEPTH)
     return outline

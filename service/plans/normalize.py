@@ -105,7 +105,8 @@ def clean_name(name: str) -> str:
         text = text[: trailer.start()]
 
 
-@functools.lru_cache(maxsize=8192)
+# Large enough for every name of the largest plan read (bounds.MAX_TEXT_CHARS): each is asked for many times.
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """The comparable form of a unit name: simplified, half-width, no spaces, quotes, pinyin glosses or
     trailing 等."""

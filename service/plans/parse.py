@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import re
 
+from .bounds import refuse_early
 from .directory import UnitDirectory
 from .drafts import Draft
 from .layout import read_layout
@@ -28,10 +29,12 @@ def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: in
 
     `year` is the plan's year, used for deadlines without one ("年底前", "明年7月份"); by default it is taken
     from the title, else the file name, else the year the text mentions most. Time and memory grow
-    linearly with the file; past `MAX_TASKS` numbered tasks the rest are counted, not read.
+    linearly with the file; past `MAX_TASKS` numbered tasks the rest are counted, not read, and past the
+    bounds of `bounds.py` (characters and lines) the rest is not read; each says so in an error.
     """
     digest = hashlib.sha256(data).hexdigest()
-    source = read_source(data, filename)
+    refused = refuse_early(data)
+    source = Source("none").fail(refused) if refused else read_source(data, filename)
     problems = list(source.problems)
     fallback_title = _title_from_filename(filename)
     if source.kind == "none":

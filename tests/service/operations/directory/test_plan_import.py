@@ -198,3 +198,16 @@ def test_demo_load_is_idempotent(runtime):
     usernames = {a[0] for a in first.accounts}
     assert {"admin", "duchashi", "lingdao", "qczj", "qczj_jb"} <= usernames
     assert Path(PLAN_FILE).exists()
+
+
+def test_a_dry_run_past_the_task_bound_says_how_many_were_not_shown(runtime, district, monkeypatch):
+    """A dry run lists the tasks it read and says, as a blocker, how many it did not (issue 15 item 1)."""
+    from service.plans import layout
+
+    monkeypatch.setattr(layout, "MAX_TASKS", 30)
+    data = "".join(f"{n}.推进工作{n}。(牵头单位:区财政局)\n" for n in range(1, 101)).encode()
+    result = do_import(runtime, data, "many.txt", dry_run=True)
+    assert len(result.parsed.tasks) == 30 and not result.ok
+    assert any("其后还有 70 项未读取" in blocker for blocker in result.blockers)
+    assert "其后还有 70 项未读取" in result.describe()
+    assert counts(runtime) == counts(runtime) and counts(runtime)[0] == 0

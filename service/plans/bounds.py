@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .readers import Block, Line, Table
+from .readers import MAX_INPUT_BYTES, Block, Line, Table
 
 MAX_TEXT_CHARS = 200_000
 MAX_LINES = 20_000  # lines and table rows: short lines cost as much to read as long ones
@@ -40,7 +40,7 @@ class Cut:
 def refuse_early(data: bytes) -> str | None:
     """The error for a text file with more lines than `MAX_FILE_LINES` (None for any other file): counted
     on the bytes, before anything is decoded or kept."""
-    if data[:2] == b"PK":  # .docx/.xlsx: their readers bound paragraphs and rows themselves
+    if data[:2] == b"PK" or len(data) > MAX_INPUT_BYTES:  # .docx/.xlsx bound themselves; the reader refuses size
         return None
     lines = data.count(b"\n")
     if lines <= MAX_FILE_LINES:

@@ -9,6 +9,7 @@ from ..problems import install
 from . import (
     audit,
     auth,
+    batches,
     calendar,
     directory,
     docs,
@@ -70,6 +71,7 @@ def register(app: Flask) -> None:
         scores.blp,
         moves.blp,
         search.blp,
+        batches.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

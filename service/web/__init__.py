@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
         admin,
         assessment,
         auth,
+        batches,
         cycles,
         extensions,
         home,

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import render_template
 
+from ..operations.common import authz
 from ..operations.common.timing import LATE, ON_TIME
 from ..operations.queries.inbox import inbox, inbox_counts
 from ..operations.queries.ledger import key_task_choices, known_rounds, plans_list
@@ -79,4 +80,5 @@ def inbox_page() -> Any:
         per_page=PER_PAGE,
         declines=declines,
         units=units,
+        may_batch=authz.may_batch_complete(actor),
     )

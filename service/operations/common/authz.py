@@ -235,6 +235,12 @@ def may_see_statistics(actor: Actor) -> bool:
     return permits(ensure_can_see_statistics, actor)
 
 
+def may_batch_complete(actor: Actor) -> bool:
+    """Whose 待办 offers 批量办理 (批量交办, 批量审核通过): the office and the leaders, whose steps need no
+    fields. Each item is still decided by ``ensure_can_act`` when it is completed."""
+    return actor.role in (Role.SUPERVISOR, Role.LEADER)
+
+
 def may_start_cycles(actor: Actor) -> bool:
     return permits(ensure_can_start_cycles, actor)
 

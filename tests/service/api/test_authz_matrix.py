@@ -235,6 +235,18 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("GET", f"/api/v1/audit?cycle={r.cycle()}", {}),
         row(401, 200, 200, 200, 404, 200, 200, 200),
     ),
+    "POST /human-tasks/batch-complete": (
+        lambda r: ("POST", "/api/v1/human-tasks/batch-complete", {"json": {"ids": [r.advance_to("dispatch")[1]]}}),
+        row(401, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "POST /cycles/batch-start": (
+        lambda r: (
+            "POST",
+            "/api/v1/cycles/batch-start",
+            {"json": {"key_task_ids": [r.world.key_task.id], "round": _round(r)}},
+        ),
+        row(401, 200, 200, 200, 200, 200, 200, 200),
+    ),
     "GET /search": (
         lambda r: ("GET", "/api/v1/search?q=产业链", {}),
         row(401, 200, 200, 200, 200, 200, 200, 200),
@@ -430,7 +442,19 @@ def test_the_matrix_covers_every_api_endpoint(app):
         re.sub(r"<[^>]*?:?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in ("auth", "directory", "key_tasks", "tasks", "audit", "users", "indicators", "scores", "moves", "search")
+        in (
+            "auth",
+            "directory",
+            "key_tasks",
+            "tasks",
+            "audit",
+            "users",
+            "indicators",
+            "scores",
+            "moves",
+            "search",
+            "batches",
+        )
     }
     generic = {r.split("{")[0] for r in covered}
     # Paths the matrix names generically ({dispatch}, complete …) or tests elsewhere (test_identity).

@@ -42,3 +42,37 @@ def test_search_from_the_header_box(people, world, start, open_steps, act):
     expect(phone.page.locator("#human_task")).to_have_count(0)  # the supervisor's step is not the unit's
     _fits(phone, 375)
     phone.shot("search")
+
+
+def test_batch_dispatch_on_the_inbox_and_batch_start_on_the_ledger(people, world, make, start, open_steps, act):
+    others = [make.key_task([world.lead_unit], [], plan=world.plan, number=n, title=f"批量任务{n}") for n in (2, 3, 4)]
+    first, second = start(), start(key_task=others[0])
+    act(world.supervisor, open_steps(second, "dispatch")[0].id)
+    desk = people("duchashi")
+    desk.page.set_viewport_size(DESKTOP)
+    desk.open("/inbox")
+    expect(desk.page.locator("#inbox tbody tr")).to_have_count(1)
+    desk.page.locator("#inbox tbody input[type=checkbox]").check()
+    desk.page.fill("#batch-comment", "请按期办理")
+    desk.page.locator("#batch button[type=submit]").click()
+    expect(desk.page.locator("#batch-results li.ok")).to_have_count(1)
+    expect(desk.page.locator("#batch-results")).to_contain_text("「交办」已办理")
+    _fits(desk, 1366)
+    desk.shot("batch-results")
+    assert open_steps(first, "sign_for")
+
+    desk.open("/ledger")
+    boxes = desk.page.locator("#ledger tbody input[type=checkbox]")
+    expect(boxes).to_have_count(2)  # the key tasks not yet started this round
+    desk.page.locator("#ledger thead input[data-select-all]").check()
+    expect(boxes.nth(1)).to_be_checked()
+    desk.page.locator("#batch-start button[type=submit]").click()
+    expect(desk.page.locator("#batch-results li.ok")).to_have_count(2)
+    desk.shot("batch-start")
+
+    phone = people("duchashi", phone=True)
+    phone.open("/inbox")
+    expect(phone.page.locator("#inbox tbody input[type=checkbox]")).to_have_count(2)
+    expect(phone.page.locator("#batch button[type=submit]")).to_be_visible()
+    _fits(phone, 375)
+    phone.shot("batch")

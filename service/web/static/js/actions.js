@@ -14,6 +14,16 @@
     event.preventDefault();
     actions[target.dataset.action]();
   });
+  // A "select all" box for a batch: <input type="checkbox" data-select-all="FORM-ID"> ticks every box of that form.
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("input[data-select-all]");
+    if (!all) {
+      return;
+    }
+    document.querySelectorAll('input[type=checkbox][form="' + all.dataset.selectAll + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
   // Forms that ask before they are sent: <form data-confirm="…"> (the question is the template's text).
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");

@@ -311,17 +311,28 @@ def _read_xlsx(data: bytes) -> Source:
 
 
 def _xlsx_raw(data: bytes) -> Iterator[tuple[str, list[tuple[int, tuple[object, ...]]]]]:
+    """Each sheet's non-empty rows. A cell merged down (a lead unit over three tasks' rows) gives its value
+    to every row it spans, in its first column; a cell merged across only keeps its value where it is."""
     import openpyxl
 
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     try:
         for sheet in workbook.worksheets:
+            down: dict[tuple[int, int], object] = {}
+            for merged in sheet.merged_cells.ranges:
+                if merged.max_row > merged.min_row and merged.min_col <= MAX_SHEET_COLUMNS:
+                    value = sheet.cell(merged.min_row, merged.min_col).value
+                    last = min(merged.max_row, MAX_SHEET_ROWS)
+                    for row in range(merged.min_row + 1, last + 1):
+                        down[(row, merged.min_col)] = value
             rows: list[tuple[int, tuple[object, ...]]] = []
             for number, values in enumerate(
                 sheet.iter_rows(min_row=1, max_col=MAX_SHEET_COLUMNS, values_only=True), start=1
             ):
                 if number > MAX_SHEET_ROWS:
                     break
+                if down:
+                    values = tuple(down.get((number, column), value) for column, value in enumerate(values, 1))
                 if any(value is not None and value != "" for value in values):
                     rows.append((number, tuple(values)))
             yield sheet.title, rows

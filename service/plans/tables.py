@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .columns import UNIT_ROLES, ColumnRole, Header, header_of
+from .columns import UNIT_ROLES, ColumnRole, Header, classify_header, header_of
 from .drafts import MAX_TASKS, Draft, Outline
 from .model import Section
 from .normalize import fold
@@ -26,7 +26,7 @@ UNIT_ROLE_OF: dict[ColumnRole, Literal["lead", "responsible", "cooperating"]] = 
     "cooperating": "cooperating",
 }
 _INTEGER = re.compile(r"\d{1,5}(?:\.0)?[.、]?")
-_NOTE = re.compile(r"^(?:注|备注|说明|附注|填报说明)[:\s]")
+_NOTE = re.compile(r"^(?:注|备注|说明|附注|填报说明|填表说明|编制说明)\s*\d*\s*[:\s]")
 _METADATA = re.compile(r"^\S{1,8}:")  # 填报单位:…, 日期:…
 _MAX_SECTION_TITLE = 40
 _MAX_TITLE = 60
@@ -35,12 +35,42 @@ _HEADER_SCAN_ROWS = 12
 
 
 def find_header(table: Table) -> tuple[int, Header] | None:
-    """Where the header row of a task table is, and its columns; None if `table` is no task table."""
-    for index, row in enumerate(table.rows[:_HEADER_SCAN_ROWS]):
+    """Where the header row of a task table is (its last row, for a header of two rows), and its columns;
+    None if `table` is no task table."""
+    rows = table.rows[:_HEADER_SCAN_ROWS]
+    for index, row in enumerate(rows):
+        found: tuple[tuple[str, ...], Header] | None = None
         header = header_of(row.cells)
         if header is not None:
-            return index, header
+            found = (tuple(row.cells), header)
+        elif index + 1 < len(rows):  # a title row, or the upper row of a two-row header
+            found = _sub_header(row.cells, rows[index + 1].cells)
+            index += 1
+        if found is None:
+            continue
+        while index + 1 < len(rows):  # a row of header words below: the lower row of a two-row header
+            lower = _sub_header(found[0], rows[index + 1].cells)
+            if lower is None:
+                break
+            found, index = lower, index + 1
+        return index, found[1]
     return None
+
+
+def _sub_header(top: tuple[str, ...], below: tuple[str, ...]) -> tuple[tuple[str, ...], Header] | None:
+    """A header of two rows: "序号 | 工作任务 | 责任单位 (over two columns) | 完成时限" over " | | 牵头单位 |
+    配合单位 | ": each column named by its lower cell where that is a header word, else by the upper one."""
+    filled = [cell.strip() for cell in below if cell.strip()]
+    if len(set(filled)) < 2 or any(classify_header(cell) is None or classify(fold(cell)) for cell in filled):
+        return None  # a section row ("一、重点工作") or a data row is no header
+    width = max(len(top), len(below))
+    cells = []
+    for index in range(width):
+        upper = top[index].strip() if index < len(top) else ""
+        lower = below[index].strip() if index < len(below) else ""
+        cells.append(lower or upper)
+    header = header_of(cells)
+    return (tuple(cells), header) if header is not None else None
 
 
 def row_number(text: str) -> int | None:
@@ -92,6 +122,7 @@ class _Rows:
         self.known = known
         self.numbered = False  # some row so far carried a number
         self.section_value = ""
+        self.ended = False
 
     def cell(self, cells: tuple[str, ...], role: ColumnRole) -> str:
         index = self.header.index(role)
@@ -102,8 +133,11 @@ class _Rows:
     def read(self, row: Row) -> None:
         cells = tuple(cell.strip() for cell in row.cells)
         values = list(dict.fromkeys(cell for cell in cells if cell))
-        if not values or cells == self.header.names:
-            return  # an empty row, or the header repeated on a new page
+        if self.ended or not values or cells == self.header.names:
+            return  # past the notes, an empty row, or the header repeated on a new page
+        if _NOTE.match(fold(values[0])):
+            self.ended = True  # 填表说明:… and its numbered points below: notes on the table, not tasks
+            return
         seq = self.cell(cells, "seq")
         number = row_number(seq) if seq else None
         units = [self.cell(cells, role) for role in UNIT_ROLES]

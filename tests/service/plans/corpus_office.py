@@ -165,7 +165,69 @@ def sheet_title_xlsx() -> bytes:
     return _xlsx_bytes(workbook)
 
 
+def merged_lead_xlsx() -> bytes:
+    """A lead cell merged down over three tasks' rows (the value applies to each), and 填表说明 rows under the
+    table (notes, not tasks)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["鄂城区2024年项目建设攻坚任务表"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "重点任务", "牵头单位", "配合单位", "完成时限"])
+    sheet.append([1, "加快光电子产业园二期建设。", "花湖开发区", "区发改局", "2024年12月底前"])
+    sheet.append([2, "推进滨江科技新区路网工程。", None, "区住建局、区城投公司", "2024年10月底前"])
+    sheet.append([3, "建设人才公寓300套。", None, "区住建局", "2024年11月底前"])
+    sheet.merge_cells("C3:C5")
+    sheet.append([4, "实施重点项目用地保障。", "区自然资源和规划分局", "区发改局", "全年"])
+    sheet.append(["填表说明:1.牵头单位负责汇总报送进展情况。"])
+    sheet.merge_cells("A7:E7")
+    sheet.append(["2.完成时限以自然月为单位,每月25日前报送。"])
+    sheet.merge_cells("A8:E8")
+    return _xlsx_bytes(workbook)
+
+
+def two_row_header_xlsx() -> bytes:
+    """A header of two rows: 责任单位 merged over 牵头单位 | 配合单位, 序号 merged down, 工作任务 not merged (the
+    cell under it empty)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "任务分解"
+    sheet.append(["鄂城区2024年乡村振兴重点任务分解表"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "工作任务", "责任单位", None, "完成时限"])
+    sheet.append([None, None, "牵头单位", "配合单位", None])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("C2:D2")
+    sheet.merge_cells("E2:E3")
+    sheet.append([1, "建设高标准农田2万亩。", "区农业农村局", "区财政局、各镇", "2024年10月底前"])
+    sheet.append([2, "培育市级以上农业产业化龙头企业3家。", "区农业农村局", "区发改局", "2024年12月底前"])
+    sheet.append([3, "完成农村户厕改造1500户。", "区乡村振兴局", "区卫健局、各镇街", "2024年11月底前"])
+    return _xlsx_bytes(workbook)
+
+
+def autonumber_year_docx() -> bytes:
+    """Tasks numbered by Word ("List Number"), one whose text starts with a year ("2025年底前…": shown as
+    "3.2025年底前…"), and sections that are plain paragraphs."""
+    document = docx.Document()
+    document.add_paragraph("鄂城区2024—2025年城乡供水一体化工作方案")
+    document.add_paragraph("一、建设任务")
+    document.add_paragraph(
+        "新建城区第二水厂,日供水能力10万吨。(牵头单位:区城投公司;责任单位:区住建局)", style="List Number"
+    )
+    document.add_paragraph(
+        "改造老旧供水管网50公里。(牵头单位:区住建局;责任单位:区城投公司、各街道)", style="List Number"
+    )
+    document.add_paragraph(
+        "2025年底前实现城乡供水同源同网同质。(牵头单位:区住建局;责任单位:区农业农村局、各镇)", style="List Number"
+    )
+    return _docx_bytes(document)
+
+
 BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k1-merged-lead.xlsx": merged_lead_xlsx,
+    "k1-two-row-header.xlsx": two_row_header_xlsx,
+    "k2-autonumber-year.docx": autonumber_year_docx,
     "k1-minsheng.xlsx": minsheng_xlsx,
     "k1-jucuo.xlsx": jucuo_xlsx,
     "k1-table.docx": table_docx,

@@ -16,6 +16,7 @@ from .model import ParsedPlan, ParsedTask, Problem
 from .normalize import fold, normalize_name
 from .readers import Block, Line, Source, read_source
 from .tasks import Context, Conventions, build_task
+from .units import find_annotations
 
 _YEAR_IN_TEXT = re.compile(r"(20\d{2})\s*年")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -45,12 +46,13 @@ def parse_plan(data: bytes, filename: str, directory: UnitDirectory, *, year: in
     text = _all_text(source.blocks)
     plan_year = year or _find_year(title, filename, text)
     context = Context(directory, plan_year, Conventions.find(text))
+    skipped = _closing_sections(outline.drafts, directory)
     renumbered = run_on(outline.drafts)
     tasks, task_problems = _build(outline.drafts, context)
     foreign = _other_place(title, directory) or _most_unknown(tasks, directory)
     if foreign:  # names stay as written: never aliased to this district's units, group words not expanded
         tasks, task_problems = _build(outline.drafts, dataclasses.replace(context, foreign=True))
-    layout_problems = outline.problems + ([renumbered] if renumbered else [])
+    layout_problems = outline.problems + skipped + ([renumbered] if renumbered else [])
     problems += _ordered(layout_problems, task_problems, source.kind == "text")
     problems += _unknown_units(tasks, outline.drafts, directory, foreign)
     if not tasks:
@@ -94,6 +96,46 @@ def _ordered(layout: list[Problem], tasks: list[Problem], by_line: bool) -> list
     if by_line:
         return sorted([*layout, *tasks], key=lambda problem: problem.line)
     return [*tasks, *layout]
+
+
+_CLOSING = re.compile(
+    r"保障措施|组织保障|工作保障|保障机制|工作要求|有关要求|工作机制|组织实施|实施步骤|进度安排|指导思想|总体要求|"
+    r"工作目标|主要目标|基本原则|目标任务$|组织领导"
+)
+
+
+def _closing_sections(drafts: list[Draft], directory: UnitDirectory) -> list[Problem]:
+    """Items of a section such as 保障措施 or 总体要求 that name no unit are how the plan will be run, not key
+    tasks: left out, said once per section. (An item there that names its units stays a task.)"""
+    problems: list[Problem] = []
+    kept: list[Draft] = []
+    left: dict[str, list[Draft]] = {}
+    for draft in drafts:
+        section = draft.section
+        if section is not None and _CLOSING.search(section.title) and not _has_units(draft, directory):
+            left.setdefault(section.title, []).append(draft)
+        else:
+            kept.append(draft)
+    if not left or not kept:
+        return []  # a plan whose every item is in such a section: they are its tasks after all
+    drafts[:] = kept
+    for title, items in left.items():
+        problems.append(
+            Problem(
+                items[0].line,
+                f"{items[0].where}起「{title}」部分的 {len(items)} 项没有标明单位,视为工作要求,未作为重点任务导入;"
+                "如需导入,请为其标明牵头单位。",
+                "warning",
+            )
+        )
+    return problems
+
+
+def _has_units(draft: Draft, directory: UnitDirectory) -> bool:
+    if draft.roles.has_units:
+        return True
+    text = draft.text
+    return find_annotations(fold(text), text, directory.is_known).roles.has_units
 
 
 def run_on(drafts: list[Draft]) -> Problem | None:

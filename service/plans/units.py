@@ -195,6 +195,7 @@ def _qiantou(norm: str, raw: str, known: UnitTest, *, allow_fuze: bool) -> Roles
     return roles
 
 
+_OFFICE = re.compile(r"^(?:区|市|县|镇|乡|州|省)\S{1,14}(?:局|委|办|办公室|中心|部|院|会|联|队|公司)$")
 _NOT_A_LIST = re.compile(r"^\s*(?:含|包括|包含|如|即|以|涉及|其中|不含|除|共|约|暂定|试点)")
 
 
@@ -208,8 +209,8 @@ def _bare_units(norm: str, raw: str, known: UnitTest) -> Roles | None:
         return None
     if not all(looks_like_unit(name, known) for name in units.names):
         return None
-    if len(units.names) == 1 and not known(units.names[0]):
-        return None  # "(花湖开发区)" alone may be a place, not who does the task
+    if len(units.names) == 1 and not known(units.names[0]) and not _OFFICE.match(units.names[0]):
+        return None  # "(花湖开发区)" alone may be a place, not who does the task; "(县人社局)" is a unit
     roles = Roles(labelled=True)
     roles.add_units("responsible", "责任单位", units)
     return roles
@@ -386,6 +387,15 @@ def _last_sentence_qiantou(
     if any(group.start < start < group.end for group in groups):
         return None  # the sentence break found is inside brackets: not a sentence of its own
     found = _qiantou(norm[start:end], raw[start:end], known, allow_fuze=True)
-    if found is None:
-        return None
-    return found, (start, end)
+    if found is not None:
+        return found, (start, end)
+    # "…惠及居民2860户,由县住建局牵头,县财政局配合,11月底前完成。": the closing clauses of a sentence.
+    clause = start
+    while (clause := _top_level(norm, clause, end, ",")) < end:
+        clause += 1
+        if norm[start:clause].count("(") != norm[start:clause].count(")"):
+            continue
+        found = _qiantou(norm[clause:end], raw[clause:end], known, allow_fuze=True)
+        if found is not None:
+            return found, (clause, end)
+    return None

@@ -10,6 +10,7 @@ from flask import current_app
 from ..headers import attachment_response
 from ..operations.cycles.attachments import list_attachments, open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
+from ..operations.cycles.rework import remove_attachment
 from ..operations.queries.human_tasks import human_task_detail
 from ..operations.queries.inbox import InboxItem
 from ..operations.queries.inbox import inbox as inbox_page
@@ -132,6 +133,17 @@ def upload(args: dict[str, Any], task_id: int) -> Any:
     data = upload.read()
     with acting(write=True) as (actor, work):
         return upload_attachment(work, actor, task_id, upload.filename or "", data)
+
+
+@blp.route(f"/attachments/<{ID}:attachment_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.problem(403, "不是该环节的办理人")
+@blp.problem(409, "该环节已办结")
+def remove(attachment_id: int) -> Any:
+    """从未办结的环节移除一个附件(如退回后沿用的上一版附件);该附件在此前版本中仍然保留。"""
+    with acting(write=True) as (actor, work):
+        remove_attachment(work, actor, attachment_id)
+    return ""
 
 
 @blp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])

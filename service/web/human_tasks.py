@@ -18,6 +18,7 @@ from ..headers import attachment_response
 from ..operations.common import authz
 from ..operations.cycles.attachments import open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
+from ..operations.cycles.rework import remove_attachment
 from ..operations.queries.cycle_views import cycle_diagram
 from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
 from ..operations.queries.moves import step_moves
@@ -137,6 +138,23 @@ def human_task_submit(task_id: int) -> Any:
         message += "本轮办理已办结。"
     flash(message, "success")
     return redirect(url_for("web.inbox_page"))
+
+
+@bp.post("/attachments/<int(max=2147483647):attachment_id>/remove")
+@login_required
+def attachment_remove(attachment_id: int) -> Any:
+    task_id = request.form.get("task", "")
+    back = url_for("web.human_task_page", task_id=int(task_id)) if task_id.isdigit() else url_for("web.inbox_page")
+    try:
+        with writing() as work:
+            remove_attachment(work, me(), attachment_id)
+    except DomainError as error:
+        if error.status not in (403, 409, 422):
+            raise
+        flash(error.detail, "error")
+        return redirect(back)
+    flash("附件已移除。", "success")
+    return redirect(back)
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")

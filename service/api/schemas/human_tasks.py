@@ -157,6 +157,25 @@ class KeyTaskTextSchema(Schema):
     deadline_text = Str(allow_none=True)
 
 
+class SentBackBySchema(Schema):
+    step_name = Str(required=True, metadata={"description": "退回或驳回的环节,如“审核”"})
+    by = Str(allow_none=True, metadata={"description": "办理人"})
+    party = Str(required=True, metadata={"description": "单位或角色,如“区政府督查室”"})
+    at = fields.DateTime(allow_none=True)
+    decision_label = Str(allow_none=True, metadata={"description": "退回 / 驳回"})
+    comment = Str(allow_none=True, metadata={"description": "理由"})
+
+
+class VersionSchema(Schema):
+    number = Int(required=True, metadata={"description": "版本号:1 即 v1"})
+    human_task_id = Int(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = Str(allow_none=True)
+    data = fields.Dict(required=True, metadata={"description": "该版本提交的表单字段"})
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    sent_back = fields.List(fields.Nested(SentBackBySchema), metadata={"description": "该版本被谁退回、为什么"})
+
+
 class HumanTaskSchema(Schema):
     id = Int(required=True)
     cycle_id = Int(required=True)
@@ -195,8 +214,20 @@ class HumanTaskSchema(Schema):
     sent_back = fields.Nested(
         SubmittedSchema, allow_none=True, metadata={"description": "把工作退回到本环节的决定(如退回意见)"}
     )
-    attachments = fields.List(fields.Nested(AttachmentSchema))
+    attachments = fields.List(
+        fields.Nested(AttachmentSchema),
+        metadata={"description": "本环节的附件(退回后重新办理时沿用上一版的附件,可移除)"},
+    )
     history = fields.List(fields.Nested(HumanTaskRecordSchema))
+    versions = fields.List(
+        fields.Nested(VersionSchema),
+        metadata={"description": "被退回或驳回后重新办理的环节:此前各版本(v1、v2 …)及退回人和理由"},
+    )
+    prefill = fields.Dict(
+        allow_none=True, metadata={"description": "重新办理时表单的预填内容(上一版提交的字段),否则为 null"}
+    )
+    urge_count = Int(required=True, metadata={"description": "被催办的次数"})
+    outcome = Str(allow_none=True, metadata={"description": "未经办理而结束的方式:waived、missed、reassigned 等"})
 
 
 class CompleteSchema(Schema):

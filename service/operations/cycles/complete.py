@@ -41,6 +41,7 @@ from ..year.progress import check_progress, record_progress
 from .diagrams import diagram_for_version
 from .handoffs import HandOff, tell_hand_off
 from .projection import CycleRef, HumanTaskRef, human_task_ref, loaded, store
+from .rework import carry_over
 
 TASKS = cast(Table, HumanTask.__table__)
 CYCLES = cast(Table, Cycle.__table__)
@@ -202,6 +203,8 @@ def complete_human_task(
         status=row.cycle_status,
     )
     opened, closed = store(work, cycle, run, before=before, fired=fired, completed=row.instance_id, event=event)
+    if opened and step.is_backward(submission.decision):
+        carry_over(work, row.cycle_id, opened)  # rework keeps the work: the files go with it
     label = step.decision_label(submission.decision)
     backward = step.decision is not None and submission.decision in step.decision.backward
     tell_hand_off(

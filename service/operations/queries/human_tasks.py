@@ -29,6 +29,7 @@ from ..common.lights import light_of
 from ..common.timing import working_days_late
 from ..cycles.attachments import AttachmentView, attachments_of
 from ..cycles.diagrams import diagram_for_version
+from ..cycles.rework import Version, versions
 from .cycle_views import HumanTaskRecord, cycle_steps
 from .key_tasks import UnitRef, summarize
 
@@ -164,6 +165,12 @@ class HumanTaskDetail:
     sent_back: Submitted | None
     attachments: tuple[AttachmentView, ...]
     history: tuple[HumanTaskRecord, ...]
+    # Rework (issue 11): the step's versions v1, v2 … with who sent each back and why, and what
+    # the form opens with (the newest earlier version's fields) while the step is open.
+    versions: tuple[Version, ...] = ()
+    prefill: dict[str, Any] | None = None
+    urge_count: int = 0
+    outcome: str | None = None
 
 
 def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTaskDetail:
@@ -214,6 +221,7 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
             )
     last = earlier[-1] if earlier else None
     sent_back = last if last is not None and last.backward and task.state == HumanTaskState.OPEN else None
+    earlier_versions = versions(work, actor, task, cycle, diagram)
     return HumanTaskDetail(
         id=task.id,
         cycle_id=cycle.id,
@@ -257,6 +265,12 @@ def human_task_detail(work: Work, actor: Actor, human_task_id: int) -> HumanTask
         sent_back=sent_back,
         attachments=tuple(attachments_of(work, [task.id]).get(task.id, ())),
         history=tuple(cycle_steps(work, actor, cycle)),
+        versions=earlier_versions,
+        prefill=dict(earlier_versions[-1].data)
+        if earlier_versions and task.state == HumanTaskState.OPEN and earlier_versions[-1].human_task_id != task.id
+        else None,
+        urge_count=task.urge_count,
+        outcome=task.outcome,
     )
 
 

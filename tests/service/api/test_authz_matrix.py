@@ -230,6 +230,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("GET", f"/api/v1/attachments/{r.attachment_on_sign_for()[2]}", {}),
         row(401, 200, 200, 404, 404, 200, 200, 200),
     ),
+    "DELETE /attachments/{id}": (
+        lambda r: ("DELETE", f"/api/v1/attachments/{r.attachment_on_sign_for()[2]}", {}),
+        row(401, 403, 204, 404, 404, 403, 403, 403),
+    ),
     "GET /audit": (lambda r: ("GET", "/api/v1/audit", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
     "GET /audit?cycle=": (
         lambda r: ("GET", f"/api/v1/audit?cycle={r.cycle()}", {}),

@@ -4,10 +4,14 @@ co-unit with its input open, chooses 免报 for it, and the cycle is finished to
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from db.models import Cycle, CycleStatus
+from service.operations.cycles.attachments import upload_attachment
 from tests.helpers import notified, open_tasks, task_row
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _signed(world, start, act, runtime) -> int:
@@ -91,3 +95,23 @@ def test_a_disabled_co_unit_with_its_input_open_through_the_pages(world, start, 
     with runtime.work(write=False) as work:
         assert work.session.get(Cycle, cycle_id).status == CycleStatus.CLOSED
     assert len(notified(runtime, "co_head_1", "waived")) == 1
+
+
+def test_the_returned_report_comes_back_prefilled_on_the_page(world, to_consolidate, act, runtime, web):
+    cycle_id = to_consolidate()
+    (v1,) = open_tasks(runtime, cycle_id, "consolidate")
+    with runtime.work() as work:
+        upload_attachment(work, world.lead_head, v1.id, "台账.pdf", PDF)
+    act(world.lead_head, v1.id, data={"report": "第一稿"})
+    act(world.supervisor, open_tasks(runtime, cycle_id, "review")[0].id, decision="return", comment="数据不全")
+    (v2,) = open_tasks(runtime, cycle_id, "consolidate")
+    lead = web("lead_head")
+    page = lead.get(f"/human-tasks/{v2.id}").get_data(as_text=True)
+    assert 'id="versions"' in page and "v1" in page and "数据不全" in page
+    assert "第一稿</textarea>" in page and 'id="current-files"' in page and "台账.pdf" in page
+    (attachment,) = re.findall(r'action="/attachments/(\d+)/remove"', page)
+    removed = lead.post(f"/attachments/{attachment}/remove", {"task": str(v2.id)})
+    assert removed.status_code == 302, removed.get_data(as_text=True)[:400]
+    after = lead.get(f"/human-tasks/{v2.id}").get_data(as_text=True)
+    assert "附件已移除" in after, after[after.find('class="flash') :][:300]
+    assert 'id="current-files"' not in after

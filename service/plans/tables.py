@@ -18,7 +18,7 @@ from .normalize import fold
 from .numbering import Kind, classify, heading
 from .readers import Row, Table
 from .unit_lists import UnitTest, split_people, split_units
-from .units import Roles
+from .units import Roles, has_labels, parse_labelled
 
 UNIT_ROLE_OF: dict[ColumnRole, Literal["lead", "responsible", "cooperating"]] = {
     "lead": "lead",
@@ -226,6 +226,9 @@ class _Rows:
             if index is None or index >= len(cells) or not cells[index].strip():
                 continue
             value = cells[index].strip()
+            if has_labels(fold(value)):  # "牵头单位:县教育局\n配合单位:县住建局" in one 责任单位 cell
+                roles.merge(parse_labelled(fold(value), value, self.known))
+                continue
             roles.add_units(UNIT_ROLE_OF[role], self.header.names[index], split_units(fold(value), value, self.known))
         leaders = self.cell(cells, "leader")
         if leaders:

@@ -224,7 +224,48 @@ def autonumber_year_docx() -> bytes:
     return _docx_bytes(document)
 
 
+def leader_column_docx() -> bytes:
+    """A city's Word table: 具体目标 beside 重点任务, a 牵头市领导 column (people), 牵头单位 and 责任单位, a unit
+    with brackets inside (各乡镇(办、区)) on a line of its own."""
+    document = docx.Document()
+    document.add_paragraph("赤壁市2024年招商引资重点任务分解表")
+    rows = [
+        ("序号", "重点任务", "具体目标", "牵头市领导", "牵头单位", "责任单位", "完成时限"),
+        ("1", "开展产业链招商", "引进亿元以上项目50个", "张明", "市招商服务中心", "市发改局、市经信局\n各乡镇(办、区)",
+         "2024年12月"),
+        ("2", "举办招商推介活动", "举办专题推介活动6场以上", "张明", "市招商服务中心", "市商务局", "2024年10月"),
+        ("3", "优化项目落地服务", "项目签约后3个月内开工", "李强", "市政务服务和大数据管理局",
+         "市自然资源和规划局、市住建局", "长期坚持"),
+    ]  # fmt: skip
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for index, values in enumerate(rows):
+        for column, value in enumerate(values):
+            _set_cell(table.cell(index, column), value)
+    return _docx_bytes(document)
+
+
+def category_column_xlsx() -> bytes:
+    """A county's sheet: a metadata row, a 类别 column merged down over its tasks (a section), a 备注 row."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["通城县2024年农业农村重点工作任务清单"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["单位:县委农办", None, None, None, "2024年3月"])
+    sheet.append(["类别", "序号", "工作任务", "牵头单位", "责任单位", "完成时限"])
+    sheet.append(["粮食安全", 1, "稳定粮食播种面积50万亩。", "县农业农村局", "各乡镇", "2024年10月"])
+    sheet.append([None, 2, "建设高标准农田3万亩。", "县农业农村局", "县财政局、县自然资源和规划局", "2024年12月"])
+    sheet.merge_cells("A4:A5")
+    sheet.append(["乡村建设", 3, "完成农村户厕改造2000户。", "县乡村振兴局", "县卫健局、各乡镇", "2024年11月"])
+    sheet.append([None, 4, "新建美丽乡村示范村10个。", "县乡村振兴局", "县住建局", "2024年12月"])
+    sheet.merge_cells("A6:A7")
+    sheet.append(["备注:各牵头单位每月25日前报送进展。"])
+    return _xlsx_bytes(workbook)
+
+
 BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k1-leader-column.docx": leader_column_docx,
+    "k1-category-column.xlsx": category_column_xlsx,
     "k1-merged-lead.xlsx": merged_lead_xlsx,
     "k1-two-row-header.xlsx": two_row_header_xlsx,
     "k2-autonumber-year.docx": autonumber_year_docx,

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := service/web/assets
 VENDOR := service/web/static/vendor
 
-.PHONY: run test test-pg bench lint venv assets browser clean
+.PHONY: run test test-pg test-cold bench lint venv assets browser clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,14 @@ test: venv assets browser
 # The same suite on PostgreSQL (what .ci/run does second).
 test-pg: venv assets browser
 	DUBAN_TEST_DATABASE_URL=$${DUBAN_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
+
+# The tests that run cycles through the service, again with a cold engine (tests/helpers.py ENGINE_MODE):
+# [engine] live_cycles = 0 and a new engine for every unit of work, as steps landing on other processes.
+COLD_TESTS := tests/service/operations/cycles tests/service/operations/supervision \
+	tests/service/operations/year/test_closing.py tests/service/api/test_http_cycle.py \
+	tests/service/api/test_moves.py tests/service/api/test_supervision_endpoints.py
+test-cold: venv
+	DUBAN_TEST_ENGINE=cold $(BIN)/pytest -q $(COLD_TESTS)
 
 bench: venv
 	$(BIN)/python -m bench

@@ -100,7 +100,9 @@ def spiff_cycle(
 # -- C: duban's operations ---------------------------------------------------------------------
 
 
-def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], int], Callable[[], list[int]]]:
+def _duban_rig(
+    url: str, n: int, cycles_needed: int, live_cycles: int = 128
+) -> tuple[Any, Callable[[], int], Callable[[], list[int]]]:
     from sqlalchemy import select
 
     from db.maintenance import empty_all_tables
@@ -126,7 +128,8 @@ def _duban_rig(url: str, n: int, cycles_needed: int) -> tuple[Any, Callable[[], 
     from service.runtime import build_runtime
 
     upgrade(url)
-    runtime = build_runtime(load_config(overrides={"database.url": url}), SystemClock())
+    config = load_config(overrides={"database.url": url, "engine.live_cycles": live_cycles})
+    runtime = build_runtime(config, SystemClock())
     empty_all_tables(runtime.db)
 
     with runtime.work() as work:
@@ -250,6 +253,11 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
                 # Enough key tasks for every cycle C may run (one cycle per key task and round).
                 estimate = int(reps * seconds * (4000 if quick else 3000) / (n + 5)) + 50
                 rigs[name] = _duban_rig(url, n, estimate)
+            # The live-cycle cache off ([engine] live_cycles = 0): every step reads the stored state,
+            # as a step that lands on another worker does (the diagram stays parsed, as in any worker
+            # that met it once; parsing it is the figure below).
+            cold_url = f"sqlite:///{Path(scratch) / f'bench-{n}-cold.sqlite3'}"
+            rigs["sqlite_cold"] = _duban_rig(cold_url, n, estimate, live_cycles=0)
             b_sizes: list[int] = []
             rates: dict[str, list[float]] = {"A": [], "B": [], **{f"C_{name}": [] for name in rigs}}
             in_memory = functools.partial(spiff_cycle, spec, script_engine, n, False, serializer)
@@ -264,6 +272,10 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
                 spread = f"min {min(rates[key]):.0f}, max {max(rates[key]):.0f}"
                 print(f"n={n:>2}  {key:<13} {value:8.0f} completions/s   ({spread})")
             c = medians["C_sqlite"]
+            cold = medians["C_sqlite_cold"]
+            print(f"n={n:>2}  live cache on / off (SQLite) = {c / cold:.2f}   (off: every step loads the state)")
+            summary[f"c_cold_completions_per_s_n{n}"] = round(cold, 1)
+            summary[f"ratio_c_live_cold_n{n}"] = round(c / cold, 3)
             ratio_c_b, ratio_c_a = c / medians["B"], c / medians["A"]
             c_state = statistics.median(rigs["sqlite"][2]())
             print(
@@ -288,4 +300,19 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
                 summary[f"ratio_c_pg_b_n{n}"] = round(pg / medians["B"], 3)
             for runtime, _cycle, _states in rigs.values():
                 runtime.dispose()
+    summary["diagram_parse_ms"] = round(_parse_ms(reps), 1)
+    print(f"diagram parse (the first step a new process takes of a diagram): {summary['diagram_parse_ms']} ms")
     return summary
+
+
+def _parse_ms(reps: int) -> float:
+    """Median milliseconds to parse the cycle's diagram (what a new process pays once per diagram)."""
+    from workflows.diagram import parse_diagram
+
+    xml = DIAGRAM.read_bytes()
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        parse_diagram(xml)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)

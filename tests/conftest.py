@@ -40,11 +40,17 @@ from service.operations.common.actor import Actor
 from service.operations.cycles.complete import Completion, complete_human_task
 from service.operations.cycles.start import start_cycle
 from service.passwords import hash_password, use_fast_hashing_for_tests
-from service.runtime import Runtime, build_runtime
+from service.runtime import Runtime
 from service.scheduling.jobs import TickReport, run_due_jobs
-from tests.helpers import PASSWORD, T0, local, open_tasks, unfixed_engine
+from tests.helpers import ENGINE_MODE, PASSWORD, T0, local, open_tasks, runtime_for_tests, unfixed_engine
 
 use_fast_hashing_for_tests()
+
+
+def pytest_report_header() -> str:
+    if ENGINE_MODE == "cold":
+        return "engine: cold ([engine] live_cycles = 0, a new engine for every unit of work)"
+    return "engine: live (one engine per runtime, live cycles kept)"
 
 
 def _worker() -> str:
@@ -96,13 +102,15 @@ def config(database_url: str, tmp_path: Path) -> Any:
             "attachments.storage_dir": str(tmp_path / "attachments"),
             "engine.diagram": str(REPO_ROOT / "bpmn" / "key_task_cycle.bpmn"),
             "engine.closing_diagram": str(REPO_ROOT / "bpmn" / "key_task_closing.bpmn"),
+            # The cold engine mode keeps no cycle live (tests/helpers.py ENGINE_MODE).
+            **({"engine.live_cycles": 0} if ENGINE_MODE == "cold" else {}),
         },
     )
 
 
 @pytest.fixture
 def runtime(config: Any, clock: FixedClock) -> Iterator[Runtime]:
-    rt = build_runtime(config, clock)
+    rt = runtime_for_tests(config, clock)
     _empty_tables(rt)
     yield rt
     rt.dispose()

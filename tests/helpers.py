@@ -6,6 +6,8 @@ Each read runs in a read-only unit of work of its own, so it sees what committed
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,6 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Escalation, HumanTask, HumanTaskState, Notification, User
+from db.session import make_engine, session_factory
+from service.runtime import Runtime, Work, build_runtime
+from workflows import Engine
 
 TZ = ZoneInfo("Asia/Shanghai")
 # A Monday. The Qingming holiday (4-6 April 2024) and its make-up workday (Sunday 7 April) follow.
@@ -85,8 +90,6 @@ def new_process(runtime: Any, *, live_cycles: int | None = None) -> None:
     new engine that has parsed no diagram and keeps no cycle live (``live_cycles`` as configured
     unless given), and no memory of deployed versions; the next step deploys from the database
     and reads the stored state."""
-    from workflows import Engine
-
     limit = runtime.config.engine.live_cycles if live_cycles is None else live_cycles
     runtime.engine = Engine(runtime._engine_deadline, live_cycles=limit)
     runtime.diagram_digests.clear()
@@ -109,3 +112,59 @@ def unfixed_engine(runtime: Any) -> Iterator[None]:
     finally:
         diagram_module.wire_loop_children = wire
         new_process(runtime)
+
+
+# The engine mode of the service tests: ``live`` (the default: one engine per runtime, the live-cycle
+# cache on, as one process) or ``cold`` (DUBAN_TEST_ENGINE=cold: ``[engine] live_cycles = 0`` and a
+# new engine for every unit of work, so every step parses its diagram and reads its stored state, as
+# a step that lands on another gunicorn worker or after a restart does).
+ENGINE_MODE = os.environ.get("DUBAN_TEST_ENGINE", "live")
+if ENGINE_MODE not in ("live", "cold"):
+    raise RuntimeError(f"DUBAN_TEST_ENGINE={ENGINE_MODE!r}: expected live or cold")
+
+
+class ColdRuntime(Runtime):
+    """A runtime whose every unit of work meets a new engine (per thread: the live server's request
+    threads each get their own), with no diagram parsed and no cycle live, as another process."""
+
+    @property
+    def _local(self) -> Any:
+        # Set by the dataclass's __init__ (diagram_files) before __post_init__ runs.
+        return self.__dict__.setdefault("_thread_local", threading.local())
+
+    @property  # type: ignore[override]
+    def engine(self) -> Engine:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self._local.engine = Engine(self._engine_deadline, live_cycles=0)
+        return engine
+
+    @engine.setter
+    def engine(self, value: Engine) -> None:
+        self._local.engine = value
+
+    @property  # type: ignore[override]
+    def diagram_files(self) -> dict[str, tuple[tuple[str, int, int], int, str]]:
+        files = getattr(self._local, "files", None)
+        if files is None:
+            files = self._local.files = {}
+        return files
+
+    @diagram_files.setter
+    def diagram_files(self, value: dict[str, tuple[tuple[str, int, int], int, str]]) -> None:
+        self._local.files = value
+
+    @contextmanager
+    def work(self, *, write: bool = True, ip: str | None = None, now: datetime | None = None) -> Iterator[Work]:
+        self._local.engine = None  # made on first use: a unit of work that runs no cycle parses nothing
+        self._local.files = None
+        with super().work(write=write, ip=ip, now=now) as work:
+            yield work
+
+
+def runtime_for_tests(config: Any, clock: Any) -> Runtime:
+    """The runtime of the service tests, in the engine mode the run asked for (``ENGINE_MODE``)."""
+    if ENGINE_MODE == "live":
+        return build_runtime(config, clock)
+    db = make_engine(config.database_url, sqlite_synchronous=config.database.sqlite_synchronous)
+    return ColdRuntime(config=config, clock=clock, db=db, sessions=session_factory(db))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from db.models import AuditEvent, Cycle, CycleStatus
 from service.operations.common.actor import SYSTEM
+from service.operations.cycles.projection import load_run
 from service.operations.cycles.repair import repair_cycle, running_cycles
 from tests.helpers import actions, new_process, notified, open_tasks
 
@@ -19,8 +20,8 @@ def co_inputs(runtime: Any, cycle_id: int) -> list[int]:
     with runtime.work(write=False) as work:
         cycle = work.session.get(Cycle, cycle_id)
         assert cycle is not None
-        with runtime.engine.reading(cycle.state, cycle.state_format) as run:
-            return sorted(i["unit"] for i in run.process_data().get("co_inputs", []))
+        run = load_run(work, cycle)
+        return sorted(i["unit"] for i in run.process_data().get("co_inputs", []))
 
 
 def repair(runtime: Any, cycle_id: int, dry_run: bool = False) -> Any:

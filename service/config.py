@@ -130,6 +130,20 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class RobotsConfig:
+    """Group robots (企业微信, 钉钉): copies of the notices addressed to a unit, to the URL its admin set."""
+
+    enabled: bool = True
+    timeout_seconds: int = 10
+    max_attempts: int = 5
+    # First retry after this many seconds, doubling each time.
+    retry_seconds: int = 60
+    batch_size: int = 50
+    # Robot URLs must be https://; true admits http:// too (a relay inside the government network, tests).
+    allow_http: bool = False
+
+
+@dataclass(frozen=True)
 class SchedulerConfig:
     interval_seconds: int = 30
     # Steps escalated per transaction.
@@ -184,6 +198,7 @@ class Config:
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     rounds: RoundsConfig = field(default_factory=RoundsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    robots: RobotsConfig = field(default_factory=RobotsConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     extensions: ExtensionConfig = field(default_factory=ExtensionConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)

@@ -216,6 +216,13 @@ class NoticeKind(Labelled):
     CANCELLED = "cancelled", "撤销"
 
 
+class RobotChannel(Labelled):
+    """A group robot a unit's notices may also go to (a webhook URL the admin sets per unit)."""
+
+    WECOM = "wecom", "企业微信群机器人"
+    DINGTALK = "dingtalk", "钉钉群机器人"
+
+
 # -- units ------------------------------------------------------------------------------------
 
 

@@ -12,8 +12,9 @@ from .escalations import Escalation
 from .extensions import Extension, ExtensionStatus
 from .indicators import Indicator, IndicatorValue, ProgressReport
 from .notifications import Notification
-from .outbox import MailStatus, OutboxMail
+from .outbox import MailStatus, OutboxMail, OutboxRobot
 from .plans import KeyTask, KeyTaskUnit, Plan, UnitPart
+from .robots import UnitRobot
 from .sessions import WebSession
 from .units import Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
 
@@ -41,6 +42,7 @@ __all__ = [
     "MailStatus",
     "Notification",
     "OutboxMail",
+    "OutboxRobot",
     "Plan",
     "ProgressReport",
     "Role",
@@ -52,6 +54,7 @@ __all__ = [
     "UnitGroupMember",
     "UnitKind",
     "UnitPart",
+    "UnitRobot",
     "User",
     "WebSession",
 ]

@@ -68,6 +68,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role", 20))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     email: Mapped[str | None] = mapped_column(String(255))
+    # A mainland mobile number (1[3-9] and nine digits), for an SMS gateway later.
+    mobile: Mapped[str | None] = mapped_column(String(11))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     # Bumped when the password changes or the account is disabled: web sessions carry it and die with it.

@@ -19,6 +19,7 @@ from . import (
     key_tasks,
     moves,
     notifications,
+    robots,
     scores,
     search,
     tasks,
@@ -72,6 +73,7 @@ def register(app: Flask) -> None:
         moves.blp,
         search.blp,
         batches.blp,
+        robots.blp,
     ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

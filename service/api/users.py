@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..operations.directory.users import add_user, disable_user, enable_user, list_users, reset_password, username_of
+from ..operations.directory.users import (
+    add_user,
+    disable_user,
+    enable_user,
+    list_users,
+    reset_password,
+    set_mobile,
+    username_of,
+)
 from .base import ID, Blueprint, acting
-from .schemas.users import NewUserSchema, PasswordSchema, UserListSchema, UserSchema
+from .schemas.users import MobileSchema, NewUserSchema, PasswordSchema, UserListSchema, UserSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="用户管理(系统管理员)")
 
@@ -35,6 +43,7 @@ def create(args: dict[str, Any]) -> Any:
             password=args["password"],
             display_name=args.get("display_name"),
             email=args.get("email"),
+            mobile=args.get("mobile"),
         )
 
 
@@ -61,3 +70,12 @@ def password(args: dict[str, Any], user_id: int) -> Any:
     """重设密码:其会话和访问令牌立即失效。"""
     with acting(write=True) as (actor, work):
         return reset_password(work, actor, username_of(work, actor, user_id), args["password"])
+
+
+@blp.route(f"/users/<{ID}:user_id>/mobile", methods=["PUT"])
+@blp.arguments(MobileSchema)
+@blp.response(200, UserSchema)
+def mobile(args: dict[str, Any], user_id: int) -> Any:
+    """设置或清除手机号(大陆手机号,11 位;供今后短信通知使用)。"""
+    with acting(write=True) as (actor, work):
+        return set_mobile(work, actor, username_of(work, actor, user_id), args["mobile"])

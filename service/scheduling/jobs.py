@@ -2,7 +2,8 @@
 
 One pass runs every job once, in order: refresh the working-day calendar (a year another process
 loaded), advance due diagram timers, open the current reporting round, climb the escalation
-ladder, then send the e-mail outbox (after the transactions that wrote it have committed). Each
+ladder, then send the outbox, e-mail and group robots (after the transactions that wrote it have
+committed). Each
 job keeps its own transactions, so one failing neither blocks nor rolls back the others; every
 job is idempotent, so a pass may be repeated, retried or run beside another.
 """
@@ -18,6 +19,7 @@ from ..errors import DomainError
 from ..mail import send_outbox
 from ..operations.cycles.timers import advance_timers, due_timer_cycles
 from ..operations.supervision.escalations import Fired
+from ..robots import send_robots
 from ..runtime import Runtime
 from .calendar import refresh_calendar
 from .loops import carry_over_past_years, open_rounds, run_escalations
@@ -36,6 +38,9 @@ class TickReport:
     mails_sent: int = 0
     mails_retrying: int = 0
     mails_failed: int = 0
+    robots_sent: int = 0
+    robots_retrying: int = 0
+    robots_failed: int = 0
     carried: list[int] = field(default_factory=list)  # key tasks carried into this year (挂账)
     failures: list[str] = field(default_factory=list)
 
@@ -47,6 +52,7 @@ class TickReport:
             f"定时器 {len(self.timers_fired)},新启动办理周期 {len(self.cycles_started)},"
             f"提醒 {self.count(1)},催办 {self.count(2)},督办 {self.count(3)},"
             f"邮件 发出 {self.mails_sent}/待重试 {self.mails_retrying}/失败 {self.mails_failed},"
+            f"群机器人 发出 {self.robots_sent}/待重试 {self.robots_retrying}/失败 {self.robots_failed},"
             f"出错 {len(self.failures)}"
         )
 
@@ -104,6 +110,11 @@ def run_due_jobs(runtime: Runtime, now: datetime | None = None) -> TickReport:
         report.mails_sent, report.mails_retrying = len(sent.sent), len(sent.retrying)
         report.mails_failed = len(sent.failed)
 
+    def robots() -> None:
+        sent = send_robots(runtime, now)
+        report.robots_sent, report.robots_retrying = len(sent.sent), len(sent.retrying)
+        report.robots_failed = len(sent.failed)
+
     def year_end() -> None:
         report.carried += carry_over_past_years(runtime, now)
 
@@ -112,4 +123,5 @@ def run_due_jobs(runtime: Runtime, now: datetime | None = None) -> TickReport:
     guarded("rounds", rounds)
     guarded("escalations", escalations)
     guarded("mail", mail)
+    guarded("robots", robots)
     return report

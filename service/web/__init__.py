@@ -17,7 +17,7 @@ from ..errors import Unavailable
 from ..operations.common import authz
 from ..operations.common.actor import Actor
 from ..security import csrf_token, current_actor
-from ..vocabulary import Light, Role, round_label
+from ..vocabulary import Light, NoticeKind, Role, round_label
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     """Registers the web pages' blueprint, error pages and template helpers on the app."""
     from . import (  # noqa: F401  (each module adds its routes to the blueprint)
         admin,
+        admin_robots,
         assessment,
         auth,
         batches,
@@ -55,14 +56,16 @@ def register(app: Flask) -> None:
         statistics,
         year,
     )
-    from .base import bp, file_size, limit_body, local_day, local_time, outcome, query_with, time_left
+    from .base import bp, file_size, limit_body, local_day, local_time, outcome, query_with, task_links, time_left
     from .errors import install
 
     app.register_blueprint(bp)
     # First of all hooks: the body limit must be set before the CSRF check reads the form.
     app.before_request_funcs.setdefault(None, []).insert(0, limit_body)
     install(app)
-    app.jinja_env.filters.update(local=local_time, day=local_day, size=file_size, round_label=round_label)
+    app.jinja_env.filters.update(
+        local=local_time, day=local_day, size=file_size, round_label=round_label, task_links=task_links
+    )
     app.jinja_env.globals.update(
         csrf_token=csrf_token,
         query_with=query_with,
@@ -70,6 +73,7 @@ def register(app: Flask) -> None:
         outcome=outcome,
         LIGHT_NAMES=Light.labels(),
         ROLE_NAMES=Role.labels(),
+        NOTICE_KINDS=NoticeKind.labels(),
     )
     app.context_processor(_page_context)
 

@@ -24,7 +24,7 @@ from ..security import login_required
 from ..vocabulary import PERSON_ROLES, UnitKind
 from .base import FORM_STATUSES, FormErrors, back_to, bp, form_state, me, reading, to_int, writing
 
-USER_FIELDS = ("username", "display_name", "unit", "role", "password", "email")
+USER_FIELDS = ("username", "display_name", "unit", "role", "password", "email", "mobile")
 ROLES = {role.value: role.label for role in PERSON_ROLES}
 
 
@@ -60,6 +60,7 @@ def admin_user_add() -> Any:
                 password=values["password"],
                 display_name=values["display_name"],
                 email=values["email"],
+                mobile=values["mobile"],
             )
     except DomainError as error:
         if error.status not in FORM_STATUSES:

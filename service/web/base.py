@@ -7,12 +7,14 @@ either becomes an error next to a form field (``FormErrors``) or an error page (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, after_this_request, current_app, redirect, request, session
+from markupsafe import Markup, escape
 
 from ..errors import DomainError, Invalid
 from ..operations.common import timing
@@ -259,6 +261,16 @@ def outcome(due_at: datetime | None, completed_at: datetime | None) -> Outcome |
         return None
     rt = runtime()
     return timing.outcome(rt.calendar, rt.config.tz, due_at, completed_at)
+
+
+_TASK_LINK = re.compile(r"/human-tasks/(\d{1,10})\b")
+
+
+def task_links(text: str) -> Markup:
+    """A notice's text, escaped, with every ``/human-tasks/N`` in it a link to that page (a digest
+    lists its steps so). Nothing else of the text becomes markup."""
+    escaped = str(escape(text))
+    return Markup(_TASK_LINK.sub(lambda m: f'<a href="/human-tasks/{m.group(1)}">查看</a>', escaped))
 
 
 def file_size(size: int) -> str:

@@ -24,6 +24,7 @@ from ...vocabulary import Assignee, Role
 from .actor import Actor
 from .notice_texts import Subject, Words
 from .paging import decode_cursor, encode_cursor
+from .robot_outbox import RobotCopy, queue_robot_messages
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
 OUTBOX = cast(Table, OutboxMail.__table__)
@@ -142,9 +143,17 @@ def notify(work: Work, recipients: Iterable[Recipient], notice: Notice) -> int:
 
 
 def notify_many(work: Work, batch: Sequence[tuple[Iterable[Recipient], Notice]]) -> int:
-    """Several notices in two statements: an escalation pass writes thousands."""
+    """Several notices in two statements: an escalation pass writes thousands. A notice addressed to
+    a unit (``to_unit_id``) is also copied to that unit's group robot, if it has one
+    (``robot_outbox``). Returns how many in-app notices were written."""
     rows: list[dict[str, Any]] = []
     mails: list[tuple[int, Recipient, Notice]] = []
+    copies = [
+        RobotCopy(notice.to_unit_id, notice.kind, notice.title, notice.body)
+        for _people, notice in batch
+        if notice.to_unit_id is not None
+    ]
+    queue_robot_messages(work, copies)
     for recipients, notice in batch:
         seen: set[int] = set()
         for person in recipients:

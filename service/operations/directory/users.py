@@ -24,6 +24,8 @@ from ..common.actor import Actor
 from .sessions import end_sessions_of
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
+# A mainland China mobile number: 11 digits, 1 then 3-9 (GB/T and the MIIT numbering plan).
+MOBILE = re.compile(r"1[3-9]\d{9}")
 ROLES = tuple(r.value for r in PERSON_ROLES)
 
 
@@ -37,8 +39,28 @@ class UserView:
     unit_id: int
     unit: str
     email: str | None
+    mobile: str | None
     active: bool
     created_at: datetime
+
+
+def mobile_number(value: object) -> str | None:
+    """A mobile number as stored: 11 digits (spaces, hyphens and a +86 / 86 prefix are dropped), or
+    None for an empty value. Raises Invalid (field mobile) for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("手机号应为文字", field="mobile")
+    digits = re.sub(r"[\s\-]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits:
+        return None
+    if not MOBILE.fullmatch(digits):
+        raise Invalid(f"手机号“{value.strip()}”不是有效的大陆手机号(11 位,以 13 至 19 开头)", field="mobile")
+    return digits
 
 
 def add_user(
@@ -51,7 +73,10 @@ def add_user(
     password: str,
     display_name: str | None = None,
     email: str | None = None,
+    mobile: str | None = None,
 ) -> UserView:
+    """Adds an account. Raises Forbidden, Invalid (field username, role, password, unit, email,
+    mobile, display_name), Conflict (the username is taken)."""
     authz.ensure_can_manage_users(actor)
     username = (username or "").strip()
     if not USERNAME.match(username):
@@ -66,6 +91,7 @@ def add_user(
         raise Invalid(f"单位“{unit_name}”不存在(可用 duban units list 查看单位名称)", field="unit")
     if email is not None and email.strip() and "@" not in email:
         raise Invalid("电子邮箱格式不对", field="email")
+    phone = mobile_number(mobile)
     if work.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已存在")
     display = (display_name or "").strip() or f"{unit.name} {username}"
@@ -78,6 +104,7 @@ def add_user(
         role=Role(role),
         unit_id=unit.id,
         email=(email or "").strip() or None,
+        mobile=phone,
         created_at=work.now,
     )
     work.session.add(user)
@@ -140,6 +167,19 @@ def reset_password(work: Work, actor: Actor, username: str, password: str) -> Us
     return _view(user, user.unit)
 
 
+def set_mobile(work: Work, actor: Actor, username: str, mobile: object) -> UserView:
+    """Sets (or, empty, clears) an account's mobile number. Admins only; audited (the number is
+    personal data: the event says only that it changed). Raises Forbidden, NotFound, Invalid."""
+    authz.ensure_can_manage_users(actor)
+    user = _user(work, username)
+    phone = mobile_number(mobile)
+    if user.mobile != phone:
+        user.mobile = phone
+        work.session.flush()
+        audit.record(work, actor, "user.mobile_set", data={"user_id": user.id, "set": phone is not None})
+    return _view(user, user.unit)
+
+
 def list_users(work: Work, actor: Actor, *, include_disabled: bool = True) -> list[UserView]:
     authz.ensure_can_manage_users(actor)
     query = select(User, Unit).join(Unit, Unit.id == User.unit_id).order_by(User.id)
@@ -174,6 +214,7 @@ def _view(user: User, unit: Unit) -> UserView:
         unit_id=unit.id,
         unit=unit.name,
         email=user.email,
+        mobile=user.mobile,
         active=user.active,
         created_at=user.created_at,
     )

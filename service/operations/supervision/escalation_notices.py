@@ -5,7 +5,8 @@ then writes the notices of every rung not yet notified, in one transaction: a pe
 pass raised more than ``[escalation] digest_above`` rungs gets one notice listing them all (您有 39 项
 催办、47 项督办, each with its link) instead of one each; so after the scheduler was down for a while
 nobody gets 86 notices in a minute. Everyone else gets the rung's own notice. E-mail follows the
-notices (one e-mail per notice).
+notices (one e-mail per notice); a unit's group robot gets its own steps' rungs, as one digest too
+when there are more than ``digest_above``.
 
 Exactly once, whoever runs: the rungs are claimed by ``UPDATE … SET notified_at WHERE notified_at IS
 NULL RETURNING id`` (on PostgreSQL a second scheduler waits on those rows and then finds them taken).
@@ -24,6 +25,7 @@ from ...runtime import Work
 from ...vocabulary import Assignee, EscalationLevel, Role
 from ..common import notice_texts as texts
 from ..common.notifications import Notice, Recipient, Recipients, notify_many
+from ..common.robot_outbox import RobotCopy, queue_robot_messages
 
 ESCALATIONS = cast(Table, Escalation.__table__)
 TASKS = cast(Table, HumanTask.__table__)
@@ -121,7 +123,25 @@ def notify_escalations(work: Work) -> int:
     for user in sorted(digested):
         lines = [_line(planned[position][0]) for position in per_person[user]]
         batch.append(((people_by_id[user],), Notice.of(texts.digest(lines))))
+    queue_robot_messages(work, _robot_copies(planned, above))
     return notify_many(work, batch)
+
+
+def _robot_copies(planned: list[tuple[Any, texts.Words, tuple[Recipient, ...]]], above: int) -> list[RobotCopy]:
+    """A unit's group robot hears of its own steps' rungs: each, or one digest when there are more
+    than ``above`` of them in this pass."""
+    per_unit: dict[int, list[tuple[Any, texts.Words]]] = defaultdict(list)
+    for row, words, _people in planned:
+        if row.role == Assignee.UNIT and row.unit_id is not None:
+            per_unit[row.unit_id].append((row, words))
+    copies: list[RobotCopy] = []
+    for unit_id, items in sorted(per_unit.items()):
+        if len(items) > above:
+            words = texts.digest([_line(row) for row, _words in items])
+            copies.append(RobotCopy(unit_id, words.kind.value, words.title, words.body))
+        else:
+            copies += [RobotCopy(unit_id, w.kind.value, w.title, w.body) for _row, w in items]
+    return copies
 
 
 def _line(row: Any) -> texts.DigestLine:

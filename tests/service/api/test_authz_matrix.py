@@ -276,6 +276,26 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         lambda r: ("POST", f"/api/v1/users/{_victim(r)}/password", {"json": {"password": "new-pass-42"}}),
         row(401, 403, 403, 403, 403, 403, 403, 200),
     ),
+    "PUT /users/{id}/mobile": (
+        lambda r: ("PUT", f"/api/v1/users/{_victim(r)}/mobile", {"json": {"mobile": "13800138000"}}),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    "GET /units/{unit_id}/robot": (
+        lambda r: ("GET", f"/api/v1/units/{r.world.lead_unit.id}/robot", {}),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    "PUT /units/{unit_id}/robot": (
+        lambda r: (
+            "PUT",
+            f"/api/v1/units/{r.world.lead_unit.id}/robot",
+            {"json": {"channel": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}},
+        ),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    "DELETE /units/{unit_id}/robot": (
+        lambda r: ("DELETE", f"/api/v1/units/{r.world.lead_unit.id}/robot", {}),
+        row(401, 403, 403, 403, 403, 403, 403, 200),
+    ),
     "GET /auth/tokens": (lambda r: ("GET", "/api/v1/auth/tokens", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),
     "GET /auth/csrf": (lambda r: ("GET", "/api/v1/auth/csrf", {}), row(200, 200, 200, 200, 200, 200, 200, 200)),
     "GET /openapi.json": (
@@ -458,6 +478,7 @@ def test_the_matrix_covers_every_api_endpoint(app):
             "moves",
             "search",
             "batches",
+            "robots",
         )
     }
     generic = {r.split("{")[0] for r in covered}

@@ -104,10 +104,11 @@ def test_notifications_and_escalations_over_the_api(as_user, runtime, world, con
     clock.set(local(2024, 4, 16, 9, 30))
     run_due_jobs(runtime)  # 催办 of the consolidation (due 15 April), as of the clock
     head = as_user(d.lead_head, "GET", "/api/v1/notifications").get_json()
-    assert [n["kind"] for n in head["items"]] == ["cuiban"] and head["unread"] == 1
-    assert as_user(d.lead_head, "GET", "/api/v1/notifications/unread-count").get_json() == {"unread": 1}
+    # Newest first: the 催办, then the hand-offs that opened 汇总报送 and 签收 for the lead unit.
+    assert [n["kind"] for n in head["items"]] == ["cuiban", "step_opened", "step_opened"] and head["unread"] == 3
+    assert as_user(d.lead_head, "GET", "/api/v1/notifications/unread-count").get_json() == {"unread": 3}
     marked = as_user(d.lead_head, "POST", "/api/v1/notifications/read", json={"ids": [head["items"][0]["id"]]})
-    assert marked.get_json() == {"marked": 1, "unread": 0}
+    assert marked.get_json() == {"marked": 1, "unread": 2}
     everything = as_user(d.supervisor, "POST", "/api/v1/notifications/read", json={"all": True}).get_json()
     assert everything["unread"] == 0 and everything["marked"] >= 1
     bad = as_user(d.lead_head, "POST", "/api/v1/notifications/read", json={"ids": ["x"]})

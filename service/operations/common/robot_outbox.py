@@ -1,0 +1,73 @@
+"""Copies of notices for the units' group robots (企业微信, 钉钉), written to the outbox in the
+transaction of the notice (so nothing goes out for work that was rolled back) and sent after commit
+by ``service/robots.py``. Only units whose admin set a robot (``unit_robots``) and that are active get
+one; the robot's URL and secret are read when the message is sent, never copied here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+
+from db.models import MailStatus, OutboxRobot, Unit, UnitRobot
+
+from ...runtime import Work
+
+ROBOTS = cast(Table, OutboxRobot.__table__)
+
+
+@dataclass(frozen=True)
+class RobotCopy:
+    """What one unit's robot is to say: the notice's kind, title and body."""
+
+    unit_id: int
+    kind: str
+    title: str
+    body: str
+
+
+def markdown(title: str, body: str) -> str:
+    """The message as both robots read markdown: the title in bold, then the body line by line.
+    Text people wrote (comments, reasons) is shown, never rendered: angle brackets (WeCom reads some
+    HTML) become full-width, and a line that would start markdown (#, >, -, *) is kept as text."""
+
+    def plain(text: str) -> str:
+        text = text.replace("<", "<").replace(">", ">")
+        return "\\" + text if text[:1] in "#>-*+`|" and text else text
+
+    lines = [plain(line) for line in body.splitlines()]
+    return f"**{plain(title)}**\n\n" + "\n\n".join(line for line in lines if line.strip())
+
+
+def queue_robot_messages(work: Work, copies: Sequence[RobotCopy]) -> int:
+    """Writes an outbox row for every copy whose unit has a robot (and is active); returns how many.
+    One query for the units, one insert."""
+    if not copies or not work.runtime.config.robots.enabled:
+        return 0
+    unit_ids = {copy.unit_id for copy in copies}
+    with_robot = set(
+        work.session.scalars(
+            select(UnitRobot.unit_id)
+            .join(Unit, Unit.id == UnitRobot.unit_id)
+            .where(UnitRobot.unit_id.in_(unit_ids), Unit.active.is_(True))
+        )
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "unit_id": copy.unit_id,
+            "kind": copy.kind,
+            "title": copy.title,
+            "text": markdown(copy.title, copy.body),
+            "status": MailStatus.PENDING,
+            "attempts": 0,
+            "created_at": work.now,
+            "next_attempt_at": work.now,
+        }
+        for copy in copies
+        if copy.unit_id in with_robot
+    ]
+    if rows:
+        work.session.connection().execute(insert(ROBOTS), rows)
+    return len(rows)

@@ -1,7 +1,7 @@
 """Group robots (企业微信, 钉钉) per unit and their outbox; a mobile number for users
 
 Revision ID: 0031
-Revises: 0030
+Revises: 0025
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import db.models.base
 
 
 revision = "0031"
-down_revision = "0030"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Each area keeps its commands in its own module here; importing the module registers them.
 """
 
-from . import audit, core, cycles, scheduling, users, year  # noqa: F401  (registers the commands)
+from . import audit, backup, core, cycles, scheduling, users, year  # noqa: F401  (registers the commands)
 from .base import main
 
 __all__ = ["main"]

@@ -24,6 +24,7 @@ _PAGE = re.compile(
     r"^\s*(?:[-—–_]\s*\d{1,4}\s*[-—–_]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
 )
 _END = re.compile(r"^(?:注|备注|说明|附注|附件\d*|填表说明)[:\s]")
+_UNIT_WORD = re.compile(r"单位|部门|單位|部門|牵头|牽頭|主体|主體")
 _SLACK = 3  # a piece may start this many columns left of its header cell (right-aligned or centred headers)
 
 
@@ -40,7 +41,10 @@ def _pieces(text: str) -> list[tuple[int, str]]:
 
 
 def _header(line: Line) -> tuple[Header, list[int]] | None:
-    text = fold(line.text).replace("\t", "    ")
+    raw = line.text
+    if len(raw) > 200 or "  " not in raw.strip() or not _UNIT_WORD.search(raw):
+        return None  # cheap refusals first: every line of a plan is tried
+    text = fold(raw).replace("\t", "    ")
     pieces = _pieces(text)
     if len(pieces) < 3 or "  " not in text.strip():
         return None

@@ -119,6 +119,20 @@ class _Builder:
             return roles.responsible[:1], roles.responsible[1:] + roles.cooperating
         return [], roles.cooperating
 
+    def same_unit(self, names: list[str]) -> None:
+        directory = self.context.directory
+        first: dict[str, str] = {}
+        for name in names:
+            unit = directory.resolve(name)
+            if unit is None:
+                continue
+            if unit in first and normalize_name(first[unit]) != normalize_name(name):
+                self.problem(
+                    "warning",
+                    f"的「{first[unit]}」与「{name}」在单位名录中是同一单位「{unit}」,导入时合为一个单位,请核对。",
+                )
+            first.setdefault(unit, name)
+
     def build(self) -> tuple[ParsedTask, list[Problem]]:
         draft = self.draft
         directory = self.context.directory
@@ -145,10 +159,14 @@ class _Builder:
 
         lead, co = self.assign(roles, shown)
         foreign = self.context.foreign
-        key = {name: (None if foreign else directory.resolve(name)) or normalize_name(name) for name in lead + co}
+        # Names as written are kept (a name twice is once); two names this directory takes for one unit
+        # ("区经信局", "区发改局") both stay, and the reader is told.
+        key = {name: normalize_name(name) for name in lead + co}
         lead = _dedup(lead, key)
         lead_keys = {key[name] for name in lead}
         co = [name for name in _dedup(co, key) if key[name] not in lead_keys]
+        if not foreign:
+            self.same_unit(lead + co)
         if not lead:
             what = "牵头单位" if co else "牵头单位和责任单位"
             self.problem("error", f"「{shown}」未标明{what}。")

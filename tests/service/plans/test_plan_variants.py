@@ -298,9 +298,13 @@ def test_group_word_with_brackets_and_district_prefix(parse: Parse) -> None:
     plan = parse("1.推进基层治理。(牵头单位:鄂城区民政局;责任单位:各镇(街)、区民政局)")
     task = plan.tasks[0]
     assert task.lead_units == ("鄂城区民政局",)
-    assert task.co_units == ("各镇(街)",)  # 区民政局 is the lead already
+    # Names stay as written; the directory takes 区民政局 for the lead, so the units to involve leave it out,
+    # and the reader is told.
+    assert task.co_units == ("各镇(街)", "区民政局")
     assert task.co_units_resolved == (*STREETS, *TOWNS, "沙窝乡")
-    assert plan.problems == ()
+    assert [p.message for p in plan.problems] == [
+        "第1行:任务1的「鄂城区民政局」与「区民政局」在单位名录中是同一单位「区民政局」,导入时合为一个单位,请核对。"
+    ]
 
 
 def test_plan_saved_as_a_web_page(sample: Sample) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 
+from ..exports.notice_docx import notice_docx
 from ..headers import attachment_response
 from ..operations.cycles.attachments import list_attachments, open_attachment, upload_attachment
 from ..operations.cycles.complete import complete_human_task
@@ -14,6 +15,7 @@ from ..operations.cycles.rework import remove_attachment
 from ..operations.queries.human_tasks import human_task_detail
 from ..operations.queries.inbox import InboxItem
 from ..operations.queries.inbox import inbox as inbox_page
+from ..operations.queries.notices import overdue_notice
 from .base import ID, Blueprint, acting, upload_limit
 from .schemas.human_tasks import (
     AttachmentListSchema,
@@ -26,6 +28,8 @@ from .schemas.human_tasks import (
     InboxSchema,
     UploadArgs,
 )
+from .scores import DOCX
+from .scores import download as file_download
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="待办与办理")
 
@@ -153,3 +157,14 @@ def download(attachment_id: int) -> Any:
     with acting(write=True) as (actor, work):
         view, path = open_attachment(work, actor, attachment_id)
     return attachment_response(view, path)
+
+
+@blp.route(f"/human-tasks/<{ID}:task_id>/notice.docx", methods=["GET"])
+@blp.response(200, description="督办通知单(Word 文件)")
+def overdue_notice_file(task_id: int) -> Any:
+    """逾期环节的督办通知单(.docx):发给承办单位,写明重点任务、环节、期限、逾期工作日数和督办等级,留有盖章处和
+    回执。督查室和区领导可出具;环节已办理或尚未逾期时 409。"""
+    with acting() as (actor, work):
+        notice = overdue_notice(work, actor, task_id)
+        data = notice_docx(notice, work.runtime.config.tz)
+    return file_download(data, DOCX, f"notice-{task_id}.docx", f"督办通知单-{notice.addressee}-{task_id}.docx")

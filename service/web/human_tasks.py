@@ -10,10 +10,12 @@ at all. On an error the page comes back with what was typed and the message besi
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
+from ..exports.notice_docx import notice_docx
 from ..headers import attachment_response
 from ..operations.common import authz
 from ..operations.cycles.attachments import open_attachment, upload_attachment
@@ -22,6 +24,7 @@ from ..operations.cycles.rework import remove_attachment
 from ..operations.queries.cycle_views import cycle_diagram
 from ..operations.queries.human_tasks import HumanTaskDetail, human_task_detail
 from ..operations.queries.moves import step_moves
+from ..operations.queries.notices import overdue_notice
 from ..operations.queries.progress import cycle_report, key_task_indicators
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
@@ -78,6 +81,7 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
             if e.status == "pending" and authz.permits(authz.ensure_can_withdraw_extension, actor, e.unit_id)
         },
         may_ask_extension=detail.can_request_extension,
+        may_issue_notices=authz.may_issue_notices(actor),
         values=values or {},
         errors=errors or FormErrors(),
         progress=progress,
@@ -164,3 +168,21 @@ def attachment_download(attachment_id: int) -> Any:
     with writing() as work:
         view, path = open_attachment(work, me(), attachment_id)
     return attachment_response(view, path)
+
+
+@bp.get("/human-tasks/<int(max=2147483647):task_id>/notice.docx")
+@login_required
+def overdue_notice_docx(task_id: int) -> Any:
+    """督办通知单 of an overdue step, as a Word file to print and stamp (the office and leaders)."""
+    with reading() as work:
+        notice = overdue_notice(work, me(), task_id)
+        data = notice_docx(notice, work.runtime.config.tz)
+    name = quote(f"督办通知单-{notice.addressee}-{task_id}.docx")
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"notice-{task_id}.docx\"; filename*=UTF-8''{name}",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -46,5 +46,6 @@ def dashboard_page() -> Any:
         progress=progress,
         expected=expected,
         may_draft_bulletin=authz.may_draft_bulletin(me()),
+        may_issue_notices=authz.may_issue_notices(me()),
         progress_counts={key: counts.get(key, 0) for key in ("red", "yellow", "green", "none")},
     )

@@ -241,6 +241,15 @@ def may_batch_complete(actor: Actor) -> bool:
     return actor.role in (Role.SUPERVISOR, Role.LEADER)
 
 
+def ensure_may_issue_notices(actor: Actor) -> None:
+    """督办通知单 (the paper notice of an overdue step) are drawn up by the office and the leaders."""
+    require_role(actor, Role.SUPERVISOR, Role.LEADER, doing="出具督办通知单")
+
+
+def may_issue_notices(actor: Actor) -> bool:
+    return actor.role in (Role.SUPERVISOR, Role.LEADER)
+
+
 def may_start_cycles(actor: Actor) -> bool:
     return permits(ensure_can_start_cycles, actor)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.helpers import local
+
 DESKTOP = {"width": 1366, "height": 900}
 
 
@@ -76,3 +78,44 @@ def test_batch_dispatch_on_the_inbox_and_batch_start_on_the_ledger(people, world
     expect(phone.page.locator("#batch button[type=submit]")).to_be_visible()
     _fits(phone, 375)
     phone.shot("batch")
+
+
+def test_an_overdue_step_offers_its_notice(people, world, consolidating, clock, tick):
+    tick(local(2024, 4, 18, 10))
+    clock.set(local(2024, 4, 18, 10))
+    desk = people("duchashi")
+    desk.page.set_viewport_size(DESKTOP)
+    desk.open(f"/human-tasks/{consolidating.id}")
+    with desk.page.expect_download() as download:
+        desk.page.locator("#overdue a#notice").click()
+    assert download.value.suggested_filename == f"督办通知单-区发展改革和经济信息化局-{consolidating.id}.docx"
+    desk.open("/dashboard")
+    expect(desk.page.locator("#overdue a", has_text="通知单")).to_have_count(1)
+    unit = people("lead_head", phone=True)
+    unit.open(f"/human-tasks/{consolidating.id}")
+    expect(unit.page.locator("#overdue")).to_be_visible()
+    expect(unit.page.locator("#overdue a#notice")).to_have_count(0)
+    _fits(unit, 375)
+
+
+def test_the_ledger_prints_on_a4_landscape_with_dates_on_one_line(people, world, make, start):
+    for n in range(2, 8):
+        make.key_task([world.lead_unit], world.co_units, plan=world.plan, number=n, title=f"打印任务{n}" * 4)
+    start()
+    desk = people("duchashi")
+    # A4 landscape less the page's margins: 277 mm ≈ 1047 CSS px.
+    desk.page.set_viewport_size({"width": 1047, "height": 740})
+    desk.page.emulate_media(media="print")
+    desk.open("/ledger/print")
+    dates = desk.page.locator("table.print td.date, table.print .date")
+    assert dates.count() >= 1
+    lines = desk.page.evaluate(
+        """() => [...document.querySelectorAll('table.print .date')].filter(e => e.textContent.trim())
+              .map(e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; })"""
+    )
+    assert lines and set(lines) == {1}
+    assert "landscape" in desk.page.evaluate(
+        "[...document.styleSheets].flatMap(s => [...s.cssRules]).map(r => r.cssText).join(' ')"
+    )
+    _fits(desk, 1047)
+    desk.page.pdf(path=str(desk.shot("ledger-print").with_suffix(".pdf")), landscape=True, format="A4")

@@ -76,9 +76,7 @@ def human_task_visible(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause on HumanTask: the steps this actor sees (``sees_human_task`` as SQL)."""
     if sees_everything(actor):
         return true()
-    if actor.role not in UNIT_ROLES or actor.unit_id is None:
-        return false()
-    return HumanTask.unit_id == actor.unit_id
+    return HumanTask.unit_id == actor.unit_id if actor.role in UNIT_ROLES and actor.unit_id else false()
 
 
 def ensure_sees_human_task(session: Session, actor: Actor, task: HumanTask) -> None:
@@ -236,8 +234,7 @@ def may_see_statistics(actor: Actor) -> bool:
 
 
 def may_batch_complete(actor: Actor) -> bool:
-    """Whose 待办 offers 批量办理 (批量交办, 批量审核通过): the office and the leaders, whose steps need no
-    fields. Each item is still decided by ``ensure_can_act`` when it is completed."""
+    """Whose 待办 offers 批量办理 (the office, the leaders); each item still asks ``ensure_can_act``."""
     return actor.role in (Role.SUPERVISOR, Role.LEADER)
 
 
@@ -247,7 +244,7 @@ def ensure_may_issue_notices(actor: Actor) -> None:
 
 
 def may_issue_notices(actor: Actor) -> bool:
-    return actor.role in (Role.SUPERVISOR, Role.LEADER)
+    return permits(ensure_may_issue_notices, actor)
 
 
 def may_start_cycles(actor: Actor) -> bool:

@@ -111,7 +111,8 @@ def test_the_ledger_prints_on_a4_landscape_with_dates_on_one_line(people, world,
     assert dates.count() >= 1
     lines = desk.page.evaluate(
         """() => [...document.querySelectorAll('table.print .date')].filter(e => e.textContent.trim())
-              .map(e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; })"""
+              .map(e => { const r = document.createRange(); r.selectNodeContents(e);
+                          return r.getClientRects().length; })"""
     )
     assert lines and set(lines) == {1}
     assert "landscape" in desk.page.evaluate(

@@ -92,7 +92,7 @@ def step_moves(work: Work, actor: Actor, human_task_id: int) -> StepMoves:
         can_urge=is_open and authz.may_urge(actor, task, task.party, cycle.lead_unit_id),
         can_waive=is_open and office and per_unit and task.party == Party.CO_UNIT,
         can_reassign=is_open and office and unit_step,
-        can_decline=is_open and not pending and authz.may_decline(actor, task, config),
+        can_decline=is_open and not pending and authz.may_decline(actor, task, config) and not _accepted(work, task),
         can_withdraw=task.state == HumanTaskState.DONE
         and cycle.status == CycleStatus.RUNNING
         and authz.may_withdraw(actor, task, config),
@@ -101,6 +101,16 @@ def step_moves(work: Work, actor: Actor, human_task_id: int) -> StepMoves:
         labels=Move.labels(),
         scopes=ReassignScope.labels(),
     )
+
+
+def _accepted(work: Work, task: HumanTask) -> bool:
+    """The unit did a step of this cycle already (took the work on): no 退回交办 offered."""
+    done = select(HumanTask.id).where(
+        HumanTask.cycle_id == task.cycle_id,
+        HumanTask.unit_id == task.unit_id,
+        HumanTask.state == HumanTaskState.DONE,
+    )
+    return work.session.scalar(done.limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from db.models import (
 
 from ...errors import NotFound
 from ...runtime import Work
-from ...vocabulary import CycleKind, CycleStatus, EscalationLevel, League, Light, ScoreRule
+from ...vocabulary import CycleKind, CycleStatus, EscalationLevel, HumanTaskOutcome, League, Light, ScoreRule
 from ..common import authz
 from ..common.actor import Actor
 from ..year.schedule import period_of
@@ -199,9 +199,12 @@ def _counts(work: Work, round_name: str) -> dict[ScoreRule, Counter[int]]:
     counts: dict[ScoreRule, Counter[int]] = {rule: Counter() for rule in ScoreRule}
     in_round = and_(Cycle.id == HumanTask.cycle_id, Cycle.round == round_name, Cycle.kind == CycleKind.ROUND)
     done = HumanTask.state == HumanTaskState.DONE
+    # 逾期未报 (an input closed by 截止汇总, issue 11) stays against its unit as an overdue step.
+    missed = HumanTask.outcome == HumanTaskOutcome.MISSED
     late = or_(
         and_(done, HumanTask.completed_at > HumanTask.due_at),
         and_(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at < now),
+        missed,
     )
     for unit_id, on_time, overdue in session.execute(
         select(
@@ -210,7 +213,7 @@ def _counts(work: Work, round_name: str) -> dict[ScoreRule, Counter[int]]:
             func.sum(case((late, 1), else_=0)),
         )
         .join(Cycle, in_round)
-        .where(HumanTask.unit_id.is_not(None), HumanTask.state != HumanTaskState.CANCELLED)
+        .where(HumanTask.unit_id.is_not(None), or_(HumanTask.state != HumanTaskState.CANCELLED, missed))
         .group_by(HumanTask.unit_id)
     ):
         counts[ScoreRule.ON_TIME_STEP][unit_id] = int(on_time or 0)

@@ -14,7 +14,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from db.models import Decline, HumanTask, KeyTask, Unit, User
+from db.models import Decline, HumanTask, HumanTaskState, KeyTask, Unit, User
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
@@ -96,6 +96,23 @@ def _view(work: Work, decline_id: int) -> DeclineView:
     return found
 
 
+def has_accepted(work: Work, task: HumanTask) -> bool:
+    """A unit that already did a step of this cycle (signed for it, gave its input) has taken the
+    work on: only the step it was first given (a 签收, an input) may be declined."""
+    return (
+        work.session.scalar(
+            select(HumanTask.id)
+            .where(
+                HumanTask.cycle_id == task.cycle_id,
+                HumanTask.unit_id == task.unit_id,
+                HumanTask.state == HumanTaskState.DONE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def list_declines(
     work: Work, actor: Actor, *, pending_only: bool = False, human_task_id: int | None = None
 ) -> list[DeclineView]:
@@ -111,8 +128,9 @@ def list_declines(
 
 def decline_human_task(work: Work, actor: Actor, human_task_id: int, *, comment: object) -> DeclineView:
     """退回交办: the step's unit (who could do it) says it is not its business, with a reason
-    (required ``comment``). The step stays open, its deadline running; the supervision office
-    is notified and answers with ``decide_decline``. Audit: ``step.declined``.
+    (required ``comment``); only before the unit did any step of the cycle (``has_accepted``).
+    The step stays open, its deadline running; the supervision office is notified and answers
+    with ``decide_decline``. Audit: ``step.declined``.
 
     Raises ``NotFound`` (not visible), ``Forbidden`` (not who could do the step), ``Invalid`` (no
     reason), ``Conflict`` (the step is not open, or a decline of it is already pending)."""
@@ -122,6 +140,8 @@ def decline_human_task(work: Work, actor: Actor, human_task_id: int, *, comment:
     ensure_open(task, Move.DECLINE.label)
     if actor.user_id is None or task.unit_id is None:
         raise Conflict("系统账号不能退回交办")
+    if has_accepted(work, task):
+        raise Conflict(f"本单位已在本轮办理过其他环节(已接受交办),“{task.step_name}”不能再退回交办")
     decline = Decline(
         human_task_id=task.id,
         cycle_id=task.cycle_id,

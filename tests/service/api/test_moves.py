@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from db.models import Cycle, Extension, HumanTask
+from service.operations.queries.scores import _counts
 from service.operations.supervision.extensions import request_extension
+from service.vocabulary import ScoreRule
 from tests.helpers import actions, notified, open_tasks, task_row
 
 
@@ -71,6 +73,11 @@ def test_waive_and_close_inputs_open_the_consolidation_with_what_arrived(
     }
     assert actions(runtime, "step.")[-2:] == ["step.waived", "step.missed"] or "step.missed" in actions(runtime)
     assert notified(runtime, "co_head_2", "inputs_closed")
+    # 逾期未报 stays against the town in 考评 (an overdue step); 免报 is held against nobody.
+    with runtime.work(write=False) as work:
+        counted = _counts(work, "2024-Q2")
+    assert counted[ScoreRule.OVERDUE_STEP][world.co_units[2].id] == 1
+    assert counted[ScoreRule.OVERDUE_STEP][world.co_units[1].id] == 0
 
 
 def test_cancel_ends_every_open_step_and_lapses_pending_extensions(world, start, act, open_steps, api, runtime):
@@ -164,6 +171,17 @@ def test_decline_waits_for_the_office_which_reassigns_or_insists(world, start, a
         f"/api/v1/declines/{town_decline.get_json()['id']}/decision", json={"decision": "insist", "comment": "x"}
     )
     assert twice.status_code == 409
+    # The lead unit signed for the work: its later steps cannot be declined.
+    finance = inputs[world.co_units[0].id]
+    act(world.co_heads[0], finance.id, data={"text": "意见"})
+    act(world.co_heads[1], street.id, data={"text": "意见"})
+    for t in open_steps(cycle_id, "co_input"):
+        assert (
+            api(world.supervisor).post(f"/api/v1/human-tasks/{t.id}/waive", json={"comment": "免报"}).status_code == 200
+        )
+    (consolidate,) = open_steps(cycle_id, "consolidate")
+    late = api(world.lead_head).post(f"/api/v1/human-tasks/{consolidate.id}/decline", json={"comment": "不是我们的"})
+    assert late.status_code == 409 and "已接受交办" in late.get_json()["detail"]
 
 
 def test_withdraw_reopens_the_input_until_the_next_step_acts(world, to_consolidate, open_steps, api, act, runtime):

@@ -45,14 +45,22 @@ for _role, _words in (
     for _word in _words.split():
         _LABELS[_word] = _role  # type: ignore[assignment]
 
-_LABEL_WORDS = "|".join(sorted(_LABELS, key=len, reverse=True))
+# Short labels ("牵头:区商务局;配合:区统计局") count only with their colon, at the start of a clause.
+_SHORT: dict[str, Role] = {"牵头": "lead", "主办": "lead", "主责": "lead", "责任": "responsible"}
+_SHORT.update({"配合": "cooperating", "协办": "cooperating", "协同": "cooperating", "参与": "cooperating"})
+_LABELS.update(_SHORT)
+_SHORT_WORDS = "|".join(_SHORT)
+_LABEL_WORDS = "|".join(sorted(set(_LABELS) - set(_SHORT), key=len, reverse=True))
+_BOUNDARY = r"(?<![^\s;,、(\[〔【:。])"
 # Inside brackets the colon may be missing: "(牵头单位 区财政局)"; a label starts a clause ("列第一位为牵头
 # 单位" names no label).
-LABEL_RE = re.compile(rf"(?<![^\s;,、(\[〔【:。])(?P<label>{_LABEL_WORDS})\s*(?::\s*)?")
+LABEL_RE = re.compile(rf"{_BOUNDARY}(?:(?P<label>{_LABEL_WORDS})\s*(?::\s*)?|(?P<short>{_SHORT_WORDS})\s*:\s*)")
 # Outside brackets a label needs its colon, so prose such as "责任单位要…" is left alone; "备注:" there is
 # the plan's own text.
-_FREE_WORDS = "|".join(sorted((word for word in _LABELS if word not in ("备注", "联系人")), key=len, reverse=True))
-_FREE_LABEL_RE = re.compile(rf"(?P<label>{_FREE_WORDS})\s*:\s*")
+_FREE_WORDS = "|".join(
+    sorted((word for word in _LABELS if word not in ("备注", "联系人", *_SHORT)), key=len, reverse=True)
+)
+_FREE_LABEL_RE = re.compile(rf"(?:(?P<label>{_FREE_WORDS})|{_BOUNDARY}(?P<short>{_SHORT_WORDS}))\s*:\s*")
 # Inside brackets a label without its colon counts only at the start, followed by a space.
 _BARE_LABEL_RE = re.compile(rf"\s*(?:{_LABEL_WORDS})\s+\S")
 
@@ -202,7 +210,7 @@ _NOT_A_LIST = re.compile(r"^\s*(?:含|包括|包含|如|即|以|涉及|其中|�
 def _bare_units(norm: str, raw: str, known: UnitTest) -> Roles | None:
     """A bracket at a task's end holding nothing but units: "(区城管执法局、区住建局、各街道)" names who does
     the task without a label (read as 责任单位; the plan's conventions decide who leads)."""
-    if _NOT_A_LIST.match(norm) or len(norm) > _MAX_QIANTOU:
+    if _NOT_A_LIST.match(norm) or len(norm) > _MAX_QIANTOU or ":" in norm:
         return None
     units = split_units(norm, raw, known)
     if not units.names or units.times or units.dropped:
@@ -242,7 +250,7 @@ def parse_labelled(norm: str, raw: str, known: UnitTest) -> Roles:
             roles.merge(found)
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(norm)
-        label = match.group("label")
+        label = match.group("label") or match.group("short")
         role = _LABELS[label]
         cut = _top_level(norm, match.end(), end, ";")
         _read_value(roles, role, label, norm[match.end() : cut], raw[match.end() : cut], known)

@@ -192,7 +192,6 @@ class NoticeKind(Labelled):
 
     STEP_OPENED = "step_opened", "待办"
     STEP_RETURNED = "step_returned", "退回"
-    STEP_PASSED = "step_passed", "通过"
     CYCLE_CLOSED = "cycle_closed", "办结"
     REMINDER = "reminder", "提醒"
     CUIBAN = "cuiban", "催办"
@@ -207,13 +206,13 @@ class NoticeKind(Labelled):
     ROUND_OPENED = "round_opened", "轮次开启"
     URGED = "urged", "催办"
     WAIVED = "waived", "免报"
-    REASSIGNED_TO = "reassigned_to", "转办"
-    REASSIGNED_FROM = "reassigned_from", "转办"
+    REASSIGNED_TO = "reassigned", "转办"
+    REASSIGNED_FROM = "reassigned_away", "转办"
     DECLINED = "declined", "退回交办"
-    DECLINE_DECIDED = "decline_decided", "退回交办处理"
+    DECLINE_INSISTED = "decline_insisted", "维持交办"
     INPUTS_CLOSED = "inputs_closed", "截止汇总"
     WITHDRAWN = "withdrawn", "撤回"
-    CANCELLED = "cancelled", "撤销"
+    CANCELLED = "cycle_cancelled", "撤销"
 
 
 class RobotChannel(Labelled):

@@ -91,15 +91,6 @@ def step_returned(
     )
 
 
-def step_passed(subject: Subject, step: str, decision: str, by_step: str, comment: str | None) -> Words:
-    """A step the unit did went forward (审核通过, 审批同意) without closing the cycle."""
-    return Words(
-        NoticeKind.STEP_PASSED,
-        _title(subject, f"{step}已{decision}"),
-        f"{subject.label}的{step}已在{by_step}环节{decision},进入下一环节。" + _said(comment),
-    )
-
-
 def cycle_closed(subject: Subject, last_step: str, decision: str | None, comment: str | None) -> Words:
     """The cycle ended (the last approval): the round's work on this key task is done."""
     how = f"{last_step}{decision}" if decision else last_step
@@ -282,7 +273,7 @@ def reassigned_from(subject: Subject, step: str, to_unit: str, comment: str | No
     )
 
 
-def declined(subject: Subject, step: str, unit: str, comment: str) -> Words:
+def declined(subject: Subject, step: str, unit: str, comment: str | None) -> Words:
     """退回交办: a unit says a step is not its business; the office must decide."""
     return Words(
         NoticeKind.DECLINED,
@@ -292,22 +283,23 @@ def declined(subject: Subject, step: str, unit: str, comment: str) -> Words:
     )
 
 
-def decline_decided(subject: Subject, step: str, outcome: str, comment: str | None) -> Words:
-    """The office's answer to a 退回交办: ``outcome`` says it (已转办给X / 坚持由你单位办理)."""
+def decline_insisted(subject: Subject, step: str, comment: str | None) -> Words:
+    """The office's answer to a 退回交办: the step stays with the unit (维持交办). (The other answer,
+    转办, is told by ``reassigned_to`` and ``reassigned_from``.)"""
     return Words(
-        NoticeKind.DECLINE_DECIDED,
-        _title(subject, f"{step}退回交办已处理"),
-        f"你单位对{subject.label}的{step}提出的退回交办,督查室的决定:{outcome}。" + _said(comment),
+        NoticeKind.DECLINE_INSISTED,
+        _title(subject, f"{step}维持交办"),
+        f"督查室维持交办:{subject.label}的{step}仍由你单位办理,请按期办理。" + _said(comment),
     )
 
 
-def inputs_closed(subject: Subject, step: str, missing: Sequence[str]) -> Words:
+def inputs_closed(subject: Subject, step: str, missing: Sequence[str], comment: str | None) -> Words:
     """截止汇总: the lead unit closed the round of inputs; the missing ones ended as 逾期未报."""
     late = f"未报单位({len(missing)}):{'、'.join(missing)},记为逾期未报。" if missing else "各单位均已报送。"
     return Words(
         NoticeKind.INPUTS_CLOSED,
         _title(subject, f"{step}已截止汇总"),
-        f"牵头单位已截止{subject.label}的{step};{late}",
+        f"牵头单位已截止{subject.label}的{step},汇总报送以已报送的意见进行;{late}" + _said(comment, "说明"),
     )
 
 

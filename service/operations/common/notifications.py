@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from db.models import Cycle, KeyTask, MailStatus, Notification, OutboxMail, User
+from db.models import Cycle, KeyTask, MailStatus, Notification, OutboxMail, Unit, User
 
 from ...errors import Forbidden, Invalid
 from ...runtime import Work
@@ -122,6 +122,13 @@ class Notice:
             extension_id=extension_id,
             to_unit_id=to_unit_id,
         )
+
+
+def unit_name(work: Work, unit_id: int | None) -> str:
+    """A unit's name for a notice ("" for none)."""
+    if unit_id is None:
+        return ""
+    return work.session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
 
 
 def subject_of(work: Work, *, cycle_id: int) -> Subject:

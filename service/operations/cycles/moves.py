@@ -19,35 +19,21 @@ from typing import cast
 
 from sqlalchemy import Table, select, update
 
-from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask
+from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState
 from workflows import CycleTooDeep, EngineError, FiredTimer, NotWithdrawable, ReadyStep, StepNotReady
 from workflows.forms import MAX_COMMENT
 
 from ...errors import BadDiagram, Conflict, Invalid
 from ...runtime import Work
-from ...vocabulary import HumanTaskOutcome, Move, Party, round_label
+from ...vocabulary import HumanTaskOutcome, Move, Party
 from ..common import audit, authz
+from ..common import notice_texts as texts
 from ..common.actor import Actor
-from ..common.notifications import Notice, Recipients, notify
+from ..common.notifications import Notice, Recipients, notify, subject_of, unit_name
 from .projection import CycleRef, HumanTaskRef, load_run, lock_cycle, store
 
 TASKS = cast(Table, HumanTask.__table__)
 CYCLES = cast(Table, Cycle.__table__)
-
-
-def about(work: Work, task: HumanTask) -> str:
-    """What a notice says a step is: 重点任务5「培育经济增长点」2026年第四季度“汇总报送”."""
-    key_task = work.session.get(KeyTask, task.key_task_id)
-    cycle = work.session.get(Cycle, task.cycle_id)
-    assert key_task is not None and cycle is not None  # foreign keys
-    return f"重点任务{key_task.number}「{key_task.title}」{round_label(cycle.round)}“{task.step_name}”"
-
-
-def cycle_about(work: Work, cycle: Cycle) -> str:
-    """What a notice says a cycle is: 重点任务5「培育经济增长点」2026年第四季度."""
-    key_task = work.session.get(KeyTask, cycle.key_task_id)
-    assert key_task is not None
-    return f"重点任务{key_task.number}「{key_task.title}」{round_label(cycle.round)}"
 
 
 @dataclass(frozen=True)
@@ -213,15 +199,11 @@ def cancel_cycle(work: Work, actor: Actor, cycle_id: int, *, comment: object) ->
     save(work, cycle, run, before, (), event)
     recipients = Recipients(work)
     people = [p for t in open_rows for p in recipients.assignee(t.unit_id, t.role)]
+    words = texts.cancelled(subject_of(work, cycle_id=cycle.id), reason)
     notify(
         work,
         [*people, *recipients.unit_head(cycle.lead_unit_id)],
-        Notice(
-            kind="cycle_cancelled",
-            title=f"撤销:{cycle_about(work, cycle)}的办理已撤销",
-            body=f"督查室撤销了{cycle_about(work, cycle)}的办理,未办的环节无需再办。理由:{reason}",
-            key_task_id=cycle.key_task_id,
-        ),
+        Notice.of(words, key_task_id=cycle.key_task_id, to_unit_id=cycle.lead_unit_id),
     )
     work.session.refresh(cycle)
     return CycleMove(cycle.id, cycle.status.value, tuple(t.id for t in open_rows))
@@ -264,17 +246,12 @@ def close_inputs(work: Work, actor: Actor, cycle_id: int, *, comment: object = N
         raise Conflict(f"责任单位意见的期限 {local:%Y-%m-%d %H:%M} 尚未到,到期后才能截止汇总")
     opened = settle_inputs(work, actor, cycle, inputs, HumanTaskOutcome.MISSED, reason)
     recipients = Recipients(work)
+    missing = [unit_name(work, t.unit_id) for t in inputs]
+    words = texts.inputs_closed(subject_of(work, cycle_id=cycle.id), inputs[0].step_name, missing, reason or None)
     notify(
         work,
         [p for t in inputs for p in recipients.unit_head(t.unit_id or 0)],
-        Notice(
-            kind="inputs_closed",
-            title=f"截止汇总:{cycle_about(work, cycle)}的责任单位意见已截止",
-            body=f"牵头单位已截止汇总{cycle_about(work, cycle)}的责任单位意见,贵单位的意见按逾期未报处理。"
-            + (reason or ""),
-            human_task_id=opened[0].id if opened else None,
-            key_task_id=cycle.key_task_id,
-        ),
+        Notice.of(words, human_task_id=opened[0].id if opened else None, key_task_id=cycle.key_task_id),
     )
     work.session.refresh(cycle)
     return CycleMove(cycle.id, cycle.status.value, tuple(t.id for t in inputs))

@@ -20,9 +20,10 @@ from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
 from ...vocabulary import DeclineStatus, Move, Role
 from ..common import audit, authz
+from ..common import notice_texts as texts
 from ..common.actor import Actor
-from ..common.notifications import Notice, Recipients, notify
-from ..cycles.moves import about, ensure_open, lock_task, reason_of
+from ..common.notifications import Notice, Recipients, notify, subject_of
+from ..cycles.moves import ensure_open, lock_task, reason_of
 from .step_moves import reassign_locked
 
 DECLINES = cast(Table, Decline.__table__)
@@ -168,17 +169,11 @@ def decline_human_task(work: Work, actor: Actor, human_task_id: int, *, comment:
         unit_id=task.unit_id,
         data={"decline": decline.id, "comment": reason},
     )
-    subject = about(work, task)
+    words = texts.declined(subject_of(work, cycle_id=task.cycle_id), task.step_name, actor.unit_name or "", reason)
     notify(
         work,
         Recipients(work).role(Role.SUPERVISOR),
-        Notice(
-            kind="declined",
-            title=f"退回交办:{subject}",
-            body=f"{actor.unit_name or ''}认为{subject}不属于本单位职责,请督查室转办或维持交办。理由:{reason}",
-            human_task_id=task.id,
-            key_task_id=task.key_task_id,
-        ),
+        Notice.of(words, human_task_id=task.id, key_task_id=task.key_task_id),
     )
     return _view(work, decline.id)
 
@@ -243,16 +238,10 @@ def decide_decline(
         reassign_locked(work, actor, task, cycle, unit_id=unit_id, comment=reason, scope=scope)
     else:
         ensure_open(task, DECISIONS["insist"])
-        subject = about(work, task)
+        words = texts.decline_insisted(subject_of(work, cycle_id=task.cycle_id), task.step_name, reason)
         notify(
             work,
             Recipients(work).unit(found.unit_id),
-            Notice(
-                kind="decline_insisted",
-                title=f"维持交办:{subject}",
-                body=f"督查室维持交办,{subject}仍由贵单位办理,请按期办理。意见:{reason}",
-                human_task_id=task.id,
-                key_task_id=task.key_task_id,
-            ),
+            Notice.of(words, human_task_id=task.id, key_task_id=task.key_task_id, to_unit_id=found.unit_id),
         )
     return _view(work, decline_id)

@@ -21,10 +21,11 @@ from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
 from ...vocabulary import Assignee, HumanTaskOutcome, Move, Party, ReassignScope
 from ..common import audit, authz
+from ..common import notice_texts as texts
 from ..common.actor import Actor
-from ..common.notifications import Notice, Recipients, notify
+from ..common.notifications import Notice, Recipients, notify, notify_many, subject_of, unit_name
 from ..cycles.diagrams import diagram_for_version
-from ..cycles.moves import about, end_rows, ensure_open, lock_task, reason_of, save, settle_inputs
+from ..cycles.moves import end_rows, ensure_open, lock_task, reason_of, save, settle_inputs
 from ..cycles.projection import HumanTaskRef, lapse_pending, load_run
 
 TASKS = cast(Table, HumanTask.__table__)
@@ -86,18 +87,18 @@ def urge_human_task(work: Work, actor: Actor, human_task_id: int, *, comment: ob
     people = list(recipients.unit(task.unit_id)) if task.unit_id is not None else []
     if task.party == Party.CO_UNIT:
         people += recipients.unit(cycle.lead_unit_id)
-    subject = about(work, task)
+    words = texts.urged(
+        subject_of(work, cycle_id=task.cycle_id),
+        task.step_name,
+        unit_name(work, task.unit_id),
+        actor.unit_name or actor.role.label,
+        task.urge_count,
+        said or None,
+    )
     notify(
         work,
         people,
-        Notice(
-            kind="urged",
-            title=f"催办:{subject}",
-            body=f"{actor.unit_name or actor.role.label}催办{subject},请抓紧办理"
-            f"(第 {task.urge_count} 次催办)。" + (f"{said}" if said else ""),
-            human_task_id=task.id,
-            key_task_id=task.key_task_id,
-        ),
+        Notice.of(words, human_task_id=task.id, key_task_id=task.key_task_id, to_unit_id=task.unit_id),
     )
     return task
 
@@ -133,17 +134,13 @@ def waive_locked(
     opened = settle_inputs(work, actor, cycle, [task], HumanTaskOutcome.WAIVED, reason)
     recipients = Recipients(work)
     people = [*recipients.unit(task.unit_id or 0), *recipients.unit_head(cycle.lead_unit_id)]
-    subject = about(work, task)
+    words = texts.waived(
+        subject_of(work, cycle_id=task.cycle_id), task.step_name, unit_name(work, task.unit_id), reason
+    )
     notify(
         work,
         people,
-        Notice(
-            kind="waived",
-            title=f"免报:{subject}",
-            body=f"督查室决定{subject}免报。理由:{reason}",
-            human_task_id=task.id,
-            key_task_id=task.key_task_id,
-        ),
+        Notice.of(words, human_task_id=task.id, key_task_id=task.key_task_id, to_unit_id=task.unit_id),
     )
     return opened
 
@@ -249,17 +246,19 @@ def reassign_locked(
         work.session.connection().execute(update(CYCLES).where(CYCLES.c.id == cycle.id).values(lead_unit_id=unit.id))
         work.session.expire(cycle)
     recipients = Recipients(work)
-    subject = about(work, task)
-    notify(
+    subject = subject_of(work, cycle_id=task.cycle_id)
+    tz = work.runtime.config.tz
+    to = texts.reassigned_to(subject, task.step_name, unit_name(work, old_unit), deadline.due_at, tz, reason)
+    away = texts.reassigned_from(
+        subject, task.step_name, unit.name, reason, later_rounds=scope == ReassignScope.KEY_TASK
+    )
+    refs = {"human_task_id": new.id, "key_task_id": task.key_task_id}
+    notify_many(
         work,
-        [*recipients.unit(unit.id), *recipients.unit_head(old_unit)],
-        Notice(
-            kind="reassigned",
-            title=f"转办:{subject}转由{unit.name}办理",
-            body=f"督查室将{subject}转由{unit.name}办理,期限自今日重新计算。理由:{reason}",
-            human_task_id=new.id,
-            key_task_id=task.key_task_id,
-        ),
+        [
+            (recipients.unit(unit.id), Notice.of(to, to_unit_id=unit.id, **refs)),
+            (recipients.unit_head(old_unit) if old_unit else (), Notice.of(away, to_unit_id=old_unit, **refs)),
+        ],
     )
     return HumanTaskRef(
         id=new.id,

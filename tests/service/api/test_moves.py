@@ -34,7 +34,9 @@ def test_urge_once_a_day_counts_and_tells_the_unit_and_the_lead(world, start, ac
     assert again.status_code == 409 and "今天已经催办过" in again.get_json()["detail"]
     clock.advance(timedelta(days=1))
     assert api(world.supervisor).post(f"/api/v1/human-tasks/{first.id}/urge", json={}).get_json()["urge_count"] == 2
-    assert notified(runtime, "co_head_0", "urged")[0].title.startswith("催办:重点任务1「推行产业链长制」")
+    first_urge, second_urge = notified(runtime, "co_head_0", "urged")
+    assert first_urge.title == "重点任务1「推行产业链长制」2024年第二季度:配合单位意见催办"
+    assert second_urge.title.endswith("配合单位意见催办(第 2 次)") and "请尽快报送" in first_urge.body
     assert len(notified(runtime, "co_staff_0", "urged")) == 2
     assert len(notified(runtime, "lead_staff", "urged")) == 2  # copied to the lead unit for inputs
     # A co-unit may not urge; the lead unit's head may not urge its own step.
@@ -122,7 +124,7 @@ def test_reassign_gives_the_step_a_fresh_deadline_and_scope_key_task_changes_lat
     row = task_row(runtime, new["id"])
     assert row.unit_id == other.id and row.ready_at == clock.now() and row.due_at > town.due_at
     assert notified(runtime, "shangwu", "reassigned")
-    assert notified(runtime, "co_head_2", "reassigned")
+    assert notified(runtime, "co_head_2", "reassigned_away")  # the unit it no longer waits for
     # The new unit does it and the cycle goes on; the next round asks the new unit, not the town.
     assert (
         api(world.supervisor)

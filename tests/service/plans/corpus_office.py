@@ -263,7 +263,52 @@ def category_column_xlsx() -> bytes:
     return _xlsx_bytes(workbook)
 
 
+def two_row_header_docx() -> bytes:
+    """A county's Word table with a header of two rows: 责任单位 merged across over 牵头单位 | 配合单位, 序号,
+    项目名称 and 完成时间 merged down."""
+    document = docx.Document()
+    document.add_paragraph("云梦县2024年民生实事项目清单")
+    values = [
+        ["序号", "项目名称", "责任单位", "", "完成时间"],
+        ["", "", "牵头单位", "配合单位", ""],
+        ["1", "新建县城停车场3处", "县住建局", "县自然资源和规划局", "2024年10月"],
+        ["2", "改造农村危房200户", "县住建局", "各乡镇", "2024年9月"],
+        ["3", "新增城镇就业2500人", "县人社局", "县发改局、县经信局", "2024年12月"],
+    ]
+    table = document.add_table(rows=len(values), cols=len(values[0]))
+    for index, row in enumerate(values):
+        for column, value in enumerate(row):
+            if value:
+                table.cell(index, column).text = value
+    table.cell(0, 2).merge(table.cell(0, 3))
+    for column in (0, 1, 4):
+        table.cell(0, column).merge(table.cell(1, column))
+    return _docx_bytes(document)
+
+
+def milestones_xlsx() -> bytes:
+    """A district's sheet: 工作目标 beside 重点工作, a 责任领导 column, staged milestones in one 时间节点 cell,
+    and a task over two rows (number, task, leader and lead merged down; a second target, co-unit and time)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "重点工作"
+    sheet.append(["孝南区2024年重点工作推进计划表"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(["序号", "重点工作", "工作目标", "责任领导", "牵头单位", "配合单位", "时间节点"])
+    sheet.append([1, "推进城区排涝工程", "完成3处泵站改造", "刘伟", "区水利局", "区住建局",
+                  "4月底前完成设计;8月底前完成主体;11月底前竣工"])  # fmt: skip
+    sheet.append([2, "实施老旧小区改造", "改造小区25个", "刘伟", "区住建局", "各街道", "2024年12月底前"])
+    sheet.append([None, None, "同步改造雨污管网15公里", None, None, "区城投公司", "2024年10月底前"])
+    for column in "ABDE":
+        sheet.merge_cells(f"{column}4:{column}5")
+    sheet.append([3, "创建全国文明城市", "测评成绩进入全省前列", "陈静", "区文明办", "区直各单位、各街道", "全年"])
+    return _xlsx_bytes(workbook)
+
+
 BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k1-two-row-header.docx": two_row_header_docx,
+    "k5-milestones-sheet.xlsx": milestones_xlsx,
     "k1-leader-column.docx": leader_column_docx,
     "k1-category-column.xlsx": category_column_xlsx,
     "k1-merged-lead.xlsx": merged_lead_xlsx,

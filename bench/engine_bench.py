@@ -156,7 +156,17 @@ def _duban_rig(
         supervisor, leader = person("sup", Role.SUPERVISOR, office), person("ldr", Role.LEADER, leaders)
         lead_head = person("lead", Role.UNIT_HEAD, lead)
         co_heads = {u.id: person(f"co{i}", Role.UNIT_HEAD, u) for i, u in enumerate(co_units)}
-        plan = Plan(title="bench", year=2024, source_name="bench", source_sha256="b" * 64, sections=[], imported_at=now)
+        from service.vocabulary import PlanStatus
+
+        plan = Plan(
+            status=PlanStatus.PUBLISHED,
+            title="bench",
+            year=2024,
+            source_name="bench",
+            source_sha256="b" * 64,
+            sections=[],
+            imported_at=now,
+        )
         session.add(plan)
         session.flush()
         key_tasks = []

@@ -68,8 +68,16 @@ class Steps:
                         email=None,
                     )
                 )
+            from service.vocabulary import PlanStatus
+
             plan = Plan(
-                title="基准", year=2024, source_name="bench", source_sha256="0" * 64, sections=[], imported_at=NOW
+                status=PlanStatus.PUBLISHED,
+                title="基准",
+                year=2024,
+                source_name="bench",
+                source_sha256="0" * 64,
+                sections=[],
+                imported_at=NOW,
             )
             work.session.add(plan)
             work.session.flush()

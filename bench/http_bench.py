@@ -99,7 +99,17 @@ def _seed(url: str, key_tasks: int) -> dict[str, Any]:
         user("ldr", Role.LEADER, leaders)
         for i, at in enumerate(units):
             user(f"head{i:02d}", Role.UNIT_HEAD, at)
-        plan = Plan(title="bench", year=2024, source_name="bench", source_sha256="h" * 64, sections=[], imported_at=now)
+        from service.vocabulary import PlanStatus
+
+        plan = Plan(
+            status=PlanStatus.PUBLISHED,
+            title="bench",
+            year=2024,
+            source_name="bench",
+            source_sha256="h" * 64,
+            sections=[],
+            imported_at=now,
+        )
         session.add(plan)
         session.flush()
         ids = []

@@ -85,8 +85,16 @@ def _fill(runtime: Any) -> None:
                     created_at=NOW,
                 )
             )
+        from service.vocabulary import PlanStatus
+
         plan = Plan(
-            title="基准计划", year=2024, source_name="bench", source_sha256="1" * 64, sections=[], imported_at=NOW
+            status=PlanStatus.PUBLISHED,
+            title="基准计划",
+            year=2024,
+            source_name="bench",
+            source_sha256="1" * 64,
+            sections=[],
+            imported_at=NOW,
         )
         session.add(plan)
         session.flush()

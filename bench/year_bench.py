@@ -66,8 +66,16 @@ def _fill(runtime: Any) -> None:
         units = [Unit(name=f"基准镇{n:02d}", kind=UnitKind.TOWN, created_at=NOW) for n in range(TOWNS)]
         units += [Unit(name=f"区基准局{n:02d}", kind=UnitKind.DEPARTMENT, created_at=NOW) for n in range(DEPARTMENTS)]
         session.add_all(units)
+        from service.vocabulary import PlanStatus
+
         plan = Plan(
-            title="“基准”行动方案", year=2024, source_name="bench", source_sha256="2" * 64, sections=[], imported_at=NOW
+            status=PlanStatus.PUBLISHED,
+            title="“基准”行动方案",
+            year=2024,
+            source_name="bench",
+            source_sha256="2" * 64,
+            sections=[],
+            imported_at=NOW,
         )
         session.add(plan)
         session.flush()

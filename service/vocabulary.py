@@ -244,6 +244,15 @@ class UnitPart(Labelled):
     CO = "co", "责任单位"
 
 
+class PlanStatus(Labelled):
+    """Where a plan stands: a draft is checked and corrected; only a published plan's key tasks get
+    rounds (the rounds job and hand starts); an archived plan stays readable and opens nothing."""
+
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    ARCHIVED = "archived", "已归档"
+
+
 # -- supervision ------------------------------------------------------------------------------
 
 

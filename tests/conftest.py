@@ -42,6 +42,7 @@ from service.operations.cycles.start import start_cycle
 from service.passwords import hash_password, use_fast_hashing_for_tests
 from service.runtime import Runtime
 from service.scheduling.jobs import TickReport, run_due_jobs
+from service.vocabulary import PlanStatus
 from tests.helpers import ENGINE_MODE, PASSWORD, T0, local, open_tasks, runtime_for_tests, unfixed_engine
 
 use_fast_hashing_for_tests()
@@ -196,6 +197,8 @@ class Factory:
                 source_sha256=f"{self._next():064d}",
                 sections=[],
                 imported_at=work.now,
+                status=PlanStatus.PUBLISHED,
+                published_at=work.now,
             )
             work.session.add(plan)
             work.session.flush()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.vocabulary import UnitPart
+from service.vocabulary import PlanStatus, UnitPart
 
 from .base import Base, str_enum
 from .units import Unit
@@ -26,6 +26,13 @@ class Plan(Base):
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     imported_at: Mapped[datetime]
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Imported as a draft; the rounds open only for published plans (operations/directory/plan_status.py).
+    status: Mapped[PlanStatus] = mapped_column(
+        str_enum(PlanStatus, "plan_status", 12), default=PlanStatus.DRAFT, server_default=PlanStatus.PUBLISHED.value
+    )
+    published_at: Mapped[datetime | None]
+    # 1 for the first import; each confirmed revision (a changed version of the file) adds one.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     key_tasks: Mapped[list[KeyTask]] = relationship(back_populates="plan", order_by="KeyTask.number")
 

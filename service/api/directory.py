@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from db.models import KeyTask, Plan
-
 from ..operations.directory.plan_import import MAX_PLAN_BYTES, import_plan
+from ..operations.directory.plan_status import archive_plan, list_plans, plan_row, publish_plan
 from ..operations.directory.units import list_units
 from ..problems import problem
 from .base import Blueprint, acting, upload_limit
-from .schemas.directory import ImportResultSchema, PlanImportArgs, PlanSchema, UnitSchema
+from .schemas.directory import (
+    ImportResultSchema,
+    PlanArchiveArgs,
+    PlanImportArgs,
+    PlanPublishArgs,
+    PlanSchema,
+    UnitSchema,
+)
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1", description="单位与计划")
 
@@ -28,23 +32,43 @@ def units() -> Any:
 @blp.route("/plans", methods=["GET"])
 @blp.response(200, PlanSchema(many=True))
 def plans() -> Any:
-    """已导入的计划(行动方案)。"""
+    """已导入的计划(行动方案),含状态:草稿(导入后待发布,不开启报送轮次)、已发布、已归档。"""
     with acting() as (_actor, work):
-        counts = select(KeyTask.plan_id, func.count().label("n")).group_by(KeyTask.plan_id).subquery()
-        rows = work.session.execute(
-            select(Plan, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.plan_id == Plan.id).order_by(Plan.id)
-        ).all()
-        return [
-            {
-                "id": plan.id,
-                "title": plan.title,
-                "year": plan.year,
-                "source_name": plan.source_name,
-                "key_tasks": n,
-                "imported_at": plan.imported_at,
-            }
-            for plan, n in rows
-        ]
+        return list_plans(work.session)
+
+
+@blp.route("/plans/<int:plan_id>", methods=["GET"])
+@blp.response(200, PlanSchema)
+@blp.problem(404, "没有这个计划")
+def plan(plan_id: int) -> Any:
+    """一个计划及其状态。"""
+    with acting() as (_actor, work):
+        return plan_row(work.session, plan_id)
+
+
+@blp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@blp.arguments(PlanPublishArgs)
+@blp.response(200, PlanSchema)
+@blp.problem(403, "只有督查室和管理员可以发布计划")
+@blp.problem(404, "没有这个计划")
+@blp.problem(409, "计划已发布;或有牵头单位还没有能签收的账号(问题详情中的 units 列出这些单位,可带理由强制发布)")
+@blp.problem(422, "强制发布未填理由;或计划没有在办的重点任务")
+def publish(args: dict[str, Any], plan_id: int) -> Any:
+    """发布计划(草稿或已归档的计划):此后报送轮次为其重点任务开启办理周期。写入审计 plan.published。"""
+    with acting(write=True) as (actor, work):
+        return publish_plan(work, actor, plan_id, force=args["force"], reason=args["reason"])
+
+
+@blp.route("/plans/<int:plan_id>/archive", methods=["POST"])
+@blp.arguments(PlanArchiveArgs)
+@blp.response(200, PlanSchema)
+@blp.problem(403, "只有督查室和管理员可以归档计划")
+@blp.problem(404, "没有这个计划")
+@blp.problem(409, "计划已归档")
+def archive(args: dict[str, Any], plan_id: int) -> Any:
+    """归档计划:不再开启报送轮次,已有的办理周期和台账照常可查。写入审计 plan.archived。"""
+    with acting(write=True) as (actor, work):
+        return archive_plan(work, actor, plan_id, reason=args["reason"])
 
 
 @blp.route("/plans/import", methods=["POST"])

@@ -144,6 +144,59 @@ def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool, ti
         sys.exit(1)
 
 
+@plan.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plan_list(as_json: bool) -> None:
+    """Every plan with its status (草稿/已发布/已归档), revision and active key tasks."""
+    from ..operations.directory.plan_status import list_plans
+
+    with runtime().work(write=False) as work:
+        rows = list_plans(work.session)
+    if as_json:
+        echo_json([row.as_json() for row in rows])
+        return
+    for row in rows:
+        click.echo(
+            f"{row.id:>4}  {row.status.label:<4} 第{row.revision}版  {row.year or '----'}  "
+            f"{row.key_tasks:>3} 项  {row.title}"
+        )
+
+
+@plan.command("publish")
+@click.argument("plan_id", type=int)
+@click.option("--force", is_flag=True, help="Publish although some lead units have no account to sign.")
+@click.option("--reason", default="", help="Why (required with --force; kept in the audit trail).")
+def plan_publish(plan_id: int, force: bool, reason: str) -> None:
+    """Publish a plan: the rounds open for its key tasks from now on."""
+    from ..errors import DomainError
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.plan_status import publish_plan
+
+    try:
+        with runtime().work() as work:
+            row = publish_plan(work, SYSTEM, plan_id, force=force, reason=reason)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"已发布计划 #{row.id}《{row.title}》({row.key_tasks} 项重点任务)")
+
+
+@plan.command("archive")
+@click.argument("plan_id", type=int)
+@click.option("--reason", default="", help="Kept in the audit trail.")
+def plan_archive(plan_id: int, reason: str) -> None:
+    """Archive a plan: no more rounds; it stays readable."""
+    from ..errors import DomainError
+    from ..operations.common.actor import SYSTEM
+    from ..operations.directory.plan_status import archive_plan
+
+    try:
+        with runtime().work() as work:
+            row = archive_plan(work, SYSTEM, plan_id, reason=reason)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"已归档计划 #{row.id}《{row.title}》")
+
+
 # -- cycles ---------------------------------------------------------------------------------
 
 

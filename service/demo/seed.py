@@ -17,6 +17,7 @@ from db.models import Plan, Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, U
 
 from ..operations.common.actor import SYSTEM
 from ..operations.directory.plan_import import import_plan
+from ..operations.directory.plan_status import publish_plan
 from ..passwords import hash_password
 from ..runtime import Work
 
@@ -79,6 +80,8 @@ def load_demo(work: Work, *, with_plan: bool = True, with_round: bool = True) ->
             plan = work.session.get(Plan, result.plan_id)
             if plan is not None:
                 plan.year = work.now.astimezone(work.runtime.config.tz).year
+                # Every unit has its demo accounts, so the plan publishes without force.
+                publish_plan(work, SYSTEM, plan.id)
         if with_round and result.plan_id is not None:
             # Cycles at every step, played through the real operations (once: a plan with cycles is left alone).
             from .round import play_demo_round

@@ -30,7 +30,7 @@ NAVIGATION: tuple[tuple[str, str, Callable[[Actor], bool] | None], ...] = (
     # Units read the published league tables (and their own breakdown) too.
     ("web.league_page", "打擂台", None),
     ("web.extensions_page", "延期申请", authz.may_use_extensions),
-    ("web.plan_import", "计划导入", authz.may_import_plans),
+    ("web.plans_page", "计划", authz.may_import_plans),
     ("web.admin_users", "管理", authz.may_manage),
 )
 
@@ -51,6 +51,7 @@ def register(app: Flask) -> None:
         ledger,
         moves,
         notifications,
+        plan_list,
         plans,
         search,
         statistics,

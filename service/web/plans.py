@@ -166,8 +166,12 @@ def plan_confirm(token: str) -> Any:
     if result.already_imported:
         flash(f"这个文件此前已导入过(计划 #{result.plan_id}),未重复导入。", "warning")
     else:
-        flash(f"已导入《{result.parsed.title}》,共 {len(result.parsed.tasks)} 项重点任务。", "success")
-    return redirect(url_for("web.ledger_page", plan=result.plan_id))
+        flash(
+            f"已导入《{result.parsed.title}》,共 {len(result.parsed.tasks)} 项重点任务,现为草稿:"
+            "核对无误后请发布,报送轮次才会开启。",
+            "success",
+        )
+    return redirect(url_for("web.plans_page"))
 
 
 class _NotImported(Exception):

@@ -23,9 +23,22 @@ class PlanSchema(Schema):
     id = Int(required=True)
     title = Str(required=True)
     year = Int(allow_none=True)
+    status = Str(required=True, metadata={"description": "draft(草稿)、published(已发布)或 archived(已归档)"})
+    status_label = Str(required=True)
+    revision = Int(required=True, metadata={"description": "第几版:首次导入为 1,每确认一次修订加 1"})
     source_name = Str(required=True)
-    key_tasks = Int(required=True)
+    key_tasks = Int(required=True, metadata={"description": "在办(未停用)的重点任务数"})
     imported_at = fields.DateTime(required=True)
+    published_at = fields.DateTime(allow_none=True)
+
+
+class PlanPublishArgs(Schema):
+    force = Bool(load_default=False, metadata={"description": "有牵头单位没有能签收的账号时仍发布(须填 reason)"})
+    reason = Str(load_default="", metadata={"description": "强制发布的理由(写入审计)"})
+
+
+class PlanArchiveArgs(Schema):
+    reason = Str(load_default="")
 
 
 class PlanImportArgs(Schema):

@@ -215,6 +215,12 @@ def ensure_can_import_plans(actor: Actor) -> None:
     require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="导入计划")
 
 
+def ensure_can_publish_plans(actor: Actor) -> None:
+    """Publishing and archiving a plan (and confirming its revisions) is the supervision office's
+    and the admins' (and the CLI's): the same people who import plans."""
+    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="发布或归档计划")
+
+
 # -- what an actor may do, as yes/no: the pages' menus and buttons ask here -----------------------
 # Each is the ensure_… check above answered without raising, so a button is shown exactly when the
 # action would be allowed.
@@ -253,6 +259,10 @@ def may_start_cycles(actor: Actor) -> bool:
 
 def may_import_plans(actor: Actor) -> bool:
     return permits(ensure_can_import_plans, actor)
+
+
+def may_publish_plans(actor: Actor) -> bool:
+    return permits(ensure_can_publish_plans, actor)
 
 
 def may_manage(actor: Actor) -> bool:

@@ -26,6 +26,7 @@ from ...runtime import Work
 from ...vocabulary import CycleKind, round_label
 from ..common import audit, authz
 from ..common.actor import Actor
+from ..directory.plan_status import ensure_plan_published
 from .diagrams import current_diagram
 from .projection import CycleRef, HumanTaskRef, store
 
@@ -66,12 +67,14 @@ def start_cycle(work: Work, actor: Actor, key_task_id: int, round_name: str) -> 
     Raises ``Forbidden`` (only the supervisor, an administrator or the system start cycles),
     ``Invalid`` (a malformed round, field ``round``; a key task without an active lead unit, field
     ``lead_units``; inactive units get no steps), ``NotFound`` (no such key task), ``Conflict``
-    (the key task is retired, or already has a cycle in that round: the unique key settles two
+    (the key task is retired, its plan is a draft or archived, or it already has a cycle in that
+    round: the unique key settles two
     starts at the same moment)."""
     authz.ensure_can_start_cycles(actor)
     round_name = (round_name or "").strip()
     if not ROUND_PATTERN.match(round_name):
         raise Invalid(f"轮次 {round_name!r} 格式不对,应如 2024-Q2、2024-M03、2024-H1 或 2024", field="round")
+    ensure_plan_published(work, key_task_id)
     return open_cycle(work, actor, key_task_id, round_name, CycleKind.ROUND, current_diagram(work))
 
 

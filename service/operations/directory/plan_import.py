@@ -23,6 +23,7 @@ from ...plans.model import ParsedPlan
 from ...plans.parse import parse_plan
 from ...plans.unit_lists import looks_like_unit
 from ...runtime import Work
+from ...vocabulary import PlanStatus
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..year.indicators import indicators_from_import
@@ -170,6 +171,7 @@ def _write_plan(work: Work, actor: Actor, parsed: ParsedPlan) -> Plan:
         sections=[s.to_json() for s in parsed.sections],
         imported_at=work.now,
         imported_by_id=actor.user_id,
+        status=PlanStatus.DRAFT,  # published when checked (plan_status.py): no rounds before
     )
     session.add(plan)
     session.flush()

@@ -23,7 +23,7 @@ from db.models import Cycle, KeyTask, KeyTaskUnit, Plan, UnitPart
 
 from ...config import Config
 from ...runtime import Runtime, Work
-from ...vocabulary import CycleKind, CycleStatus, Role
+from ...vocabulary import CycleKind, CycleStatus, PlanStatus, Role
 from ...workdays import END_OF_DAY, WorkCalendar
 from ..common import notice_texts as texts
 from ..common.actor import SYSTEM
@@ -109,8 +109,9 @@ def current_round(runtime: Runtime, now: datetime) -> Round | None:
 
 
 def missing_key_tasks(work: Work, rnd: Round) -> list[int]:
-    """Active key tasks of this year's plans (or plans without a year, or carried into this year)
-    with no cycle for the round, unless closed (销号) for the year."""
+    """Active key tasks of this year's published plans (or published plans without a year, or
+    carried into this year) with no cycle for the round, unless closed (销号) for the year. Drafts
+    and archived plans get no rounds (``directory/plan_status.py``)."""
     has_cycle = exists().where(Cycle.key_task_id == KeyTask.id, Cycle.round == rnd.name)
     has_lead = exists().where(KeyTaskUnit.key_task_id == KeyTask.id, KeyTaskUnit.part == UnitPart.LEAD)
     # 销号 approved for the year: no more rounds in it (operations/year/closing.py).
@@ -126,6 +127,7 @@ def missing_key_tasks(work: Work, rnd: Round) -> list[int]:
             .join(Plan, Plan.id == KeyTask.plan_id)
             .where(
                 KeyTask.active.is_(True),
+                Plan.status == PlanStatus.PUBLISHED,
                 # This year's plans, plans without a year, and key tasks carried into this year (挂账).
                 or_(Plan.year == rnd.year, Plan.year.is_(None), KeyTask.carried_until >= rnd.year),
                 has_lead,

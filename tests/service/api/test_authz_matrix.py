@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from db.models import HumanTask, HumanTaskState, User
+from db.models import HumanTask, HumanTaskState, Plan, User
 from service.operations.assessment.league import publish_round
 from service.operations.cycles.attachments import upload_attachment
 from service.operations.cycles.complete import complete_human_task
 from service.operations.supervision.declines import decline_human_task
 from service.operations.supervision.extensions import request_extension
 from service.operations.year.indicators import IndicatorFields, add_indicator
+from service.vocabulary import PlanStatus
 
 ROLES = ("anonymous", "unit_staff", "unit_head", "co_unit", "outsider", "supervisor", "leader", "admin")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -46,6 +47,14 @@ class Rig:
     def cycle(self) -> int:
         self.rounds += 1
         return self.start(f"{2000 + self.rounds}")
+
+    def draft_plan(self) -> int:
+        """A fresh draft plan with one key task led by the world's lead unit (which has a head)."""
+        plan = self.make.plan(title=f"草稿{self.make._next()}")
+        self.make.key_task([self.world.lead_unit], [], plan=plan)
+        with self.runtime.work() as work:
+            work.session.get(Plan, plan.id).status = PlanStatus.DRAFT
+        return plan.id
 
     def open(self, cycle_id: int, step: str) -> int:
         with self.runtime.work(write=False) as work:
@@ -178,6 +187,18 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
             "/api/v1/plans/import",
             {"data": {"file": (io.BytesIO("1.任务(牵头单位:区财政局)\n".encode()), "p.txt"), "dry_run": "true"}},
         ),
+        row(401, 403, 403, 403, 403, 200, 403, 200),
+    ),
+    "GET /plans/{plan_id}": (
+        lambda r: ("GET", f"/api/v1/plans/{r.world.key_task.plan_id}", {}),
+        row(401, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "POST /plans/{plan_id}/publish": (
+        lambda r: ("POST", f"/api/v1/plans/{r.draft_plan()}/publish", {"json": {}}),
+        row(401, 403, 403, 403, 403, 200, 403, 200),
+    ),
+    "POST /plans/{plan_id}/archive": (
+        lambda r: ("POST", f"/api/v1/plans/{r.draft_plan()}/archive", {"json": {}}),
         row(401, 403, 403, 403, 403, 200, 403, 200),
     ),
     "GET /key-tasks": (lambda r: ("GET", "/api/v1/key-tasks", {}), row(401, 200, 200, 200, 200, 200, 200, 200)),

@@ -116,6 +116,20 @@ def test_unknown_units_and_create_units(loaded_cli, tmp_path):
     assert "新建单位: 区数据局" in done and "已导入为计划" in done
     assert "区数据局" in {u["name"] for u in json.loads(cli("units", "list", "--json").stdout)}
 
+    # The import is a draft; the demo's plan is published. Publishing the draft names the lead unit
+    # the import just created (no account can sign for it) until forced with a reason.
+    plans = {p["source_name"]: p for p in json.loads(cli("plan", "list", "--json").stdout)}
+    assert plans[PLAN_FILE.name]["status"] == "published"
+    draft = plans["plan.txt"]
+    assert draft["status"] == "draft" and draft["status_label"] == "草稿" and draft["key_tasks"] == 1
+    refused = cli("plan", "publish", str(draft["id"]), expect=1)
+    assert "区数据局" in refused.stderr
+    assert "已发布" in cli("plan", "publish", str(draft["id"]), "--force", "--reason", "先行发布").stdout
+    assert "已归档" in cli("plan", "archive", str(draft["id"])).stdout
+    listed = cli("plan", "list").stdout
+    assert "已归档" in listed and "已发布" in listed
+    assert "不存在" in cli("plan", "publish", "999", expect=1).stderr
+
 
 def test_another_config_file(cli, tmp_path):
     config = tmp_path / "other.toml"

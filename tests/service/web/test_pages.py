@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.models import (
     Extension,
@@ -25,6 +25,7 @@ from db.models import (
 from service.demo.seed import PLAN_FILE, load_demo
 from service.operations.cycles.complete import complete_human_task
 from service.operations.cycles.start import start_cycle
+from service.vocabulary import PlanStatus
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -396,11 +397,44 @@ def test_plan_import_previews_takes_corrections_and_writes_only_on_confirmation(
         f"/plans/import/{token}",
         {"action": "confirm", f"rename_from_{index}": "区统计局局本部", f"rename_to_{index}": "区统计局"},
     )
-    assert done.status_code == 302 and plan_count(runtime) == 1
+    assert done.status_code == 302 and done.headers["Location"].endswith("/plans") and plan_count(runtime) == 1
     with runtime.work(write=False) as work:
         assert work.session.get(UnitAlias, "区统计局局本部") is not None
     # The token is used up.
     assert client.post(f"/plans/import/{token}", {"action": "confirm"}).status_code == 404
+
+    # A draft, published from the plans page (every lead unit of the demo district has its head).
+    plans = text(client.get("/plans"))
+    assert "草稿" in plans and "发布" in plans
+    with runtime.work(write=False) as work:
+        plan_id = work.session.scalar(select(Plan.id))
+    published = client.post(f"/plans/{plan_id}/publish", {})
+    assert published.status_code == 302
+    assert "已发布" in text(client.get("/plans"))
+    again = client.post(f"/plans/{plan_id}/publish", {})
+    assert again.status_code == 303 and again.headers["Location"].endswith("/plans")
+    assert "已发布" in text(client.get("/plans"))  # the message carried back
+
+
+def test_publishing_names_units_nobody_can_sign_for_and_takes_a_reason(web, runtime, make, world):
+    with runtime.work() as work:
+        work.session.get(Plan, world.plan.id).status = PlanStatus.DRAFT
+        work.session.execute(update(User).where(User.username == "lead_head").values(active=False))
+    client = web("duchashi")
+    refused = client.post(f"/plans/{world.plan.id}/publish", {})
+    assert refused.status_code == 303
+    page = text(client.get("/plans"))
+    assert "区发展改革和经济信息化局" in page and "强制发布" in page
+    no_reason = client.post(f"/plans/{world.plan.id}/publish", {"force": "1", "reason": " "})
+    assert no_reason.status_code == 303 and "须说明理由" in text(client.get("/plans"))
+    forced = client.post(f"/plans/{world.plan.id}/publish", {"force": "1", "reason": "本周开设账号"})
+    assert forced.status_code == 302
+    with runtime.work(write=False) as work:
+        assert work.session.get(Plan, world.plan.id).status == PlanStatus.PUBLISHED
+    assert client.post(f"/plans/{world.plan.id}/archive", {}).status_code == 302
+    assert "已归档" in text(client.get("/plans"))
+    # A unit's people read no such buttons and may not press them.
+    assert web("lead_staff").post(f"/plans/{world.plan.id}/publish", {}).status_code == 403
 
 
 def test_plan_import_refuses_what_it_cannot_read(web, runtime, make):

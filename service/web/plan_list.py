@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError
-from ..operations.common.authz import may_publish_plans
+from ..operations.common.authz import may_import_plans
 from ..operations.directory.plan_status import archive_plan, list_plans, publish_plan
 from ..security import login_required
 from .base import FORM_STATUSES, FormErrors, back_to, bp, form_state, me, reading, writing
@@ -19,9 +19,7 @@ def _page() -> Any:
     errors, values = form_state()
     with reading() as work:
         plans = list_plans(work.session)
-    return render_template(
-        "plans.html", plans=plans, errors=errors, values=values, may_publish=may_publish_plans(actor)
-    )
+    return render_template("plans.html", plans=plans, errors=errors, values=values, may_publish=may_import_plans(actor))
 
 
 @bp.get("/plans")

@@ -210,15 +210,9 @@ def ensure_can_see_statistics(actor: Actor) -> None:
 # -- plans ------------------------------------------------------------------------------------
 
 
-def ensure_can_import_plans(actor: Actor) -> None:
-    """Plans are imported by the supervision office and the admins (and the CLI)."""
-    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="导入计划")
-
-
-def ensure_can_publish_plans(actor: Actor) -> None:
-    """Publishing and archiving a plan (and confirming its revisions) is the supervision office's
-    and the admins' (and the CLI's): the same people who import plans."""
-    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing="发布或归档计划")
+def ensure_can_import_plans(actor: Actor, doing: str = "导入计划") -> None:
+    """Plans are imported, published, archived and revised by the office and the admins (and the CLI)."""
+    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.SYSTEM, doing=doing)
 
 
 # -- what an actor may do, as yes/no: the pages' menus and buttons ask here -----------------------
@@ -258,11 +252,8 @@ def may_start_cycles(actor: Actor) -> bool:
 
 
 def may_import_plans(actor: Actor) -> bool:
+    """Importing, and 发布/归档 on the 计划 page: the same people."""
     return permits(ensure_can_import_plans, actor)
-
-
-def may_publish_plans(actor: Actor) -> bool:
-    return permits(ensure_can_publish_plans, actor)
 
 
 def may_manage(actor: Actor) -> bool:

@@ -130,7 +130,7 @@ def publish_plan(work: Work, actor: Actor, plan_id: int, *, force: bool = False,
     Raises Forbidden (supervisors, admins and the CLI only), NotFound, Conflict (already published;
     or lead units without an account that could sign: ``extra["units"]`` lists them, unless
     ``force``), Invalid (``force`` without a reason, field ``reason``; a plan without key tasks)."""
-    authz.ensure_can_publish_plans(actor)
+    authz.ensure_can_import_plans(actor, "发布计划")
     plan = _locked_plan(work, plan_id)
     if plan.status == PlanStatus.PUBLISHED:
         raise Conflict(f"计划《{plan.title}》已发布")
@@ -174,7 +174,7 @@ def archive_plan(work: Work, actor: Actor, plan_id: int, *, reason: str = "") ->
     """Archives a plan: it opens no more rounds and stays readable; running cycles run on (close or
     cancel them by hand). Audited as ``plan.archived``. Raises Forbidden, NotFound, Conflict
     (already archived)."""
-    authz.ensure_can_publish_plans(actor)
+    authz.ensure_can_import_plans(actor, "归档计划")
     plan = _locked_plan(work, plan_id)
     if plan.status == PlanStatus.ARCHIVED:
         raise Conflict(f"计划《{plan.title}》已归档")

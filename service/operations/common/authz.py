@@ -251,8 +251,7 @@ def may_start_cycles(actor: Actor) -> bool:
     return permits(ensure_can_start_cycles, actor)
 
 
-def may_import_plans(actor: Actor) -> bool:
-    """Importing, and 发布/归档 on the 计划 page: the same people."""
+def may_import_plans(actor: Actor) -> bool:  # and 发布/归档 on the 计划 page: the same people
     return permits(ensure_can_import_plans, actor)
 
 

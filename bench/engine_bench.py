@@ -35,6 +35,7 @@ DIAGRAM = REPO / "bpmn" / "key_task_cycle.bpmn"
 SIZES = (3, 30)
 REPORT = "汇总报告" * 100
 INPUT = "配合意见" * 50
+NOW = datetime(2024, 4, 1, 1, 0, tzinfo=timezone.utc)
 
 
 # -- A and B: SpiffWorkflow by itself ------------------------------------------------------------
@@ -94,6 +95,30 @@ def spiff_cycle(
     assert workflow.completed
     if sizes is not None and blob is not None:
         sizes.append(len(blob.encode()))
+    return done
+
+
+# -- E: duban's engine alone, every step saved and loaded, live cache on and off ------------------
+
+
+def engine_cycle(engine: Any, n: int) -> int:
+    """One cycle through duban's ``Engine`` (no database): every step completed, saved and loaded
+    back, as the service does. With ``live_cycles=0`` every load reads the bytes (the cold load a
+    step pays on a process that did not take the cycle's previous step)."""
+    from workflows import STATE_FORMAT, validate_submission
+
+    digest = engine.deploy(DIAGRAM.read_bytes()).digest
+    run = engine.start(digest, {"lead_units": [1], "co_units": list(range(100, 100 + n))}, NOW)
+    forms = {"co_input": ({"text": INPUT}, None), "consolidate": ({"report": REPORT}, None)}
+    forms |= {"review": ({}, "pass"), "approve": ({}, "approve")}
+    done = 0
+    while not run.completed:
+        step = run.ready_steps()[0]
+        data, decision = forms.get(step.step_id, ({}, None))
+        submission = validate_submission(run.diagram.step(step.step_id), data, decision, None)
+        run.complete(step.instance_id, submission, NOW)
+        run = engine.load(run.save(), STATE_FORMAT)
+        done += 1
     return done
 
 
@@ -270,6 +295,13 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
             rigs["sqlite_cold"] = _duban_rig(cold_url, n, estimate, live_cycles=0)
             b_sizes: list[int] = []
             rates: dict[str, list[float]] = {"A": [], "B": [], **{f"C_{name}": [] for name in rigs}}
+            rates |= {"E_live": [], "E_cold": []}
+            from workflows import Engine
+
+            engines = {
+                "E_live": Engine(lambda step, now, data: now + timedelta(days=3)),
+                "E_cold": Engine(lambda step, now, data: now + timedelta(days=3), live_cycles=0),
+            }
             in_memory = functools.partial(spiff_cycle, spec, script_engine, n, False, serializer)
             naive_json = functools.partial(spiff_cycle, spec, script_engine, n, True, serializer, b_sizes)
             for _ in range(reps):
@@ -277,6 +309,8 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
                 rates["B"].append(_rate(naive_json, seconds))
                 for name, (_runtime, one_cycle, _states) in rigs.items():
                     rates[f"C_{name}"].append(_rate(one_cycle, seconds))
+                for name, engine in engines.items():
+                    rates[name].append(_rate(functools.partial(engine_cycle, engine, n), seconds))
             medians = {k: statistics.median(v) for k, v in rates.items()}
             for key, value in medians.items():
                 spread = f"min {min(rates[key]):.0f}, max {max(rates[key]):.0f}"
@@ -284,6 +318,11 @@ def run_engine_bench(*, quick: bool = False) -> dict[str, Any]:
             c = medians["C_sqlite"]
             cold = medians["C_sqlite_cold"]
             print(f"n={n:>2}  live cache on / off (SQLite) = {c / cold:.2f}   (off: every step loads the state)")
+            e_live, e_cold = medians["E_live"], medians["E_cold"]
+            print(f"n={n:>2}  engine alone, live cache on / off = {e_live / e_cold:.2f}")
+            summary[f"e_live_completions_per_s_n{n}"] = round(e_live, 1)
+            summary[f"e_cold_completions_per_s_n{n}"] = round(e_cold, 1)
+            summary[f"ratio_e_live_cold_n{n}"] = round(e_live / e_cold, 3)
             summary[f"c_cold_completions_per_s_n{n}"] = round(cold, 1)
             summary[f"ratio_c_live_cold_n{n}"] = round(c / cold, 3)
             ratio_c_b, ratio_c_a = c / medians["B"], c / medians["A"]

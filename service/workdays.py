@@ -89,6 +89,12 @@ class WorkCalendar:
     def covers(self, year: int) -> bool:
         return year in self._years or _official(date(year, 6, 1)) is not None
 
+    def on_fallback(self, first: date, last: date) -> bool:
+        """Whether the days from ``first`` to ``last`` (either order) touch a year that neither a loaded
+        arrangement nor the package covers: a day counted over them was counted by weekends only."""
+        first, last = sorted((first, last))
+        return any(not self.covers(year) for year in range(first.year, last.year + 1))
+
     def add_working_days(self, start: date, count: int) -> tuple[date, Basis]:
         """The ``count``-th working day after ``start`` (``start`` itself not counted)."""
         if count < 1:

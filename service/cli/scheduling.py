@@ -103,7 +103,7 @@ def calendar_load(path: Path) -> None:
     verb = "已替换" if loaded.replaced else "已导入"
     click.echo(f"{verb} {loaded.year} 年放假安排: 放假 {loaded.holidays} 天,调休上班 {loaded.workdays} 天")
     if loaded.recounted:
-        click.echo(f"按新安排重新计算了 {loaded.recounted} 个原按周末推算的待办期限")
+        click.echo(f"按新安排重新计算了 {loaded.recounted} 个待办的期限(原按周末推算的,或跨过 {loaded.year} 年的)")
 
 
 @calendar_group.command("list")

@@ -20,7 +20,10 @@ class LoadedYearSchema(Schema):
     holidays = Int(required=True)
     workdays = Int(required=True)
     replaced = Bool(required=True)
-    recounted = Int(required=True, metadata={"description": "按新安排重新计算期限的待办数(原按周末推算的)"})
+    recounted = Int(
+        required=True,
+        metadata={"description": "按新安排重新计算了期限的待办数(原按周末推算的,或期限计算跨过所导入年份的)"},
+    )
 
 
 class YearStatusSchema(Schema):

@@ -41,6 +41,10 @@ class EscalationSchema(Schema):
     step_state = Str(required=True)
     step_due_at = fields.DateTime(required=True, metadata={"description": "环节现在的期限(延期后可能变化)"})
     light = Str(required=True)
+    fallback = Bool(
+        required=True,
+        metadata={"description": "true:从期限到这一级的日子落在放假安排未导入、日历包也不含的年份,只按周末推算"},
+    )
 
 
 class EscalationPageSchema(Schema):

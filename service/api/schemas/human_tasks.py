@@ -143,6 +143,9 @@ class OverdueSchema(Schema):
     level = Int(required=True, metadata={"description": "已到的督办等级:0 无,1 提醒,2 催办,3 督办"})
     level_label = Str(required=True)
     since = fields.DateTime(allow_none=True, metadata={"description": "到达该等级的时间"})
+    since_fallback = fields.Boolean(
+        required=True, metadata={"description": "true:该等级的日子按周末推算(其年份的放假安排未导入、日历包也不含)"}
+    )
 
 
 class KeyTaskTextSchema(Schema):

@@ -113,6 +113,8 @@ class Overdue:
     level: int  # the escalation level reached (0 none yet, 1 提醒, 2 催办, 3 督办)
     level_label: str
     since: datetime | None  # when that level was reached
+    # That level's day was counted by weekends only (its year is neither loaded nor in the package).
+    since_fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,11 @@ def _overdue(work: Work, task: HumanTask) -> Overdue | None:
         label = EscalationLevel(level).label if level else ""
     except ValueError:
         label = f"{level} 级"
-    return Overdue(working_days_late(rt.calendar, rt.config.tz, task.due_at, work.now), level, label, since)
+    tz = rt.config.tz
+    fallback = since is not None and rt.calendar.on_fallback(
+        task.due_at.astimezone(tz).date(), since.astimezone(tz).date()
+    )
+    return Overdue(working_days_late(rt.calendar, tz, task.due_at, work.now), level, label, since, fallback)
 
 
 def _extension_note(work: Work, actor: Actor, task: HumanTask) -> str | None:

@@ -199,7 +199,7 @@ class LoadedYear:
     workdays: int
     replaced: bool
     revision: int
-    recounted: int = 0  # open steps whose weekends-only deadline was counted again
+    recounted: int = 0  # open steps whose deadline moved: counted by weekends only, or over the year loaded
 
 
 def load_year(work: Work, actor: Actor, parsed: ParsedYear) -> LoadedYear:
@@ -233,20 +233,34 @@ def load_year(work: Work, actor: Actor, parsed: ParsedYear) -> LoadedYear:
             "replaced": replaced,
         },
     )
-    recounted = recount_fallback_deadlines(work, actor)
+    recounted = recount_deadlines(work, actor, parsed.year)
     return LoadedYear(parsed.year, len(arrangement.holidays), len(arrangement.workdays), replaced, revision, recounted)
 
 
-def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
+def recount_deadlines(work: Work, actor: Actor, year: int) -> int:
     """Counts again, with the years now loaded, the deadlines of open steps that were counted by
-    weekends only; moves those that change (row, light, diagram timer). A deadline an extension
-    set is the one granted and is left alone. Returns how many moved."""
+    weekends only, and of those whose count ran over ``year`` (the year just loaded: a revised
+    arrangement, as the State Council issued for 2020, moves days the package already knew); moves
+    those that change (row, light, diagram timer; the escalation ladder restarts from the new
+    deadline, so its rungs follow). A deadline not counted by the rule (an extension granted, a
+    timer the diagram drew, anything else that set it) is left alone: the step is recounted only
+    when its deadline is what the rule gave with the calendar before the load. Returns how many moved.
+    Days are counted in the configured zone, working days by the one deadline rule."""
+    before = work.runtime.calendar
     calendar = WorkCalendar(loaded_arrangements(work))
+    tz = work.runtime.config.tz
+    year_start = datetime(year, 1, 1, tzinfo=tz)
+    year_end = datetime(year + 1, 1, 1, tzinfo=tz)
     extended = exists().where(Extension.human_task_id == HumanTask.id, Extension.status == ExtensionStatus.GRANTED)
+    over_year = (HumanTask.ready_at < year_end) & (HumanTask.due_at >= year_start)
     tasks = list(
         work.session.scalars(
             select(HumanTask)
-            .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_basis == Basis.FALLBACK.label, ~extended)
+            .where(
+                HumanTask.state == HumanTaskState.OPEN,
+                (HumanTask.due_basis == Basis.FALLBACK.label) | over_year,
+                ~extended,
+            )
             .order_by(HumanTask.id)
         )
     )
@@ -255,8 +269,12 @@ def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
     for task in tasks:
         definition = diagram_for_version(work, task.cycle.diagram_version_id).step(task.step_id)
         deadline = runtime.deadline(definition, task.ready_at, calendar=calendar)
-        if deadline.basis == Basis.FALLBACK and deadline.due_at == task.due_at:
-            continue  # still beyond what is known
+        if deadline.due_at == task.due_at:
+            continue  # the same day either way, or still beyond what is known
+        if task.due_basis != Basis.FALLBACK.label:
+            counted = runtime.deadline(definition, task.ready_at, calendar=before)
+            if counted.due_at != task.due_at:
+                continue  # set by something other than the count: it stays
         old_due = task.due_at
         move_deadline(work, task, deadline.due_at, calendar)
         audit.record(
@@ -267,7 +285,7 @@ def recount_fallback_deadlines(work: Work, actor: Actor) -> int:
             human_task_id=task.id,
             step_id=task.step_id,
             unit_id=task.unit_id,
-            data={"old_due_at": old_due.isoformat(), "new_due_at": deadline.due_at.isoformat()},
+            data={"old_due_at": old_due.isoformat(), "new_due_at": deadline.due_at.isoformat(), "year": year},
         )
         moved += 1
     return moved

@@ -89,6 +89,15 @@ def fires_at(runtime: Runtime, due_at: datetime, rung: Rung) -> datetime:
     return datetime.combine(day, _at(runtime.config), tz)
 
 
+def counted_on_fallback(runtime: Runtime, due_at: datetime, at: datetime) -> bool:
+    """Whether the days from a deadline to a rung's instant ``at`` (either order) touch a year that
+    neither a loaded arrangement nor the calendar package covers: that rung's day was counted by
+    weekends only (a 催办 on 1 January after a step due 31 December, say), and is marked so where it is
+    shown. Read with the calendar as it is now: once the year is loaded the mark goes."""
+    tz = runtime.config.tz
+    return runtime.calendar.on_fallback(due_at.astimezone(tz).date(), at.astimezone(tz).date())
+
+
 def schedule(runtime: Runtime, due_at: datetime) -> dict[str, str]:
     """When each rung falls due for this deadline (for audit records and the API)."""
     return {rung.kind: fires_at(runtime, due_at, rung).isoformat() for rung in ladder(runtime.config)}
@@ -263,6 +272,7 @@ class EscalationItem:
     step_state: str
     step_due_at: datetime  # the step's deadline now (an extension may have moved it)
     light: str
+    fallback: bool = False  # its day was counted by weekends only (`counted_on_fallback`)
 
 
 @dataclass(frozen=True)
@@ -353,6 +363,7 @@ def list_escalations(
             step_state=task.state.value,
             step_due_at=task.due_at,
             light=light_of(work.now, task.due_at, task.yellow_at, task.completed_at),
+            fallback=counted_on_fallback(work.runtime, e.due_at, e.fired_at),
         )
         for e, task, number, title, round_, unit_name in rows[:limit]
     )
@@ -360,4 +371,13 @@ def list_escalations(
     return EscalationPage(items=items, total=total, next_cursor=next_cursor)
 
 
-__all__ = ["Rung", "due_bound", "escalate", "fires_at", "ladder", "list_escalations", "schedule"]
+__all__ = [
+    "Rung",
+    "counted_on_fallback",
+    "due_bound",
+    "escalate",
+    "fires_at",
+    "ladder",
+    "list_escalations",
+    "schedule",
+]

@@ -69,3 +69,23 @@ def test_a_co_unit_is_told_its_step_takes_no_extension(runtime, world, web):
     page = text(web("co_head_0").get(f"/human-tasks/{mine}"))
     assert 'id="no-extension"' in page and "只有牵头单位的办理环节可以申请" in page
     assert '<small class="left left">剩余' in page  # time left in words beside the deadline
+
+
+def test_a_rung_counted_into_a_year_nobody_covers_is_marked_on_the_step_page(runtime, clock, world, web):
+    """Issue 15 item 9: due 31 December 2026, 催办 on 1 January 2027 by weekends only (元旦 in fact)."""
+    from datetime import datetime
+
+    from service.operations.cycles.timers import move_deadline
+    from tests.helpers import TZ
+
+    with runtime.work() as work:
+        cycle = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
+        complete_human_task(work, world.supervisor, cycle.opened[0].id)
+    sign_for = open_step(runtime, cycle.id, "sign_for")
+    with runtime.work() as work:
+        move_deadline(work, work.session.get(HumanTask, sign_for), datetime(2026, 12, 31, 23, 59, 59, tzinfo=TZ))
+    clock.set(datetime(2027, 1, 1, 10, tzinfo=TZ))
+    run_escalations(runtime, clock.now())
+    page = text(web("lead_head").get(f"/human-tasks/{sign_for}"))
+    banner = page.split('id="overdue"', 1)[1].split("</div>", 1)[0]
+    assert "督办等级:<b>催办</b>,自 2027-01-01" in banner and "按周末推算" in banner

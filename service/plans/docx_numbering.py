@@ -131,6 +131,8 @@ class Numbering:
             if formatted is None:
                 return ""
             text = text.replace(placeholder, formatted)
-        if not text or levels[ilvl].fmt == "bullet":
+        if levels[ilvl].fmt == "bullet":
+            return "● "  # a bulleted item: the layout counts it (numbering.Kind.BULLET)
+        if not text:
             return ""
         return text

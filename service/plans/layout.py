@@ -313,13 +313,13 @@ class _Walk:
             self.last_number = numbered.number
             return
         self.current = Draft(
-            number=numbered.number,
+            number=numbered.number or self.last_number + 1,  # a bullet counts on from the task before
             line=entry.line.line,
             where=entry.line.where,
             section=self.outline.section,
             lines=[entry.line.text[numbered.rest :].strip()],
         )
-        self.last_number = numbered.number
+        self.last_number = self.current.number
         self.after_labels = False
         self.closed = _ends_with_annotation(entry.norm)
 

@@ -20,8 +20,10 @@ class Kind(IntEnum):
     CN = 1
     PAREN_CN = 2
     ARABIC = 3
-    PAREN_ARABIC = 4
-    CIRCLED = 5
+    DOTTED = 4  # 1.1, 2.3: items under a "1." heading
+    PAREN_ARABIC = 5
+    CIRCLED = 6
+    BULLET = 7  # ● ■ ◆ ★: no number of its own (the layout counts them)
 
 
 _CN_NUM = "[一二三四五六七八九十百零〇两]+"
@@ -34,7 +36,10 @@ _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (Kind.ARABIC, re.compile(r"\s*(\d{1,5})\s*(?:、|\.(?!\d)|\.(?=(?:19|20)\d{2}\s*年)|\))\s*")),
     (Kind.PAREN_ARABIC, re.compile(r"\s*([⑴-⒇])\s*")),  # ⑴ is written for (1)
     (Kind.CIRCLED, re.compile(r"\s*([①-⑳])\s*")),
+    (Kind.BULLET, re.compile(r"\s*([●■◆★▲►•▪◇□☆◎])\s*")),
 )
+# "1.1 新建5G基站…" (not "1.5万亩…", a number): checked before the plain arabic pattern.
+_DOTTED = re.compile(r"\s*(\d{1,3}\.\d{1,3}(?:\.\d{1,3})?)(?![\d万亿%‰个元倍亩吨])\s*[、.]?\s*")
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,17 @@ class Numbered:
 
 def classify(text: str) -> Numbered | None:
     """The number a line starts with, if it starts with one and has text after it."""
+    dotted = _DOTTED.match(text)
+    if dotted is not None and dotted.end() < len(text.rstrip()):
+        label = dotted.group(1)
+        return Numbered(Kind.DOTTED, int(label.rsplit(".", 1)[1]) or 1, label, dotted.end())
     for kind, pattern in _PATTERNS:
         match = pattern.match(text)
         if match is None or match.end() >= len(text.rstrip()):
             continue
         label = match.group(1)
+        if kind == Kind.BULLET:
+            return Numbered(kind, 0, label, match.end())
         if "①" <= label <= "⑳":
             number: int | None = ord(label) - 0x2460 + 1
         elif "⑴" <= label <= "⒇":

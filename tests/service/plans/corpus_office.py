@@ -306,7 +306,17 @@ def milestones_xlsx() -> bytes:
     return _xlsx_bytes(workbook)
 
 
+def bullets_docx() -> bytes:
+    """Tasks in a Word bulleted list ("List Bullet"): no number anywhere, counted in order."""
+    document = docx.Document()
+    document.add_paragraph("应城市2024年营商环境提升重点任务")
+    document.add_paragraph("推行“证照联办”。(牵头单位:市行政审批局;责任单位:市市场监管局)", style="List Bullet")
+    document.add_paragraph("开展“万名干部进万企”活动。(牵头单位:市工商联)", style="List Bullet")
+    return _docx_bytes(document)
+
+
 BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k2-bullets.docx": bullets_docx,
     "k1-two-row-header.docx": two_row_header_docx,
     "k5-milestones-sheet.xlsx": milestones_xlsx,
     "k1-leader-column.docx": leader_column_docx,

@@ -75,8 +75,6 @@ def test_no_verb_writes_a_notice_of_its_own_words():
     """Notice(kind=…, title=…) built inline outside notice_texts: the words belong there."""
     root = Path(inspect.getfile(texts)).parents[2]
     offenders = [
-        str(path.relative_to(root))
-        for path in root.rglob("*.py")
-        if INLINE.search(path.read_text(encoding="utf-8"))
+        str(path.relative_to(root)) for path in root.rglob("*.py") if INLINE.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []

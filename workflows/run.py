@@ -150,6 +150,22 @@ class CycleRun:
                 states[element] = "open"
         return states
 
+    def taken_flows(self) -> dict[tuple[str, str], int]:
+        """(source element id, target element id) -> how many times work went from one to the
+        other: the path actually taken, a return counted as often as it happened. Reached means
+        completed, ready, started or waiting (not merely predicted, and not cancelled)."""
+        reached = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING
+        taken: dict[tuple[str, str], int] = {}
+        for task in self._wf.get_tasks(state=reached):
+            target = getattr(task.task_spec, "bpmn_id", None)
+            parent = task.parent
+            while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
+                parent = parent.parent  # past the engine's own wrappers (a step with boundary events)
+            source = getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
+            if target and source and source != target:
+                taken[(source, target)] = taken.get((source, target), 0) + 1
+        return taken
+
     # -- acting ---------------------------------------------------------------------------
     def complete(self, instance_id: str, submission: Submission, now: datetime) -> tuple[FiredTimer, ...]:
         """Completes a ready step with a validated submission at ``now``; the process runs on to its

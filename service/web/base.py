@@ -288,3 +288,14 @@ def query_with(**changes: Any) -> str:
     params = {k: v for k, v in request.args.items() if k not in changes}
     params.update({k: str(v) for k, v in changes.items() if v not in (None, "")})
     return "?" + urlencode(params)
+
+
+def diagram_data(diagram: Any) -> dict[str, Any]:
+    """What the page's diagram script reads (a JSON script tag): the XML, each element's state, the
+    flows taken with their counts, and the steps in order (the list shown on narrow screens)."""
+    return {
+        "xml": diagram.xml,
+        "states": diagram.element_states,
+        "flows": [{"source": f.source, "target": f.target, "count": f.count} for f in diagram.flows],
+        "steps": diagram.steps,
+    }

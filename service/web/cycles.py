@@ -9,7 +9,7 @@ from flask import render_template
 from ..operations.queries.cycle_views import cycle_detail, cycle_diagram
 from ..operations.queries.moves import cycle_moves
 from ..security import login_required
-from .base import bp, me, reading
+from .base import bp, diagram_data, me, reading
 
 
 @bp.get("/cycles/<int(max=2147483647):cycle_id>")
@@ -20,6 +20,4 @@ def cycle_page(cycle_id: int) -> Any:
         detail = cycle_detail(work, actor, cycle_id)
         diagram = cycle_diagram(work, actor, cycle_id)
         moves = cycle_moves(work, actor, cycle_id)
-    return render_template(
-        "cycle.html", cycle=detail, moves=moves, diagram={"xml": diagram.xml, "states": diagram.element_states}
-    )
+    return render_template("cycle.html", cycle=detail, moves=moves, diagram=diagram_data(diagram))

@@ -28,7 +28,7 @@ from ..operations.queries.notices import overdue_notice
 from ..operations.queries.progress import cycle_report, key_task_indicators
 from ..operations.supervision.extensions import list_extensions
 from ..security import login_required
-from .base import FormErrors, bp, form_state, me, reading, runtime, writing
+from .base import FormErrors, bp, diagram_data, form_state, me, reading, runtime, writing
 
 
 def _progress_of(work: Any, actor: Any, detail: HumanTaskDetail) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def render_human_task(task_id: int, *, values: dict[str, str] | None = None, err
     return render_template(
         "human_task.html",
         step=detail,
-        diagram={"xml": diagram.xml, "states": diagram.element_states},
+        diagram=diagram_data(diagram),
         extensions=extensions,
         moves=moves,
         withdrawable={

@@ -130,6 +130,12 @@ class CycleSchema(Schema):
     steps_open = fields.List(fields.Nested(HumanTaskRecordSchema))
 
 
+class TakenFlowSchema(Schema):
+    source = Str(required=True)
+    target = Str(required=True)
+    count = Int(required=True)
+
+
 class DiagramSchema(Schema):
     cycle_id = Int(required=True)
     xml = Str(required=True, metadata={"description": "BPMN 2.0 XML(可直接交给 bpmn-js 显示)"})
@@ -137,4 +143,7 @@ class DiagramSchema(Schema):
         keys=Str(),
         values=Str(validate=validate.OneOf(["done", "open", "overdue"])),
         metadata={"description": "BPMN 元素 id → done / open / overdue"},
+    )
+    flows = fields.List(
+        fields.Nested(TakenFlowSchema), metadata={"description": "实际走过的路线:起止元素 id 和走过的次数(退回计次)"}
     )

@@ -66,6 +66,26 @@ class CycleDiagram:
     cycle_id: int
     xml: str
     element_states: dict[str, str]  # BPMN element id -> done | open | overdue
+    # The path taken: each sequence flow's ends and how many times work went along it.
+    flows: tuple[TakenFlow, ...] = ()
+    # The steps in the diagram's order, for a list instead of the drawing (narrow screens).
+    steps: tuple[StepLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class TakenFlow:
+    source: str
+    target: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StepLine:
+    step_id: str
+    name: str
+    party: str  # the lane's name as the diagram writes it
+    state: str  # done | open | overdue | waiting (not reached)
+    reached: int  # how many times work reached this step (more than once after a return)
 
 
 def _cycle(work: Work, actor: Actor, cycle_id: int) -> Cycle:
@@ -150,6 +170,7 @@ def cycle_diagram(work: Work, actor: Actor, cycle_id: int) -> CycleDiagram:
     diagram = diagram_for_version(work, cycle.diagram_version_id)
     with work.runtime.engine.reading(cycle.state, cycle.state_format) as run:
         states = dict(run.element_states())
+        taken = run.taken_flows()
     overdue = work.session.scalars(
         select(HumanTask.step_id).where(
             HumanTask.cycle_id == cycle_id, HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at < work.now
@@ -158,4 +179,20 @@ def cycle_diagram(work: Work, actor: Actor, cycle_id: int) -> CycleDiagram:
     for step_id in overdue:
         if states.get(step_id) == "open":
             states[step_id] = "overdue"
-    return CycleDiagram(cycle_id=cycle.id, xml=diagram.xml.decode("utf-8"), element_states=states)
+    reached: dict[str, int] = {}
+    for (_source, target), count in taken.items():
+        reached[target] = reached.get(target, 0) + count
+    order = diagram.order or tuple(s.step_id for s in diagram.steps)
+    lines = tuple(
+        StepLine(
+            step.step_id, step.name, step.lane_name, states.get(step.step_id, "waiting"), reached.get(step.step_id, 0)
+        )
+        for step in sorted(diagram.steps, key=lambda s: order.index(s.step_id) if s.step_id in order else len(order))
+    )
+    return CycleDiagram(
+        cycle_id=cycle.id,
+        xml=diagram.xml.decode("utf-8"),
+        element_states=states,
+        flows=tuple(TakenFlow(s, t, n) for (s, t), n in sorted(taken.items())),
+        steps=lines,
+    )

@@ -120,3 +120,40 @@ def test_the_ledger_prints_on_a4_landscape_with_dates_on_one_line(people, world,
     )
     _fits(desk, 1047)
     desk.page.pdf(path=str(desk.shot("ledger-print").with_suffix(".pdf")), landscape=True, format="A4")
+
+
+def test_the_diagram_reads_at_1366_and_is_a_list_on_a_phone(people, world, to_consolidate, open_steps, act):
+    cycle_id = to_consolidate()
+    act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": "初稿"})
+    act(world.supervisor, open_steps(cycle_id, "review")[0].id, decision="return", comment="请补充数据")
+    desk = people("duchashi")
+    desk.page.set_viewport_size(DESKTOP)
+    desk.open(f"/cycles/{cycle_id}")
+    holder = desk.page.locator("#diagram[data-ready=true]")
+    expect(holder).to_be_visible()
+    assert float(holder.get_attribute("data-zoom")) >= 0.9  # labels at 12 px × zoom: legible
+    # the path taken, the return with its count
+    assert desk.page.locator(".djs-connection.taken").count() >= 5
+    expect(desk.page.locator(".flow-count.back")).to_have_text("退回 1 次")
+    # boundary timers hidden until asked for
+    hidden = desk.page.locator(".djs-element.timer-hidden")
+    assert hidden.count() > 0
+    assert desk.page.evaluate("getComputedStyle(document.querySelector('.timer-hidden')).display") == "none"
+    desk.page.locator("[data-diagram=timers]").check()
+    expect(hidden).to_have_count(0)
+    desk.page.locator("[data-diagram=fit]").click()
+    fitted = float(holder.get_attribute("data-zoom"))
+    desk.page.locator("[data-diagram=in]").click()
+    assert float(holder.get_attribute("data-zoom")) > fitted
+    expect(desk.page.locator("#step-list")).to_be_hidden()
+    _fits(desk, 1366)
+    desk.shot("diagram")
+
+    phone = people("lead_head", phone=True)
+    phone.open(f"/cycles/{cycle_id}")
+    expect(phone.page.locator("#diagram")).to_be_hidden()
+    steps = phone.page.locator("#step-list li")
+    expect(steps.first).to_contain_text("交办")
+    expect(phone.page.locator("#step-list li.step-open")).to_contain_text("办理 2 次")
+    _fits(phone, 375)
+    phone.shot("diagram")

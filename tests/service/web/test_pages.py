@@ -437,6 +437,28 @@ def test_publishing_names_units_nobody_can_sign_for_and_takes_a_reason(web, runt
     assert web("lead_staff").post(f"/plans/{world.plan.id}/publish", {}).status_code == 403
 
 
+def test_plan_import_preview_lists_the_units_it_would_create(web, runtime, make):
+    with runtime.work() as work:
+        load_demo(work, with_plan=False)
+    make.user(Role.SUPERVISOR, username="ducha2")
+    source = PLAN_FILE.read_text(encoding="utf-8").replace("区统计局", "区统计局局本部")
+    client = web("ducha2")
+    from io import BytesIO
+
+    preview = text(
+        client.post(
+            "/plans/import",
+            {"file": (BytesIO(source.encode("utf-8")), "方案.txt")},
+            content_type="multipart/form-data",
+        )
+    )
+    assert "将新建" not in preview
+    token = re.search(r'/plans/import/([A-Za-z0-9_-]{32})"', preview).group(1)
+    checked = client.post(f"/plans/import/{token}", {"action": "check", "create_units": "1"})
+    assert checked.status_code == 200 and "确认导入时将新建 1 个单位:区统计局局本部" in text(checked)
+    assert plan_count(runtime) == 0
+
+
 def test_plan_import_refuses_what_it_cannot_read(web, runtime, make):
     make.user(Role.ADMIN, username="root")
     client = web("root")

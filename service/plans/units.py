@@ -398,10 +398,10 @@ def _last_sentence_qiantou(
     if found is not None:
         return found, (start, end)
     # "…惠及居民2860户,由县住建局牵头,县财政局配合,11月底前完成。": the closing clauses of a sentence.
-    clause = start
+    clause = max(start, end - _MAX_QIANTOU)  # a sentence of unit names is never longer: the cost stays linear
     while (clause := _top_level(norm, clause, end, ",")) < end:
         clause += 1
-        if norm[start:clause].count("(") != norm[start:clause].count(")"):
+        if norm[clause:end].count("(") != norm[clause:end].count(")"):
             continue
         found = _qiantou(norm[clause:end], raw[clause:end], known, allow_fuze=True)
         if found is not None:

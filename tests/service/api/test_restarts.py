@@ -186,7 +186,9 @@ def test_a_cycle_driven_to_its_end_with_the_server_restarted_after_every_step(ru
         for n, (username, step) in enumerate(order):
             up = servers[n % 2]
             server = up.result() if isinstance(up, Future) else up
-            (item,) = [i for i in who[username].open_items(server.base, cycle_id) if i["step"] == step]
+            items = [i for i in who[username].open_items(server.base, cycle_id) if i["step"] == step]
+            assert len(items) == 1, f"{step} is not open for {username}: the cycle stranded after a process switch"
+            (item,) = items
             response = who[username].complete(server.base, item)
             assert response.status_code == 200, response.text
             servers[n % 2] = pool.submit(restart, server)

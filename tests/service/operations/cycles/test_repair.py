@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.models import AuditEvent, Cycle, CycleStatus
+from db.models import AuditEvent, Cycle, CycleStatus, HumanTask
 from service.operations.common.actor import SYSTEM
 from service.operations.cycles.projection import load_run
 from service.operations.cycles.repair import repair_cycle, running_cycles
@@ -127,3 +127,28 @@ def test_a_closed_cycle_is_not_looked_at(runtime, world, stuck, act, open_steps)
     with runtime.work(write=False) as work:
         assert stuck["then_fixed"] not in running_cycles(work)
     assert repair(runtime, stuck["then_fixed"]) is None
+
+
+def test_a_lost_decision_missing_from_its_row_is_taken_from_the_audit_trail(
+    runtime, world, to_consolidate, act, open_steps
+):
+    """The engine lost a 退回 and the row lacks its decision: the step.completed event still holds
+    it, so the repair returns the report to the lead unit, as the reviewer decided."""
+    cycle_id = to_consolidate()
+    act(world.lead_head, open_steps(cycle_id, "consolidate")[0].id, data={"report": "一稿"})
+    (review,) = open_steps(cycle_id, "review")
+    with runtime.work(write=False) as work:
+        before_review = work.session.get(Cycle, cycle_id).state
+    act(world.supervisor, review.id, decision="return", comment="请补充数据")
+    with runtime.work() as work:  # the engine's state as before the review, the row without its decision
+        work.session.get(Cycle, cycle_id).state = before_review
+        work.session.get(HumanTask, review.id).decision = None
+    (returned,) = open_steps(cycle_id)
+    assert returned.step_id == "consolidate"
+    done = repair(runtime, cycle_id)
+    assert done.completed == (review.id,) and "1 个已办环节在流程中仍待办" in done.problems
+    assert [t.id for t in open_steps(cycle_id)] == [returned.id], "the engine now holds the returned step ready"
+    with runtime.work(write=False) as work:
+        data = load_run(work, work.session.get(Cycle, cycle_id)).process_data()
+    assert data["review_decision"] == "return"
+    assert not repair(runtime, cycle_id).needed

@@ -32,6 +32,7 @@ def make_backup(config: Config, target: Path, now: datetime) -> Manifest:
     engine = engine_name(url)
     work = target.parent / f".{target.name}.partial-{os.getpid()}"
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clear_abandoned(target)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     try:
@@ -61,6 +62,20 @@ def make_backup(config: Config, target: Path, now: datetime) -> Manifest:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return manifest
+
+
+def _clear_abandoned(target: Path) -> None:
+    """Partial copies of the same backup left by a run that was killed (its process is gone)."""
+    for stale in target.parent.glob(f".{target.name}.partial-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except PermissionError:
+            continue  # another user's live process
 
 
 def _sqlite(url: str, database: Path) -> State:

@@ -5,60 +5,14 @@ the manifest's head, and leaves the target empty when it refuses."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect, select, update
 
-from db.models import AuditEvent, Base, HumanTask, HumanTaskState
+from db.models import AuditEvent, Base
 from service.backup import BackupError, make_backup, restore_backup
 from service.backup.manifest import file_sha256
-from service.operations.cycles.attachments import upload_attachment
-from service.operations.cycles.complete import complete_human_task
-from service.operations.cycles.start import start_cycle
-
-REPORT = "第一季度工作进展:已完成产业链图谱。\n".encode()
-
-
-@pytest.fixture
-def populated(runtime, world) -> str:
-    """A cycle played to the co-units' input, one of them with an attachment; returns its sha256."""
-    with runtime.work() as work:
-        cycle = start_cycle(work, world.supervisor, world.key_task.id, "2024-Q2")
-        complete_human_task(work, world.supervisor, cycle.opened[0].id)
-        sign_for = work.session.scalar(
-            select(HumanTask.id).where(HumanTask.step_id == "sign_for", HumanTask.state == HumanTaskState.OPEN)
-        )
-        opened = complete_human_task(work, world.lead_head, sign_for).opened
-        mine = next(step for step in opened if step.unit_id == world.co_units[0].id)
-        return upload_attachment(work, world.co_heads[0], mine.id, "进展.txt", REPORT).sha256
-
-
-@pytest.fixture
-def target(config, database_url, tmp_path):
-    """The config of an empty database of the same engine, with an attachment store of its own."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        admin = None
-    else:
-        base = make_url(database_url)
-        name = f"{base.database}_restored"
-        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-    yield dataclasses.replace(
-        config,
-        database=dataclasses.replace(config.database, url=url),
-        attachments=dataclasses.replace(config.attachments, storage_dir=str(tmp_path / "restored-attachments")),
-    )
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _rows(url: str) -> dict[str, list[tuple[object, ...]]]:
@@ -81,7 +35,7 @@ def _tables(url: str) -> list[str]:
         engine.dispose()
 
 
-def test_a_populated_database_round_trips(runtime, config, populated, target, clock, tmp_path):
+def test_a_populated_database_round_trips(attachment_bytes, runtime, config, populated, target, clock, tmp_path):
     backup = tmp_path / "backup"
     manifest = make_backup(config, backup, clock.now())
     with runtime.work(write=False) as work:
@@ -99,7 +53,7 @@ def test_a_populated_database_round_trips(runtime, config, populated, target, cl
     assert all(source[name] for name in ("units", "users", "cycles", "human_tasks", "attachments", "audit_events"))
     assert restored == source
     stored = target.path(target.attachments.storage_dir) / populated[:2] / populated
-    assert stored.read_bytes() == REPORT
+    assert stored.read_bytes() == attachment_bytes
 
 
 def test_restore_refuses_a_target_that_is_not_empty(config, populated, target, clock, tmp_path):
@@ -109,11 +63,13 @@ def test_restore_refuses_a_target_that_is_not_empty(config, populated, target, c
         restore_backup(target, tmp_path / "backup")
 
 
-def test_restore_refuses_a_tampered_file_before_touching_the_target(config, populated, target, clock, tmp_path):
+def test_restore_refuses_a_tampered_file_before_touching_the_target(
+    attachment_bytes, config, populated, target, clock, tmp_path
+):
     backup = tmp_path / "backup"
     make_backup(config, backup, clock.now())
     attachment = backup / "attachments" / populated[:2] / populated
-    attachment.write_bytes(REPORT.replace("已完成".encode(), "未完成".encode()))
+    attachment.write_bytes(attachment_bytes.replace("已完成".encode(), "未完成".encode()))
     with pytest.raises(BackupError, match=f"备份文件 attachments/{populated[:2]}/{populated} 被改动:sha256"):
         restore_backup(target, backup)
     (backup / "attachments" / populated[:2] / populated).unlink()

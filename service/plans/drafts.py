@@ -26,6 +26,7 @@ class Draft:
     # Lines that continue the line before them (text wrapped mid-sentence, or broken by a page marker):
     # their indexes in `lines`; they join without a line break.
     joined: set[int] = field(default_factory=set)
+    table: str | None = None  # the table (sheet) a row of it came from
     written: str | None = None  # the number as written when the plan's numbers were made to run on ("二.1")
 
     def add(self, text: str, *, join: bool = False) -> None:

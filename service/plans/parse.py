@@ -71,6 +71,8 @@ def _build(drafts: list[Draft], context: Context) -> tuple[list[ParsedTask], lis
         tasks.append(task)
         problems += own
         key = (draft.section.number if draft.written and draft.section else "", draft.written or str(draft.number))
+        if draft.written and draft.table:
+            key = (draft.table, key[0] + key[1])
         if key in first_seen:
             problems.append(_duplicate(draft, first_seen[key]))
         first_seen.setdefault(key, draft.where)
@@ -144,13 +146,18 @@ def run_on(drafts: list[Draft]) -> Problem | None:
     restarts = sum(
         1
         for before, after in itertools.pairwise(drafts)
-        if after.number == 1 and after.section is not None and after.section != before.section
+        if after.number == 1
+        and ((after.section is not None and after.section != before.section) or after.table != before.table)
     )
     if not restarts:
         return None
+    tables = len({draft.table for draft in drafts}) > 1
     for position, draft in enumerate(drafts, start=1):
         section = draft.section.number if draft.section and draft.section.number else ""
-        draft.written = f"{section}.{draft.number}" if section else str(draft.number)
+        if tables and draft.table:
+            draft.written = f"{draft.table}!{draft.number}"
+        else:
+            draft.written = f"{section}.{draft.number}" if section else str(draft.number)
         draft.number = position
     return Problem(
         drafts[0].line,

@@ -109,14 +109,15 @@ def read_table(table: Table, outline: Outline, known: UnitTest) -> bool:
     if outline.title is None:
         outline.title = table_title(table.rows[:header_at])
     outline.close(TABLE_SECTION_DEPTH)
-    reader = _Rows(header, outline, known)
+    reader = _Rows(header, outline, known, table.name)
     for row in table.rows[header_at + 1 :]:
         reader.read(row)
     return True
 
 
 class _Rows:
-    def __init__(self, header: Header, outline: Outline, known: UnitTest) -> None:
+    def __init__(self, header: Header, outline: Outline, known: UnitTest, name: str) -> None:
+        self.name = name
         self.header = header
         self.outline = outline
         self.known = known
@@ -186,6 +187,7 @@ class _Rows:
                 roles=roles,
                 deadline_cell=deadline,
                 stages=[(title or text, deadline)],
+                table=self.name,
             )
         )
 

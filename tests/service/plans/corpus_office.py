@@ -315,7 +315,25 @@ def bullets_docx() -> bytes:
     return _docx_bytes(document)
 
 
+def sheets_restart_xlsx() -> bytes:
+    """A workbook with a task sheet per field, each numbering its tasks from 1."""
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "工业"
+    second = workbook.create_sheet("农业")
+    header = ["序号", "重点任务", "牵头单位", "配合单位"]
+    industry = [[1, "新增规上企业20家。", "区发改局", "区统计局"], [2, "实施技改项目30个。", "区发改局", "区财政局"]]
+    farming = [[1, "建设农田1万亩。", "区农业农村局", "各镇"], [2, "培育龙头企业3家。", "区农业农村局", "区财政局"]]
+    for sheet, rows in ((first, industry), (second, farming)):
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    return _xlsx_bytes(workbook)
+
+
 BUILDERS: dict[str, Callable[[], bytes]] = {
+    "k2-sheets-restart.xlsx": sheets_restart_xlsx,
     "k2-bullets.docx": bullets_docx,
     "k1-two-row-header.docx": two_row_header_docx,
     "k5-milestones-sheet.xlsx": milestones_xlsx,

@@ -92,17 +92,18 @@ def test_xlsx_task_sheets(parse: Parse, office_files: dict[str, bytes]) -> None:
         (2, 5, "构建新产业"),
         (3, 7, "推进新治理"),
         (4, 8, "推进新治理"),
-        (1, 2, None),
-        (2, 3, None),
+        (5, 2, None),  # the second sheet numbers from 1 again: numbered on, as written kept
+        (6, 3, None),
     ]
+    assert [task.written_number for task in plan.tasks][4:] == ["民生实事!1", "民生实事!2"]
     # The notes sheet says "排在第一位的为牵头单位" and the first sheet has only 责任单位/配合单位 columns.
     assert units(plan) == [
         (1, ["区发展改革和经济信息化局"], ["区招商中心", "各镇街"]),
         (2, ["区发改局"], ["区财政局", "区住建局"]),
         (3, ["区政府办公室"], ["区直各部门"]),
         (4, [], ["区民政局"]),
-        (1, ["区人社局"], ["各镇街"]),
-        (2, ["区民政局"], ["区残联"]),
+        (5, ["区人社局"], ["各镇街"]),
+        (6, ["区民政局"], ["区残联"]),
     ]
     assert plan.tasks[4].title == "零工市场建设"  # a title column and a content column
     assert plan.tasks[4].body == "新改建零工市场(驿站)15家。"
@@ -110,8 +111,7 @@ def test_xlsx_task_sheets(parse: Parse, office_files: dict[str, bytes]) -> None:
     assert len(plan.tasks[2].co_units_resolved) == 36
     assert [(p.line, p.severity, p.message) for p in plan.problems] == [
         (8, "error", "任务表!8:任务4「强化基层治理」未标明牵头单位。"),
-        (2, "error", "民生实事!2:任务编号1重复(与任务表!4的任务相同),已保留原编号,请核对。"),
-        (3, "error", "民生实事!3:任务编号2重复(与任务表!5的任务相同),已保留原编号,请核对。"),
+        (4, "warning", "各部分的任务编号分别从1开始(2 个部分):已按出现顺序连续编号为任务1至任务6,原编号保留在各任务中,请核对。"),  # noqa: E501
         (3, "warning", "民生实事!3:单位「区残联」不在单位名录中。可更正名称,或在导入时选择新建该单位。"),
     ]
 

@@ -45,6 +45,11 @@ def _render_list(errors: FormErrors | None = None, values: dict[str, str] | None
         status=status,
         statuses=ExtensionStatus.labels(),
         deciders=deciders,
+        withdrawable={
+            e.id
+            for e in found.items
+            if e.status == "pending" and authz.permits(authz.ensure_can_withdraw_extension, actor, e.unit_id)
+        },
         errors=errors or FormErrors(),
         values=values or {},
     )

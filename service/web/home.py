@@ -19,6 +19,7 @@ from ..operations.common.notifications import list_notifications
 from ..operations.queries.admin_overview import admin_overview
 from ..operations.queries.inbox import inbox, inbox_counts
 from ..operations.queries.ledger import ledger
+from ..operations.queries.moves import pending_declines
 from ..operations.supervision.calendar import calendar_status
 from ..operations.supervision.escalations import list_escalations
 from ..operations.supervision.extensions import list_extensions
@@ -46,6 +47,7 @@ def home() -> Any:
         book = None
         if authz.may_decide_extensions(actor):
             awaiting = list_extensions(work, actor, awaiting_me=True, limit=5)
+        declines = pending_declines(work, actor)  # 退回交办 waiting for the office (empty for others)
         if authz.may_see_statistics(actor):
             duban = list_escalations(work, actor, level=3, open_only=True, limit=5)
             try:
@@ -58,6 +60,7 @@ def home() -> Any:
         counts=counts,
         notices=notices,
         awaiting=awaiting,
+        declines=declines,
         duban=duban,
         overview=book,
     )

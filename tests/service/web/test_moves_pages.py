@@ -36,6 +36,7 @@ def test_the_step_page_offers_each_person_their_moves(world, start, act, runtime
     assert declined.status_code == 302
     inbox = web("duchashi").get("/inbox").get_data(as_text=True)
     assert 'id="declines"' in inbox and "不属于街道职责" in inbox
+    assert 'id="declines-tile"' in web("duchashi").get("/").get_data(as_text=True)
     urged = web("duchashi").post(f"/human-tasks/{street.id}/urge", {"comment": "请抓紧"})
     assert urged.status_code == 302
     page = web("duchashi").get(f"/human-tasks/{street.id}").get_data(as_text=True)
@@ -115,3 +116,24 @@ def test_the_returned_report_comes_back_prefilled_on_the_page(world, to_consolid
     after = lead.get(f"/human-tasks/{v2.id}").get_data(as_text=True)
     assert "附件已移除" in after, after[after.find('class="flash') :][:300]
     assert 'id="current-files"' not in after
+
+
+def test_a_unit_withdraws_its_extension_request_from_the_list(world, start, act, runtime, web):
+    from datetime import timedelta as days
+
+    from service.operations.supervision.extensions import request_extension
+
+    cycle_id = start()
+    act(world.supervisor, open_tasks(runtime, cycle_id, "dispatch")[0].id)
+    (sign_for,) = open_tasks(runtime, cycle_id, "sign_for")
+    with runtime.work() as work:
+        asked = request_extension(
+            work, world.lead_head, sign_for.id, new_due_date=(sign_for.due_at + days(days=7)).date(), reason="忙"
+        )
+    lead = web("lead_staff")
+    page = lead.get("/extensions").get_data(as_text=True)
+    assert 'class="withdraw-extension"' in page
+    assert 'class="withdraw-extension"' not in web("duchashi").get("/extensions?view=all").get_data(as_text=True)
+    assert "退回交办待处理" not in web("duchashi").get("/").get_data(as_text=True)
+    lead.post(f"/extensions/{asked.id}/withdraw", {})
+    assert "已撤回" in lead.get("/extensions").get_data(as_text=True)

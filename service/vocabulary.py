@@ -253,6 +253,15 @@ class PlanStatus(Labelled):
     ARCHIVED = "archived", "已归档"
 
 
+class TaskRevision(Labelled):
+    """What a revision of a plan does to one key task (the revision preview's words)."""
+
+    CHANGED = "changed", "有修改"
+    ADDED = "added", "新增"
+    REMOVED = "removed", "删除"
+    SAME = "same", "未变"
+
+
 # -- supervision ------------------------------------------------------------------------------
 
 

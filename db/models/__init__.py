@@ -13,7 +13,7 @@ from .extensions import Extension, ExtensionStatus
 from .indicators import Indicator, IndicatorValue, ProgressReport
 from .notifications import Notification
 from .outbox import MailStatus, OutboxMail, OutboxRobot
-from .plans import KeyTask, KeyTaskUnit, Plan, UnitPart
+from .plans import KeyTask, KeyTaskUnit, Plan, PlanRevision, UnitPart
 from .robots import UnitRobot
 from .sessions import WebSession
 from .units import Role, Unit, UnitAlias, UnitGroup, UnitGroupMember, UnitKind, User
@@ -44,6 +44,7 @@ __all__ = [
     "OutboxMail",
     "OutboxRobot",
     "Plan",
+    "PlanRevision",
     "ProgressReport",
     "Role",
     "ScoreAdjustment",

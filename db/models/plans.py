@@ -37,6 +37,24 @@ class Plan(Base):
     key_tasks: Mapped[list[KeyTask]] = relationship(back_populates="plan", order_by="KeyTask.number")
 
 
+class PlanRevision(Base):
+    """One confirmed revision of a plan (a changed version of its file): what it changed, kept for
+    good (``changes``: the revision preview's per-key-task list, as JSON)."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (UniqueConstraint("plan_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    revision: Mapped[int]
+    source_name: Mapped[str] = mapped_column(String(300))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    revised_at: Mapped[datetime]
+    revised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    applied_to_running: Mapped[bool] = mapped_column(default=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class KeyTask(Base):
     __tablename__ = "key_tasks"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)

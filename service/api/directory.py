@@ -74,13 +74,18 @@ def archive(args: dict[str, Any], plan_id: int) -> Any:
 @blp.route("/plans/import", methods=["POST"])
 @upload_limit(lambda _runtime: MAX_PLAN_BYTES)
 @blp.arguments(PlanImportArgs, location="multipart")
-@blp.response(200, ImportResultSchema, description="试运行,或此前已导入过同一文件")
-@blp.alt_response(201, schema=ImportResultSchema, description="已导入为新计划")
-@blp.problem(422, "无法导入(问题详情中的 result 是完整的解析结果)")
+@blp.response(200, ImportResultSchema, description="试运行,已修订原计划,或此前已导入过同一文件")
+@blp.alt_response(201, schema=ImportResultSchema, description="已导入为新计划(草稿)")
+@blp.problem(403, "只有督查室和管理员可以导入;修订涉及正在办理的周期(撤销、转办)时只有督查室可以确认")
+@blp.problem(409, "计划已被其他人修订(expected_revision 不是当前版本),或同一文件刚刚已导入")
+@blp.problem(422, "无法导入(问题详情中的 result 是完整的解析结果);revision_of 指向的计划不存在")
 def import_(args: dict[str, Any]) -> Any:
     """导入计划文件(.txt/.docx/.xlsx,multipart 字段 file),与 `duban plan import --json` 输出相同的 JSON。
 
-    dry_run=true 只解析和检查,不写入任何数据;create_units=true 时自动新建名录中没有的单位。"""
+    dry_run=true 只解析和检查,不写入任何数据;create_units=true 时自动新建名录中没有的单位。新导入的计划是草稿,
+    发布后才开启报送轮次。已有同标题同年度的计划(或 revision_of 指定的计划)时,导入是它的修订:结果中的
+    revision 逐项列出各重点任务的变化(修改、新增、删除,单位、正文、目标),确认后更新原有重点任务;删除的任务停用,
+    其正在办理的周期撤销;apply_to_running=true 时正在办理的周期改由新单位承办。"""
     upload = args["file"]
     data = upload.read()
     with acting(write=True) as (actor, work):
@@ -91,6 +96,10 @@ def import_(args: dict[str, Any]) -> Any:
             upload.filename or "plan.txt",
             dry_run=args["dry_run"],
             create_units=args["create_units"],
+            revision_of=args["revision_of"],
+            as_new=args["as_new"],
+            apply_to_running=args["apply_to_running"],
+            expected_revision=args["expected_revision"],
         )
     body = result.as_json()
     if not result.ok and not result.dry_run:
@@ -102,6 +111,6 @@ def import_(args: dict[str, Any]) -> Any:
             field="file",
             extra={"result": body},
         )
-    if result.dry_run or result.already_imported:
+    if result.dry_run or result.already_imported or result.revised:
         return body
     return body, 201

@@ -120,8 +120,21 @@ def plan() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed plan as JSON.")
 @click.option("--create-units", is_flag=True, help="Create units the directory does not know.")
 @click.option("--title", default=None, help="The plan's title, when the file has none (or another).")
-def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool, title: str | None) -> None:
-    """Import a plan from a .txt, .docx or .xlsx file."""
+@click.option("--revision-of", type=int, default=None, help="Import as a revision of this plan.")
+@click.option("--as-new", is_flag=True, help="A new plan even when one has the same title and year.")
+@click.option("--apply-to-running", is_flag=True, help="A revision also moves running cycles to the new units.")
+def plan_import(
+    path: Path,
+    dry_run: bool,
+    as_json: bool,
+    create_units: bool,
+    title: str | None,
+    revision_of: int | None,
+    as_new: bool,
+    apply_to_running: bool,
+) -> None:
+    """Import a plan from a .txt, .docx or .xlsx file (a draft; or a revision of the plan with the
+    same title and year: the changes per key task are listed)."""
     from ..errors import DomainError
     from ..operations.common.actor import SYSTEM
     from ..operations.directory.plan_import import import_plan
@@ -132,7 +145,18 @@ def plan_import(path: Path, dry_run: bool, as_json: bool, create_units: bool, ti
         raise click.ClickException(f"无法读取 {path}: {exc.strerror}") from None
     try:
         with runtime().work() as work:
-            result = import_plan(work, SYSTEM, data, path.name, dry_run=dry_run, create_units=create_units, title=title)
+            result = import_plan(
+                work,
+                SYSTEM,
+                data,
+                path.name,
+                dry_run=dry_run,
+                create_units=create_units,
+                title=title,
+                revision_of=revision_of,
+                as_new=as_new,
+                apply_to_running=apply_to_running,
+            )
     except DomainError as exc:
         click.echo(f"导入失败: {exc.detail}", err=True)
         sys.exit(1)

@@ -17,11 +17,13 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..operations.common.authz import ensure_can_import_plans
 from ..operations.directory.plan_import import ImportResult, import_plan
+from ..operations.directory.plan_status import list_plans
 from ..operations.directory.units import list_units
 from ..security import login_required
+from ..vocabulary import PlanStatus, TaskRevision
 from .base import FormErrors, bp, me, reading, runtime, writing
 
 ACCEPTED = (".txt", ".docx", ".xlsx")
@@ -84,9 +86,34 @@ def _renames() -> dict[str, str]:
     return pairs
 
 
-def _preview(result: ImportResult, token: str, renames: dict[str, str], create_units: bool, errors: FormErrors) -> str:
+def _revision_choice() -> dict[str, Any]:
+    """The preview's choice of what the file is: ``revision_of`` (a plan id, or "new" for a new
+    plan; absent: recognised by title and year), ``apply_to_running``, ``expected_revision``."""
+    choice = request.form.get("revision_of", "").strip()
+    expected = request.form.get("expected_revision", "").strip()
+    return {
+        "revision_of": int(choice) if choice.isdigit() and len(choice) < 10 else None,
+        "as_new": choice == "new",
+        "apply_to_running": request.form.get("apply_to_running") == "1",
+        "expected_revision": int(expected) if expected.isdigit() and len(expected) < 10 else None,
+    }
+
+
+def _preview(
+    result: ImportResult,
+    token: str,
+    renames: dict[str, str],
+    create_units: bool,
+    errors: FormErrors,
+    apply_to_running: bool = False,
+) -> str:
     with reading() as work:
         units = [u.name for u in list_units(work.session)]
+        plans = [
+            p
+            for p in list_plans(work.session)
+            if p.status != PlanStatus.ARCHIVED or (result.revision is not None and p.id == result.revision.plan_id)
+        ]
     return render_template(
         "plan_preview.html",
         result=result,
@@ -94,7 +121,10 @@ def _preview(result: ImportResult, token: str, renames: dict[str, str], create_u
         renames=renames,
         create_units=create_units,
         units=units,
+        plans=plans,
+        apply_to_running=apply_to_running,
         errors=errors,
+        REVISION=TaskRevision,
     )
 
 
@@ -137,33 +167,46 @@ def plan_confirm(token: str) -> Any:
     data, filename = _kept(token)
     renames = _renames()
     create_units = request.form.get("create_units") == "1"
+    choice = _revision_choice()
     confirm = request.form.get("action") == "confirm"
     errors = FormErrors()
     try:
         if confirm:
             with writing() as work:
                 result = import_plan(
-                    work, actor, data, filename, dry_run=False, create_units=create_units, renames=renames
+                    work, actor, data, filename, dry_run=False, create_units=create_units, renames=renames, **choice
                 )
                 if not result.ok:  # nothing was written; show why
                     raise _NotImported(result)
         else:
             with reading() as work:
                 result = import_plan(
-                    work, actor, data, filename, dry_run=True, create_units=create_units, renames=renames
+                    work, actor, data, filename, dry_run=True, create_units=create_units, renames=renames, **choice
                 )
     except _NotImported as refused:
         errors[FormErrors.FORM] = "尚不能导入,请先处理下面列出的问题。"
-        return _preview(refused.result, token, renames, create_units, errors), 422
-    except Invalid as error:
+        return _preview(refused.result, token, renames, create_units, errors, choice["apply_to_running"]), 422
+    except (Invalid, Conflict) as error:
+        # A correction that names nothing, or a revision someone else confirmed first: the page
+        # shows the file against the plan as it is now, with every entry the user made kept.
         errors.take(error, ("renames",))
+        fresh = {**choice, "expected_revision": None}
+        if error.field == "revision_of":
+            fresh = {**fresh, "revision_of": None}
         with reading() as work:
-            result = import_plan(work, actor, data, filename, dry_run=True, create_units=create_units)
-        return _preview(result, token, renames, create_units, errors), error.status
+            result = import_plan(work, actor, data, filename, dry_run=True, create_units=create_units, **fresh)
+        return _preview(result, token, renames, create_units, errors, choice["apply_to_running"]), error.status
     if not confirm:
-        return _preview(result, token, renames, create_units, errors)
+        return _preview(result, token, renames, create_units, errors, choice["apply_to_running"])
     _forget(token)
-    if result.already_imported:
+    if result.revised and result.revision is not None:
+        r = result.revision
+        flash(
+            f"已修订《{r.title}》(第{r.revision + 1}版):修改 {r.count(TaskRevision.CHANGED)} 项,"
+            f"新增 {r.count(TaskRevision.ADDED)} 项,删除 {r.count(TaskRevision.REMOVED)} 项。",
+            "success",
+        )
+    elif result.already_imported:
         flash(f"这个文件此前已导入过(计划 #{result.plan_id}),未重复导入。", "warning")
     else:
         flash(

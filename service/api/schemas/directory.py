@@ -45,6 +45,20 @@ class PlanImportArgs(Schema):
     file = File(required=True, metadata={"description": ".txt、.docx 或 .xlsx"})
     dry_run = Bool(load_default=False)
     create_units = Bool(load_default=False)
+    revision_of = Int(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "作为这个计划的修订导入(不填时按标题和年度自动识别)"},
+    )
+    as_new = Bool(load_default=False, metadata={"description": "即使标题和年度相同,也作为新计划导入"})
+    apply_to_running = Bool(
+        load_default=False, metadata={"description": "修订同时调整正在办理的周期的承办单位(转办/免报,仅督查室)"}
+    )
+    expected_revision = Int(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "预览时计划的版本号;确认时已不是这一版则 409"},
+    )
 
 
 class ProblemLineSchema(Schema):
@@ -70,3 +84,11 @@ class ImportResultSchema(Schema):
     unknown_units = fields.List(Str())
     created_units = fields.List(Str())
     blockers = fields.List(Str())
+    revision = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "修订时:plan_id、revision(当前版本)、status、recognised、counts、"
+            "tasks(每项 kind=changed|added|removed|same,fields、lead_units、co_units、targets 的增删,running_cycles)"
+        },
+    )
+    revised = fields.Boolean()

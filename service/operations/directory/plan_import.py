@@ -13,20 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from db.models import KeyTask, KeyTaskUnit, Plan, Unit, UnitAlias, UnitKind, UnitPart
+from db.models import Plan, Unit, UnitAlias, UnitKind
 
-from ...errors import Invalid
+from ...errors import Conflict, Invalid
 from ...plans.directory import UnitDirectory
 from ...plans.goals import find_goals
 from ...plans.model import ParsedPlan
 from ...plans.parse import parse_plan
 from ...plans.unit_lists import looks_like_unit
 from ...runtime import Work
-from ...vocabulary import PlanStatus
+from ...vocabulary import PlanStatus, TaskRevision
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..year.indicators import indicators_from_import
+from .plan_diff import RevisionPreview, TaskChange, find_revised_plan, preview_revision
+from .plan_revision import revise_plan
+from .plan_write import write_tasks
 from .units import unit_directory
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
@@ -41,6 +45,9 @@ class ImportResult:
     unknown_units: tuple[str, ...] = ()
     created_units: tuple[str, ...] = ()
     blockers: tuple[str, ...] = field(default_factory=tuple)
+    # A changed version of a plan already there: what it changes (and, once confirmed, that it did).
+    revision: RevisionPreview | None = None
+    revised: bool = False
 
     @property
     def ok(self) -> bool:
@@ -58,6 +65,8 @@ class ImportResult:
                 "unknown_units": list(self.unknown_units),
                 "created_units": list(self.created_units),
                 "blockers": list(self.blockers),
+                "revision": self.revision.as_json() if self.revision else None,
+                "revised": self.revised,
             }
         )
         return out
@@ -69,9 +78,20 @@ class ImportResult:
             lines.append(f"  [{kind}] {problem.message}")  # messages name their place themselves
         if self.created_units:
             lines.append(f"  新建单位: {'、'.join(self.created_units)}")
+        if self.revision is not None:
+            r = self.revision
+            lines.append(
+                f"  修订计划 #{r.plan_id}《{r.title}》(现为第{r.revision}版,{r.status.label}): "
+                + ",".join(f"{k.label} {r.count(k)} 项" for k in TaskRevision)
+            )
+            for t in r.tasks:
+                if t.kind != TaskRevision.SAME:
+                    lines.append(f"    [{t.kind.label}] {t.new_number or t.old_number}. {t.title}" + _change_words(t))
         for blocker in self.blockers:
             lines.append(f"  无法导入: {blocker}")
-        if self.ok and not self.dry_run:
+        if self.ok and not self.dry_run and self.revised:
+            lines.append(f"已修订计划 #{self.plan_id}")
+        elif self.ok and not self.dry_run:
             lines.append(f"已导入为计划 #{self.plan_id}" + ("(此前已导入过同一文件)" if self.already_imported else ""))
         elif self.ok:
             lines.append("试运行: 可以导入(未写入任何数据)")
@@ -88,10 +108,22 @@ def import_plan(
     create_units: bool = False,
     renames: Mapping[str, str] | None = None,
     title: str | None = None,
+    revision_of: int | None = None,
+    as_new: bool = False,
+    apply_to_running: bool = False,
+    expected_revision: int | None = None,
 ) -> ImportResult:
     """``renames`` maps a unit name as written to a directory unit (corrections made on the import
     page); on a real import they are kept as aliases so the next plan resolves them by itself.
-    ``title`` replaces the title the parser found (or made up from the file name)."""
+    ``title`` replaces the title the parser found (or made up from the file name).
+
+    A changed version of a plan already there is a revision (``plan_revision.py``): the plan is
+    ``revision_of`` when given, else the newest plan not archived with the same title and year
+    (unless ``as_new``). The result's ``revision`` says per key task what changes; confirming
+    applies it (``apply_to_running``: running cycles take the new units). ``expected_revision`` is
+    the revision the preview was made against: Conflict (409) when another confirmation got there
+    first. Raises Invalid (bad corrections, field ``renames``; no such plan, field
+    ``revision_of``), Forbidden, Conflict."""
     authz.ensure_can_import_plans(actor)
     if len(data) > MAX_PLAN_BYTES:
         raise Invalid(f"文件过大(上限 {MAX_PLAN_BYTES // 1024 // 1024} MB)", field="file")
@@ -128,6 +160,12 @@ def import_plan(
         return ImportResult(
             parsed=parsed, dry_run=dry_run, plan_id=existing.id, already_imported=True, unknown_units=unknown
         )
+    target = _revised_plan(work, parsed, revision_of, as_new)
+    preview = (
+        preview_revision(session, target, parsed, directory, recognised=revision_of is None)
+        if target is not None
+        else None
+    )
     if dry_run or blockers:
         return ImportResult(
             parsed=parsed,
@@ -135,15 +173,35 @@ def import_plan(
             unknown_units=unknown,
             created_units=to_create if not blockers else (),  # a preview lists the units it would create
             blockers=tuple(blockers),
+            revision=preview,
         )
 
     created = _create_units(work, unknown) if unknown else ()
     _keep_aliases(work, renames)
+    goals = find_goals(data, filename)
+    if target is not None and preview is not None:
+        revise_plan(
+            work,
+            actor,
+            target,
+            parsed,
+            preview,
+            expected_revision=expected_revision,
+            apply_to_running=apply_to_running,
+            write_indicators=lambda w, p, written: indicators_from_import(w, p, written, goals),
+        )
+        return ImportResult(
+            parsed=parsed,
+            dry_run=False,
+            plan_id=target.id,
+            unknown_units=unknown,
+            created_units=created,
+            revision=preview,
+            revised=True,
+        )
     plan = _write_plan(work, actor, parsed)
-    key_tasks = {kt.number: kt for kt in session.scalars(select(KeyTask).where(KeyTask.plan_id == plan.id))}
-    indicators = indicators_from_import(
-        work, plan, [(key_tasks[task.number], task.targets) for task in parsed.tasks], find_goals(data, filename)
-    )
+    written = write_tasks(work, plan, parsed.tasks)
+    indicators = indicators_from_import(work, plan, written, goals)
     audit.record(
         work,
         actor,
@@ -161,6 +219,17 @@ def import_plan(
     return ImportResult(parsed=parsed, dry_run=False, plan_id=plan.id, unknown_units=unknown, created_units=created)
 
 
+def _revised_plan(work: Work, parsed: ParsedPlan, revision_of: int | None, as_new: bool) -> Plan | None:
+    if revision_of is not None:
+        plan = work.session.get(Plan, revision_of)
+        if plan is None:
+            raise Invalid(f"要修订的计划 {revision_of} 不存在", field="revision_of")
+        return plan
+    if as_new:
+        return None
+    return find_revised_plan(work.session, parsed, _year_of(parsed))
+
+
 def _write_plan(work: Work, actor: Actor, parsed: ParsedPlan) -> Plan:
     session = work.session
     plan = Plan(
@@ -173,50 +242,27 @@ def _write_plan(work: Work, actor: Actor, parsed: ParsedPlan) -> Plan:
         imported_by_id=actor.user_id,
         status=PlanStatus.DRAFT,  # published when checked (plan_status.py): no rounds before
     )
-    session.add(plan)
-    session.flush()
-    by_name = {u.name: u for u in session.scalars(select(Unit))}
-    for task in parsed.tasks:
-        key_task = KeyTask(
-            plan_id=plan.id,
-            number=task.number,
-            section=task.section,
-            title=task.title,
-            body=task.body,
-            lead_units_text="、".join(task.lead_units),
-            co_units_text="、".join(task.co_units),
-            targets=[t.to_json() for t in task.targets],
-            deadline_text=task.deadline.text if task.deadline else None,
-            deadline_date=task.deadline.date if task.deadline else None,
-        )
-        session.add(key_task)
-        session.flush()
-        seen: set[int] = set()
-        leads = [_resolve(by_name, name, work) for name in task.lead_units]
-        for position, unit in enumerate(leads):
-            if unit.id not in seen:
-                seen.add(unit.id)
-                session.add(
-                    KeyTaskUnit(key_task_id=key_task.id, unit_id=unit.id, part=UnitPart.LEAD, position=position)
-                )
-        for position, name in enumerate(task.co_units_resolved):
-            unit = _resolve(by_name, name, work)
-            if unit.id not in seen:
-                seen.add(unit.id)
-                session.add(KeyTaskUnit(key_task_id=key_task.id, unit_id=unit.id, part=UnitPart.CO, position=position))
-    session.flush()
+    try:
+        with session.begin_nested():  # the same file confirmed twice at once: one wins
+            session.add(plan)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("同一文件刚刚已被导入,请刷新后查看") from None
     return plan
 
 
-def _resolve(by_name: dict[str, Unit], name: str, work: Work) -> Unit:
-    unit = by_name.get(name)
-    if unit is None:
-        directory = unit_directory(work.session)
-        canonical = directory.resolve(name)
-        unit = by_name.get(canonical) if canonical else None
-    if unit is None:
-        raise Invalid(f"单位 {name} 不在单位名录中", field="units")
-    return unit
+def _change_words(change: TaskChange) -> str:
+    words = [f"{name}" for name in change.fields]
+    for label, added, removed in (
+        ("牵头", change.leads_added, change.leads_removed),
+        ("责任", change.co_added, change.co_removed),
+        ("目标", change.targets_added, change.targets_removed),
+    ):
+        if added:
+            words.append(f"+{label}:{'、'.join(added)}")
+        if removed:
+            words.append(f"-{label}:{'、'.join(removed)}")
+    return (" (" + ";".join(words) + ")") if words else ""
 
 
 _KIND_BY_SUFFIX = (

@@ -3,6 +3,8 @@ for, forced with a reason), archive; the OpenAPI document names the endpoints.""
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import update
 
 from db.models import Plan, User
@@ -40,3 +42,34 @@ def test_the_openapi_document_describes_publishing(app):
     publish = spec["paths"]["/api/v1/plans/{plan_id}/publish"]["post"]
     assert {"200", "403", "404", "409", "422"} <= set(publish["responses"])
     assert "409" in spec["paths"]["/api/v1/plans/{plan_id}/archive"]["post"]["responses"]
+
+
+REVISED = """鄂城区2024年“三新三强”行动方案
+1.推行产业链长制。全面推行链长制。(牵头单位:区统计局;责任单位:区财政局、凤凰街道)
+2.建设智慧园区。力争新增企业10家以上。(牵头单位:区财政局;责任单位:泽林镇)
+"""
+
+
+def test_a_revision_over_the_api_and_a_racing_confirm(api, world):
+    office = api(world.supervisor)
+
+    def send(text=REVISED, **form):
+        data = {"file": (io.BytesIO(text.encode()), "v2.txt"), **form}
+        return office.post("/api/v1/plans/import", data=data, content_type="multipart/form-data")
+
+    preview = send(dry_run="true")
+    assert preview.status_code == 200
+    revision = preview.get_json()["revision"]
+    assert revision["plan_id"] == world.plan.id and revision["revision"] == 1 and revision["recognised"] is True
+    assert revision["counts"] == {"changed": 1, "added": 1, "removed": 0, "same": 0}
+    first = revision["tasks"][0]
+    assert first["key_task_id"] == world.key_task.id and first["lead_units"]["added"] == ["区统计局"]
+    done = send(expected_revision="1")
+    assert done.status_code == 200 and done.get_json()["revised"] is True
+    late = send(REVISED.replace("10家", "12家"), expected_revision="1")  # confirmed against version 1 too
+    assert late.status_code == 409 and "已被修订" in late.get_json()["detail"]
+    assert office.get(f"/api/v1/plans/{world.plan.id}").get_json()["revision"] == 2
+    # Chosen as a new plan instead: a draft of its own (201).
+    apart = send(REVISED + "\n", as_new="true")
+    assert apart.status_code == 201 and apart.get_json()["plan_id"] != world.plan.id
+    assert send(REVISED.replace("10家", "15家"), revision_of="999999", dry_run="true").status_code == 422

@@ -122,6 +122,15 @@ def test_unknown_units_and_create_units(loaded_cli, tmp_path):
     assert plans[PLAN_FILE.name]["status"] == "published"
     draft = plans["plan.txt"]
     assert draft["status"] == "draft" and draft["status_label"] == "草稿" and draft["key_tasks"] == 1
+    # A changed version of the draft (recognised by its title and year) is a revision that replaces it.
+    plan.write_text(
+        "1.建设智慧社区。(牵头单位:区数据局;责任单位:凤凰街道)\n2.建设口袋公园。(牵头单位:区数据局)\n", encoding="utf-8"
+    )
+    preview = cli("plan", "import", str(plan), "--dry-run", "--title", draft["title"]).stdout
+    assert f"修订计划 #{draft['id']}" in preview and "[新增] 2. 建设口袋公园" in preview
+    revised = cli("plan", "import", str(plan), "--title", draft["title"]).stdout
+    assert f"已修订计划 #{draft['id']}" in revised
+    assert [p["revision"] for p in json.loads(cli("plan", "list", "--json").stdout) if p["id"] == draft["id"]] == [2]
     refused = cli("plan", "publish", str(draft["id"]), expect=1)
     assert "区数据局" in refused.stderr
     assert "已发布" in cli("plan", "publish", str(draft["id"]), "--force", "--reason", "先行发布").stdout

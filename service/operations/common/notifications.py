@@ -62,6 +62,23 @@ class Recipients:
             self._by_unit[key] = self._query(*conditions)
         return self._by_unit[key]
 
+    def load_units(self, unit_ids: Iterable[int]) -> None:
+        """Reads the people of several units in one query (a step opening for thirty co-units asks
+        about each of them next)."""
+        wanted = sorted({u for u in unit_ids if (u, ()) not in self._by_unit})
+        if not wanted:
+            return
+        found: dict[int, list[Recipient]] = {u: [] for u in wanted}
+        rows = self.work.session.execute(
+            select(User.id, User.email, User.unit_id)
+            .where(User.active.is_(True), User.unit_id.in_(wanted))
+            .order_by(User.id)
+        ).all()
+        for row in rows:
+            found[row.unit_id].append(Recipient(row.id, row.email))
+        for unit_id, people in found.items():
+            self._by_unit[(unit_id, ())] = tuple(people)
+
     def unit_head(self, unit_id: int) -> tuple[Recipient, ...]:
         """The unit's head; its staff when it has no head account (someone must hear of it)."""
         return self.unit(unit_id, Role.UNIT_HEAD) or self.unit(unit_id)

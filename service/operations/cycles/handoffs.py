@@ -40,6 +40,7 @@ def tell_hand_off(work: Work, done: HandOff) -> int:
         return 0
     subject = subject_of(work, cycle_id=done.cycle_id)
     recipients = Recipients(work)
+    recipients.load_units(task.unit_id for task in done.opened if task.unit_id is not None)
     tz = work.runtime.config.tz
     batch: list[tuple[tuple[Recipient, ...], Notice]] = []
     for task in done.opened:

@@ -266,3 +266,25 @@ def test_a_mail_left_mid_send_is_not_sent_again(runtime, mail_runtime, world, sm
         row = work.session.scalar(select(OutboxMail))
         assert row.status == MailStatus.FAILED and "结果未知" in row.last_error
     assert mailbox.messages == []
+
+
+def test_a_digest_after_a_gap_is_one_email_per_person(runtime, mail_runtime, world, make, smtp):
+    """The scheduler was down for a month: one pass raises 催办 and 督办 of eight steps of the lead
+    unit; its head gets one e-mail listing them, not sixteen."""
+    from service.operations.cycles.complete import complete_human_task
+    from service.operations.cycles.start import start_cycle
+    from service.scheduling.jobs import run_due_jobs
+
+    _, mailbox = smtp
+    tasks = [world.key_task] + [make.key_task([world.lead_unit], [], number=10 + n) for n in range(7)]
+    for key_task in tasks:
+        with mail_runtime.work(now=local(2024, 4, 1, 9)) as work:
+            started = start_cycle(work, world.supervisor, key_task.id, "2024-Q2")
+            complete_human_task(work, world.supervisor, started.opened[0].id)
+    send_outbox(mail_runtime, local(2024, 4, 1, 10))
+    mailbox.messages.clear()
+    report = run_due_jobs(mail_runtime, local(2024, 5, 6, 9, 30))
+    assert report.failures == [] and report.mails_failed == 0
+    to_head = [m for m in mailbox.messages if m["To"] == "lead_head@example.test"]
+    assert [m["Subject"] for m in to_head] == ["[督办] 您有 8 项催办、8 项督办"]
+    assert to_head[0].get_content().count("/human-tasks/") == 16

@@ -115,7 +115,7 @@ def test_xlsx_task_sheets(parse: Parse, office_files: dict[str, bytes]) -> None:
             4,
             "warning",
             "各部分的任务编号分别从1开始(2 个部分):已按出现顺序连续编号为任务1至任务6,原编号保留在各任务中,请核对。",
-        ),  # noqa: E501
+        ),
         (3, "warning", "民生实事!3:单位「区残联」不在单位名录中。可更正名称,或在导入时选择新建该单位。"),
     ]
 

@@ -307,5 +307,19 @@ def withdraw_human_task(work: Work, actor: Actor, human_task_id: int) -> HumanTa
     )
     # The step is ready again under its own instance id: its row is reopened, not inserted.
     save(work, cycle, run, (*before, step), (), event)
+    _tell_withdrawn(work, actor, task, dropped)
     work.session.refresh(task)
     return task
+
+
+def _tell_withdrawn(work: Work, actor: Actor, task: HumanTask, dropped: Sequence[int]) -> None:
+    """Whoever had the steps that ended with a 撤回 (the office's 审核, the lead unit's 汇总报送)
+    hears that the work was taken back and will come again."""
+    if not dropped:
+        return
+    recipients = Recipients(work)
+    ended = work.session.scalars(select(HumanTask).where(HumanTask.id.in_(dropped))).all()
+    people = [p for t in ended for p in recipients.assignee(t.unit_id, t.role)]
+    by = actor.unit_name or unit_name(work, task.unit_id)
+    words = texts.withdrawn(subject_of(work, cycle_id=task.cycle_id), task.step_name, by)
+    notify(work, people, Notice.of(words, human_task_id=task.id, key_task_id=task.key_task_id))

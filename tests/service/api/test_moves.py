@@ -201,6 +201,9 @@ def test_withdraw_reopens_the_input_until_the_next_step_acts(world, to_consolida
     assert back.get_json()["state"] == "open"
     assert task_row(runtime, consolidate.id).outcome == "withdrawn"
     assert task_row(runtime, done.id).data == {"text": "区财政局的意见"}  # the form opens filled in
+    # The lead unit, whose 汇总报送 ended, is told why.
+    (told,) = notified(runtime, "lead_staff", "withdrawn")
+    assert told.title == "重点任务1「推行产业链长制」2024年第二季度:区财政局撤回了配合单位意见"
     act(world.co_heads[0], done.id, data={"text": "修改后的意见"})
     (again,) = open_steps(cycle_id, "consolidate")
     act(world.lead_head, again.id, data={"report": "报告"})

@@ -66,6 +66,7 @@ class UnitList:
     notes: list[str] = field(default_factory=list)  # rules written into the list
     times: list[str] = field(default_factory=list)  # a time where a unit belongs: a shifted column
     dropped: list[str] = field(default_factory=list)  # pieces that are no unit (a lone 区)
+    people: list[str] = field(default_factory=list)  # "区应急管理局(张三)": the person in charge, no unit
 
 
 def _pieces(norm: str, raw: str) -> list[tuple[str, str]]:
@@ -146,6 +147,10 @@ def split_units(norm: str, raw: str | None = None, known: UnitTest | None = None
     kept: list[tuple[str, str]] = []
     for piece_norm, piece_raw in _pieces(norm, raw):
         bracket = _NOTE_BRACKET.search(piece_norm)
+        if bracket is not None and bracket.start() > 0 and _is_person(bracket.group(1), test):
+            result.people += split_people(piece_raw[bracket.start() + 1 : bracket.end() - 1])
+            piece_norm, piece_raw = piece_norm[: bracket.start()], piece_raw[: bracket.start()]
+            bracket = None
         if (
             bracket is not None
             and bracket.start() > 0
@@ -194,6 +199,20 @@ def split_people(raw: str) -> list[str]:
 
 
 _PERSON = re.compile(r"[\u4e00-\u9fff·]{2,4}")
+_NOT_A_NAME = re.compile(r"牵头|主责|主办|汇总|组长|负责|配合|协办|下同|等|各|全|本")
+
+
+def _is_person(content: str, known: UnitTest) -> bool:
+    """Whether bracket content after a unit names people ("区应急管理局(张三)"), not a sub-unit or a rule."""
+    names = split_people(content)
+    return (
+        bool(names)
+        and len(names) <= 3
+        and all(
+            _PERSON.fullmatch(name) and not _NOT_A_NAME.search(name) and not looks_like_unit(name, known)
+            for name in names
+        )
+    )
 
 
 def looks_like_people(text: str, known: UnitTest) -> bool:

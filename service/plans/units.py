@@ -54,13 +54,15 @@ _LABEL_WORDS = "|".join(sorted(set(_LABELS) - set(_SHORT), key=len, reverse=True
 _BOUNDARY = r"(?<![^\s;,、(\[〔【:。])"
 # Inside brackets the colon may be missing: "(牵头单位 区财政局)"; a label starts a clause ("列第一位为牵头
 # 单位" names no label).
-LABEL_RE = re.compile(rf"{_BOUNDARY}(?:(?P<label>{_LABEL_WORDS})\s*(?::\s*)?|(?P<short>{_SHORT_WORDS})\s*:\s*)")
+# "牵头单位为区住建局": 为 in place of the colon (not "责任单位为牵头单位", a rule).
+_IS = r"为(?!牵头|主办|主责|汇总|召集|配合|责任)"
+LABEL_RE = re.compile(rf"{_BOUNDARY}(?:(?P<label>{_LABEL_WORDS})\s*(?::\s*|{_IS})?|(?P<short>{_SHORT_WORDS})\s*:\s*)")
 # Outside brackets a label needs its colon, so prose such as "责任单位要…" is left alone; "备注:" there is
 # the plan's own text.
 _FREE_WORDS = "|".join(
     sorted((word for word in _LABELS if word not in ("备注", "联系人", *_SHORT)), key=len, reverse=True)
 )
-_FREE_LABEL_RE = re.compile(rf"(?:(?P<label>{_FREE_WORDS})|{_BOUNDARY}(?P<short>{_SHORT_WORDS}))\s*:\s*")
+_FREE_LABEL_RE = re.compile(rf"(?:(?P<label>{_FREE_WORDS})\s*(?::|{_IS})|{_BOUNDARY}(?P<short>{_SHORT_WORDS})\s*:)\s*")
 # Inside brackets a label without its colon counts only at the start, followed by a space.
 _BARE_LABEL_RE = re.compile(rf"\s*(?:{_LABEL_WORDS})\s+\S")
 
@@ -114,6 +116,7 @@ class Roles:
         self.misplaced += [(label, time) for time in units.times]
         self.deadlines += units.times  # a time in a unit column is most likely the task's deadline
         self.dropped += units.dropped
+        self.leaders += [name for name in units.people if name not in self.leaders]
         if not units.names:
             if not units.times:
                 self.empty_labels.append(label)

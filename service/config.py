@@ -32,6 +32,9 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 5000
     secret_key_file: str = "var/secret_key"
+    # The address people open duban at (https://duban.example.gov.cn): e-mails and group-robot
+    # messages link to the step they are about when it is set.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,9 @@ def _check(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: time.timezone {config.time.timezone!r} is not a known time zone") from None
     if config.deadlines.default_working_days < 1:
         raise ConfigError(f"{where}: deadlines.default_working_days must be at least 1")
+    public = config.server.public_url
+    if public and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public):
+        raise ConfigError(f"{where}: server.public_url must be an http(s) address such as https://duban.example.gov.cn")
     for step, days in config.deadlines.steps.items():
         if days < 1:
             raise ConfigError(f"{where}: deadlines.steps.{step} must be at least 1 working day")

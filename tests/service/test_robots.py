@@ -21,7 +21,7 @@ from db.models import MailStatus, OutboxRobot
 from service.operations.directory.robots import remove_robot, set_robot
 from service.robots import dingtalk_sign, send_robots
 from service.runtime import build_runtime
-from tests.helpers import count, local
+from tests.helpers import count, local, open_tasks
 
 SECRET = "SEC0123456789abcdef0123456789abcdef"
 
@@ -208,3 +208,28 @@ def test_the_dingtalk_signature_is_the_documented_one():
     digest = hmac.new(b"SECabc", b"1700000000000\nSECabc", hashlib.sha256).digest()
     assert dingtalk_sign("SECabc", 1700000000000) == urllib.parse.quote_plus(base64.b64encode(digest).decode())
     assert "=" not in dingtalk_sign("SECabc", 1700000000000)
+
+
+def test_with_a_public_address_robot_messages_link_to_their_step(runtime, config, clock, robots, world, start, act):
+    rt = build_runtime(
+        dataclasses.replace(
+            config,
+            robots=dataclasses.replace(config.robots, allow_http=True),
+            server=dataclasses.replace(config.server, public_url="https://duban.example.gov.cn/"),
+        ),
+        clock,
+    )
+    try:
+        with rt.work() as work:
+            set_robot(work, world.admin, world.lead_unit.id, channel="wecom", url=robots.url("/send?key=k"))
+        cycle_id = start()
+        with rt.work() as work:
+            from service.operations.cycles.complete import complete_human_task
+
+            done = complete_human_task(work, world.supervisor, open_tasks(runtime, cycle_id, "dispatch")[0].id)
+        assert send_robots(rt, local(2024, 4, 1, 10)).sent
+        (message,) = robots.received
+        link = f"[查看办理](https://duban.example.gov.cn/human-tasks/{done.opened[0].id})"
+        assert message["body"]["markdown"]["content"].endswith(link)
+    finally:
+        rt.dispose()

@@ -173,7 +173,7 @@ def notify_many(work: Work, batch: Sequence[tuple[Iterable[Recipient], Notice]])
     rows: list[dict[str, Any]] = []
     mails: list[tuple[int, Recipient, Notice]] = []
     copies = [
-        RobotCopy(notice.to_unit_id, notice.kind, notice.title, notice.body)
+        RobotCopy(notice.to_unit_id, notice.kind, notice.title, notice.body, notice.human_task_id)
         for _people, notice in batch
         if notice.to_unit_id is not None
     ]
@@ -212,7 +212,7 @@ def notify_many(work: Work, batch: Sequence[tuple[Iterable[Recipient], Notice]])
         {
             "to_addr": person.email,
             "subject": f"[督办] {notice.title}",
-            "body": f"{notice.body}\n\n(此邮件由督办系统自动发送,请登录系统查看和办理。)",
+            "body": mail_body(work, notice),
             "notification_id": notification_ids[index],
             "status": MailStatus.PENDING,
             "attempts": 0,
@@ -225,6 +225,18 @@ def notify_many(work: Work, batch: Sequence[tuple[Iterable[Recipient], Notice]])
     if outbox:
         conn.execute(insert(OUTBOX), outbox)
     return len(rows)
+
+
+def mail_body(work: Work, notice: Notice) -> str:
+    """A notice as an e-mail's text: its body, with the steps it names as full links when
+    ``[server] public_url`` is set, and the link to its own step."""
+    base = work.runtime.config.server.public_url.rstrip("/")
+    body = notice.body
+    if base:
+        body = body.replace("→ /human-tasks/", f"→ {base}/human-tasks/")
+        if notice.human_task_id is not None:
+            body += f"\n\n办理地址:{base}/human-tasks/{notice.human_task_id}"
+    return f"{body}\n\n(此邮件由督办系统自动发送,请登录系统查看和办理。)"
 
 
 # -- reading and marking --------------------------------------------------------------------

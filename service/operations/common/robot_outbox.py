@@ -26,18 +26,24 @@ class RobotCopy:
     kind: str
     title: str
     body: str
+    human_task_id: int | None = None
 
 
-def markdown(title: str, body: str) -> str:
+def markdown(title: str, body: str, base: str = "", human_task_id: int | None = None) -> str:
     """The message as both robots read markdown: the title in bold, then the body line by line.
     Text people wrote (comments, reasons) is shown, never rendered: angle brackets (WeCom reads some
-    HTML) become full-width, and a line that would start markdown (#, >, -, *) is kept as text."""
+    HTML) become full-width, and a line that would start markdown (#, >, -, *) is kept as text.
+    With ``base`` (``[server] public_url``) the steps named become links."""
 
     def plain(text: str) -> str:
         text = text.replace("<", "<").replace(">", ">")
         return "\\" + text if text[:1] in "#>-*+`|" and text else text
 
     lines = [plain(line) for line in body.splitlines()]
+    if base:
+        lines = [line.replace("→ /human-tasks/", f"→ {base}/human-tasks/") for line in lines]
+        if human_task_id is not None:
+            lines.append(f"[查看办理]({base}/human-tasks/{human_task_id})")
     return f"**{plain(title)}**\n\n" + "\n\n".join(line for line in lines if line.strip())
 
 
@@ -54,12 +60,13 @@ def queue_robot_messages(work: Work, copies: Sequence[RobotCopy]) -> int:
             .where(UnitRobot.unit_id.in_(unit_ids), Unit.active.is_(True))
         )
     )
+    base = work.runtime.config.server.public_url.rstrip("/")
     rows: list[dict[str, Any]] = [
         {
             "unit_id": copy.unit_id,
             "kind": copy.kind,
             "title": copy.title,
-            "text": markdown(copy.title, copy.body),
+            "text": markdown(copy.title, copy.body, base, copy.human_task_id),
             "status": MailStatus.PENDING,
             "attempts": 0,
             "created_at": work.now,

@@ -140,7 +140,7 @@ def _robot_copies(planned: list[tuple[Any, texts.Words, tuple[Recipient, ...]]],
             words = texts.digest([_line(row) for row, _words in items])
             copies.append(RobotCopy(unit_id, words.kind.value, words.title, words.body))
         else:
-            copies += [RobotCopy(unit_id, w.kind.value, w.title, w.body) for _row, w in items]
+            copies += [RobotCopy(unit_id, w.kind.value, w.title, w.body, row.id) for row, w in items]
     return copies
 
 

@@ -80,3 +80,13 @@ class Unavailable(DomainError):
     status = 503
     code = "unavailable"
     title = "服务暂时不可用"
+
+
+class NotInitialised(Unavailable):
+    """The database has no tables yet (never migrated): nothing was done, and waiting will not help."""
+
+    code = "not_initialised"
+    title = "数据库尚未初始化"
+
+
+NOT_INITIALISED = "数据库尚未初始化(没有数据表),请先运行 `duban db upgrade` 建立数据库结构"

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from db.session import Sessions, make_engine, session_factory, unit_of_work
@@ -24,7 +24,7 @@ from workflows import Engine, StepDefinition
 from .clock import Clock, SystemClock
 from .config import Config
 from .deadlines import step_deadline
-from .errors import Unavailable
+from .errors import NOT_INITIALISED, NotInitialised, Unavailable
 from .workdays import Deadline, WorkCalendar, YearArrangement
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,14 @@ class Runtime:
         try:
             with unit_of_work(self.sessions, write=write) as session:
                 yield Work(session=session, now=now or self.clock.now(), runtime=self, ip=ip)
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:
+            if _missing_table(exc):
+                # Never migrated: say so and how to fix it (``duban db upgrade`` itself reads the
+                # calendar before it migrates, so this is no warning).
+                log.debug("database not initialised: %s", exc.orig)
+                raise NotInitialised(NOT_INITIALISED) from exc
+            if isinstance(exc, ProgrammingError):
+                raise
             # The database went away (a restart) or stayed locked past the busy timeout: the
             # transaction was rolled back; the caller may simply try again.
             log.warning("database unavailable: %s", exc.orig)
@@ -84,6 +91,12 @@ class Runtime:
 
     def dispose(self) -> None:
         self.db.dispose()
+
+
+def _missing_table(exc: Exception) -> bool:
+    """A table the models know is missing: SQLite's "no such table", PostgreSQL's 42P01."""
+    orig = getattr(exc, "orig", None)
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", None) == "42P01"
 
 
 @dataclass

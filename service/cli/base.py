@@ -17,7 +17,20 @@ def _make_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False, add_version_option=False)
+class _Group(FlaskGroup):
+    """Refusals (``service.errors``) end a command with their message and exit status 1, never a
+    traceback: a database not yet migrated says to run ``duban db upgrade``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..errors import DomainError
+
+        try:
+            return super().invoke(ctx)
+        except DomainError as refused:
+            raise click.ClickException(refused.detail) from None
+
+
+@click.group(cls=_Group, create_app=_make_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """duban 督办: key tasks of an action plan, dispatched, supervised and signed off."""
 

@@ -5,8 +5,10 @@ Idempotent: what exists is left alone, so ``make run`` can call it every time.
 
 from __future__ import annotations
 
+import calendar
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
@@ -26,6 +28,8 @@ UNITS_FILE = DATA / "units.toml"
 PLAN_FILE = DATA / "echeng-2024-sanxin-sanqiang.txt"
 DEMO_PASSWORD = "duban-2024"
 # The plan as the district published it has no title line (it is the text of a web page).
+# The months the demo's key tasks are due by (end of month), by task number.
+DEMO_DEADLINES = {1: 12, 2: 11, 3: 12, 4: 10, 5: 12, 6: 11, 7: 12, 8: 9, 9: 12, 10: 10, 11: 12, 12: 9, 13: 12, 14: 12}
 PLAN_TITLE = "鄂城区开展“三新三强”打擂台、厚筑全市“压舱石”行动方案(2024年)"
 
 ROLE_ACCOUNTS = (
@@ -79,7 +83,14 @@ def load_demo(work: Work, *, with_plan: bool = True, with_round: bool = True) ->
             # this year, and the year's end does not carry it over at once.
             plan = work.session.get(Plan, result.plan_id)
             if plan is not None:
-                plan.year = work.now.astimezone(work.runtime.config.tz).year
+                year = work.now.astimezone(work.runtime.config.tz).year
+                plan.year = year
+                # The real plan names no completion times; the demo gives each task one (完成时限).
+                for task in plan.key_tasks:
+                    month = DEMO_DEADLINES.get(task.number)
+                    if month and task.deadline_text is None:
+                        task.deadline_text = "年底前" if month == 12 else f"{month}月底前"
+                        task.deadline_date = date(year, month, calendar.monthrange(year, month)[1])
                 # Every unit has its demo accounts, so the plan publishes without force.
                 publish_plan(work, SYSTEM, plan.id)
         if with_round and result.plan_id is not None:

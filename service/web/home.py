@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 
 from ..errors import NotFound
 from ..operations.common import authz
@@ -64,3 +64,9 @@ def home() -> Any:
         duban=duban,
         overview=book,
     )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico whatever the page names: the icon (SVG), never a 404."""
+    return redirect(url_for("web.static", filename="favicon.svg"), code=301)

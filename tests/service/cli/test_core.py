@@ -185,3 +185,14 @@ def test_year_carry_over_by_hand(loaded_cli):
     assert f"已挂账结转到 {this_year + 1} 年度" in first
     assert "没有需要挂账结转" in loaded_cli("year", "carry-over", str(this_year)).stdout
     assert "2000" in loaded_cli("year", "carry-over", "1999", expect=2).stderr
+
+
+def test_a_new_database_upgrades_quietly_and_an_unmigrated_one_says_how_to_fix_it(cli):
+    refused = cli("units", "list", expect=1)
+    assert "数据库尚未初始化" in refused.stderr and "duban db upgrade" in refused.stderr
+    assert "稍后重试" not in refused.stderr
+    upgraded = cli("db", "upgrade")
+    assert "database unavailable" not in upgraded.stdout + upgraded.stderr
+    assert "no such table" not in upgraded.stdout + upgraded.stderr
+    assert "数据库已迁移到最新版本" in upgraded.stdout
+    assert cli("units", "list").returncode == 0

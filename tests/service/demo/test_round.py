@@ -132,3 +132,16 @@ def test_the_demo_year_has_values_a_published_round_and_a_closing_under_way(runt
         assert {"red", "yellow", "green"} <= lights
         league = scores(work, SYSTEM, "2024-Q3")
         assert league.published and all(t.units for t in league.tables)
+
+
+def test_every_demo_key_task_has_a_completion_time_in_the_year_it_is_played(runtime, clock):
+    from db.models import KeyTask
+
+    with runtime.work() as work:
+        load_demo(work, with_round=False)
+    with runtime.work(write=False) as work:
+        rows = work.session.execute(select(KeyTask.number, KeyTask.deadline_text, KeyTask.deadline_date)).all()
+    assert len(rows) == 14
+    year = clock.now().year
+    assert all(text and when and when.year == year for _number, text, when in rows)
+    assert {text for _n, text, _w in rows} >= {"年底前", "9月底前"}

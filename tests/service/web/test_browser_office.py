@@ -157,3 +157,23 @@ def test_the_diagram_reads_at_1366_and_is_a_list_on_a_phone(people, world, to_co
     expect(phone.page.locator("#step-list li.step-open")).to_contain_text("办理 2 次")
     _fits(phone, 375)
     phone.shot("diagram")
+
+
+def test_the_file_picker_speaks_chinese_and_the_icon_is_found(people, world, tmp_path):
+    plan = tmp_path / "计划.txt"
+    plan.write_text("1.任务(牵头单位:区财政局)\n", encoding="utf-8")
+    for phone, width in ((False, 1366), (True, 375)):
+        desk = people("duchashi", phone=phone)
+        if not phone:
+            desk.page.set_viewport_size(DESKTOP)
+        desk.open("/plans/import")
+        picker = desk.page.locator(".file-picker")
+        expect(picker.locator(".file-button")).to_have_text("选择文件")
+        expect(picker.locator(".file-names")).to_have_text("未选择文件")
+        assert picker.locator("input[type=file]").bounding_box()["width"] <= 1  # the browser's English control hidden
+        picker.locator("input[type=file]").set_input_files(str(plan))
+        expect(picker.locator(".file-names")).to_have_text("计划.txt")
+        _fits(desk, width)
+        desk.shot("file-picker")
+    icon = desk.page.request.get(desk.base + "/favicon.ico")
+    assert icon.status == 200 and "svg" in icon.headers["content-type"]

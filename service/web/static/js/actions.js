@@ -24,6 +24,16 @@
       box.checked = all.checked;
     });
   });
+  // The Chinese file picker: the chosen files' names beside the 选择文件 button (the input is hidden).
+  document.addEventListener("change", function (event) {
+    var input = event.target.closest("input.file-input");
+    var names = input && input.parentNode.querySelector(".file-names");
+    if (!names) {
+      return;
+    }
+    var files = Array.prototype.map.call(input.files, function (f) { return f.name; });
+    names.textContent = files.length === 0 ? "未选择文件" : files.length > 3 ? "已选择 " + files.length + " 个文件" : files.join("、");
+  });
   // Forms that ask before they are sent: <form data-confirm="…"> (the question is the template's text).
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");

@@ -21,7 +21,7 @@ from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..operations.common.authz import ensure_can_import_plans
 from ..operations.directory.plan_import import ImportResult, import_plan
 from ..operations.directory.plan_status import list_plans
-from ..operations.directory.units import list_units
+from ..operations.directory.units import list_units, unit_directory
 from ..security import login_required
 from ..vocabulary import PlanStatus, TaskRevision
 from .base import FormErrors, bp, me, reading, runtime, writing
@@ -108,7 +108,8 @@ def _preview(
     apply_to_running: bool = False,
 ) -> str:
     with reading() as work:
-        units = [u.name for u in list_units(work.session)]
+        # Corrections may name a unit, a group word (区直各部门) or several units.
+        units = [u.name for u in list_units(work.session)] + sorted(unit_directory(work.session).groups)
         plans = [
             p
             for p in list_plans(work.session)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from db.models import Plan, Unit, UnitAlias, UnitKind
+from db.models import Plan, Unit, UnitKind
 
 from ...errors import Conflict, Invalid
 from ...plans.directory import UnitDirectory
@@ -28,6 +28,7 @@ from ...vocabulary import PlanStatus, TaskRevision
 from ..common import audit, authz
 from ..common.actor import Actor
 from ..year.indicators import indicators_from_import
+from .plan_corrections import apply_corrections, corrected_directory, keep_corrections
 from .plan_diff import RevisionPreview, TaskChange, find_revised_plan, preview_revision
 from .plan_revision import revise_plan
 from .plan_write import write_tasks
@@ -113,8 +114,9 @@ def import_plan(
     apply_to_running: bool = False,
     expected_revision: int | None = None,
 ) -> ImportResult:
-    """``renames`` maps a unit name as written to a directory unit (corrections made on the import
-    page); on a real import they are kept as aliases so the next plan resolves them by itself.
+    """``renames`` maps a unit name as written to what it is corrected to on the import page: a
+    unit, a group word, or several units separated by 、 (``plan_corrections.py``); on a real
+    import they are kept (an alias, or a group word) so the next plan resolves them by itself.
     ``title`` replaces the title the parser found (or made up from the file name).
 
     A changed version of a plan already there is a revision (``plan_revision.py``): the plan is
@@ -130,17 +132,11 @@ def import_plan(
     session = work.session
     directory = unit_directory(session)
     renames = {k.strip(): v.strip() for k, v in (renames or {}).items() if k.strip() and v.strip()}
+    plain = directory
     if renames:
-        unknown_targets = sorted({v for v in renames.values() if v not in directory.units})
-        if unknown_targets:
-            raise Invalid(f"更正的目标单位不存在: {'、'.join(unknown_targets)}", field="renames")
-        directory = UnitDirectory(
-            units=directory.units,
-            aliases={**directory.aliases, **renames},
-            groups=directory.groups,
-            district=directory.district,
-        )
-    parsed = parse_plan(data, filename, directory, year=None)
+        # To a unit, a group word, or several units (plan_corrections.py).
+        directory = corrected_directory(directory, renames)
+    parsed = apply_corrections(parse_plan(data, filename, directory, year=None), directory)
     if title and title.strip():
         # Many plans (the shared one among them) carry no title line: the importer may give one.
         parsed = dataclasses.replace(parsed, title=title.strip()[:300])
@@ -177,7 +173,7 @@ def import_plan(
         )
 
     created = _create_units(work, unknown) if unknown else ()
-    _keep_aliases(work, renames)
+    keep_corrections(work, plain, renames)
     goals = find_goals(data, filename)
     if target is not None and preview is not None:
         revise_plan(
@@ -315,15 +311,6 @@ def _create_units(work: Work, names: tuple[str, ...]) -> tuple[str, ...]:
         )
     session.flush()
     return names
-
-
-def _keep_aliases(work: Work, renames: Mapping[str, str]) -> None:
-    session = work.session
-    for alias, target in renames.items():
-        unit = session.scalar(select(Unit).where(Unit.name == target))
-        if unit is not None and alias != target and session.get(UnitAlias, alias) is None:
-            session.add(UnitAlias(alias=alias, unit_id=unit.id))
-    session.flush()
 
 
 def _year_of(parsed: ParsedPlan) -> int | None:

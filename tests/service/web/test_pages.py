@@ -13,6 +13,7 @@ from db.models import (
     Extension,
     HumanTask,
     HumanTaskState,
+    KeyTask,
     Notification,
     Plan,
     Role,
@@ -613,3 +614,54 @@ def test_the_old_step_addresses_lead_to_the_human_task_page(web, runtime, world,
     assert posted.status_code == 308
     assert posted.headers["Location"].endswith(f"/human-tasks/{consolidate}/extension")
     assert "汇总报送" in text(lead.get(f"/steps/{consolidate}", follow_redirects=True))
+
+
+def test_corrections_may_name_a_group_word_or_several_units_and_keep_every_entry(web, runtime, make):
+    with runtime.work() as work:
+        load_demo(work, with_plan=False)
+    make.user(Role.SUPERVISOR, username="ducha4")
+    client = web("ducha4")
+    from io import BytesIO
+
+    source = (
+        "2025年某区测试方案\n"
+        "1.规范执法。(牵头单位:区司法局;责任单位:区直各执法部门)\n"
+        "2.建设公园。(牵头单位:区住建局局本部;责任单位:区园林所)\n"
+    )
+    preview = client.post(
+        "/plans/import", {"file": (BytesIO(source.encode()), "方案.txt")}, content_type="multipart/form-data"
+    )
+    page = text(preview)
+    token = re.search(r'/plans/import/([A-Za-z0-9_-]{32})"', page).group(1)
+    index = {
+        name: re.search(rf'name="rename_from_(\d+)" value="{name}"', page).group(1)
+        for name in ("区直各执法部门", "区住建局局本部", "区园林所")
+    }
+
+    def form(action, **targets):
+        data = {"action": action}
+        for name, i in index.items():
+            data[f"rename_from_{i}"] = name
+            data[f"rename_to_{i}"] = targets.get(name, "")
+        return data
+
+    good = {"区直各执法部门": "区直各部门", "区住建局局本部": "区住房和城乡建设局", "区园林所": "区财政局、区统计局"}
+    # One target that names nothing: refused beside the corrections, and every entry stays as typed.
+    wrong = client.post(f"/plans/import/{token}", form("check", **{**good, "区园林所": "区财政局、区不存在局"}))
+    assert wrong.status_code == 422 and "区不存在局" in text(wrong)
+    for value in ("区直各部门", "区住房和城乡建设局", "区财政局、区不存在局"):
+        assert f'value="{value}"' in text(wrong), value
+    checked = client.post(f"/plans/import/{token}", form("check", **good))
+    assert checked.status_code == 200 and "无法导入" not in text(checked), text(checked)[:3000]
+    for value in good.values():
+        assert f'value="{value}"' in text(checked), value
+    done = client.post(f"/plans/import/{token}", form("confirm", **good))
+    assert done.status_code == 302
+    with runtime.work(write=False) as work:
+        tasks = {t.number: t for t in work.session.scalars(select(KeyTask))}
+        assert len(tasks[1].co_units) > 5  # 区直各部门 expanded
+        assert [u.name for u in tasks[2].co_units] == ["区财政局", "区统计局"]
+        assert work.session.get(UnitAlias, "区住建局局本部") is not None
+        kept = work.session.scalar(select(UnitGroup).where(UnitGroup.name == "区园林所"))
+        assert [m.unit.name for m in kept.members] == ["区财政局", "区统计局"]
+        assert work.session.scalar(select(UnitGroup).where(UnitGroup.name == "区直各执法部门")) is not None

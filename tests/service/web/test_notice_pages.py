@@ -70,3 +70,15 @@ def test_the_users_page_takes_a_mobile_number_and_refuses_a_bad_one(runtime, wor
     assert admin.post("/admin/users", {**form, "mobile": "139 1234 5678"}).status_code == 302
     with runtime.work(write=False) as work:
         assert work.session.scalar(select(User.mobile).where(User.username == "mobile_user")) == "13912345678"
+
+
+def test_the_offices_own_overdue_step_is_marked_as_reminded_not_urged(runtime, world, web, start, tick, open_steps):
+    from tests.helpers import local
+
+    cycle_id = start()
+    (dispatch,) = open_steps(cycle_id, "dispatch")
+    tick(local(2024, 4, 3, 9, 30))  # the working day after its deadline
+    office = web("duchashi")
+    for page in (f"/human-tasks/{dispatch.id}", "/inbox", f"/cycles/{cycle_id}"):
+        shown = text(office.get(page))
+        assert "逾期提醒" in shown and "已催办" not in shown, page

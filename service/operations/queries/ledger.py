@@ -26,6 +26,7 @@ from ..common.actor import Actor
 from ..common.lights import LIGHTS
 from .decisions import SentBack, describe_sent_back, diagrams_of, sent_back, total_sent_back
 from .progress_lights import key_task_progress
+from .unit_names import unit_namer
 from .year_status import year_states
 
 MAX_PER_PAGE = 200
@@ -280,6 +281,7 @@ def ledger(
     shown = [c[0] for c in chosen]
     progress = key_task_progress(work, shown, round_name)
     years = year_states(work, shown, plan.year)
+    named = unit_namer(work)
     rows = []
     for shown_id, shown_cycle, row_status, found in chosen:
         t = texts[shown_id]
@@ -291,8 +293,8 @@ def ledger(
                 section=t.section,
                 title=t.title,
                 body=t.body,
-                lead_units=t.lead_units_text,
-                co_units=t.co_units_text,
+                lead_units=named(t.lead_units_text),
+                co_units=named(t.co_units_text),
                 deadline_text=t.deadline_text,
                 cycle_id=shown_cycle,
                 status=row_status,

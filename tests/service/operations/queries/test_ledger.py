@@ -124,3 +124,22 @@ def test_the_spreadsheet_is_laid_out_as_a_ledger_and_keeps_text_as_text(runtime,
     assert ws.cell(row=running, column=9).value == "汇总报送"
     assert ws.cell(row=running, column=10).value == "办理中"
     assert ws.cell(row=running, column=11).value == "绿灯"
+
+
+def test_units_show_as_corrected_with_the_directorys_full_name(runtime, world, make):
+    from db.models import UnitAlias
+    from service.operations.directory.plan_import import import_plan
+
+    make.unit("区城市管理执法局")
+    with runtime.work() as work:
+        work.session.add(UnitAlias(alias="区发改局", unit_id=world.lead_unit.id))
+    text = "1.整治市容(牵头单位:区直各执法部门;责任单位:区发改局、凤凰街道)\n".encode()
+    with runtime.work() as work:
+        done = import_plan(work, world.admin, text, "p.txt", renames={"区直各执法部门": "区城市管理执法局"})
+    book = read(runtime, world.supervisor, plan_id=done.plan_id)
+    (row,) = book.rows
+    assert row.lead_units == "区直各执法部门(区城市管理执法局)"
+    assert row.co_units == "区发改局(区发展改革和经济信息化局)、凤凰街道"
+    sheet = load_workbook(BytesIO(ledger_xlsx(book, runtime.config.tz))).active
+    cells = {str(c.value) for r in sheet.iter_rows() for c in r if c.value}
+    assert {row.lead_units, row.co_units} <= cells

@@ -181,6 +181,9 @@ def split_units(norm: str, raw: str | None = None, known: UnitTest | None = None
             name = name[1:]
         if not name or name in seen:
             continue
+        if looks_like_person(name, test):  # "区发改局 张三" in a 责任单位及责任人 cell: a person, no unit
+            result.people.append(name)
+            continue
         seen.add(name)
         result.names.append(name)
         if is_marked:
@@ -200,6 +203,24 @@ def split_people(raw: str) -> list[str]:
 
 _PERSON = re.compile(r"[\u4e00-\u9fff·]{2,4}")
 _NOT_A_NAME = re.compile(r"牵头|主责|主办|汇总|组长|负责|配合|协办|下同|等|各|全|本")
+
+
+# The commonest surnames: a piece of a unit list of two or three characters starting so, without a unit's
+# suffix, is a person's name.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+
+
+def looks_like_person(name: str, known: UnitTest) -> bool:
+    """Whether a piece of a unit list is a person's name ("张三", "欧阳明"), not a unit."""
+    norm = fold(name)
+    if not 2 <= len(norm) <= 3 or not _PERSON.fullmatch(norm) or known(name) or looks_like_unit(name, known):
+        return False
+    if norm[-1] in "区县市镇乡村街港湾湖山岛园城州省":
+        return False  # 高新区, 龙港: places
+    return norm[0] in _SURNAMES or norm[:2] in ("欧阳", "司马", "诸葛", "上官", "东方")
 
 
 def _is_person(content: str, known: UnitTest) -> bool:

@@ -1,9 +1,9 @@
 """Units as a plan wrote them, named as the directory knows them (issue 14 item 5).
 
 A key task keeps its unit lists as the plan writes them (``KeyTask.lead_units_text``: group words such
-as 各镇街 kept). Pages and exports show each name as written, and where the plan's words are not the
-directory's name (an abbreviation like 区发改局, or words corrected at import, which are kept as aliases:
-区直各执法部门 → 区城市管理执法局) the directory's full name beside them: 区发改局(区发展改革和经济信息化局).
+as 各镇街 kept; words corrected at import are stored as corrected). Pages and exports show each name as
+written, and where the plan's words are an alias rather than the directory's name (an abbreviation like
+区发改局) the directory's full name beside them: 区发改局(区发展改革和经济信息化局).
 Group words and names the directory has as they are stay as written.
 """
 

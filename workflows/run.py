@@ -290,6 +290,13 @@ class CycleRun:
         ended, the step was never completed)."""
         return moves.withdraw(self, instance_id, now)
 
+    def set_units(self, values: Mapping[str, Sequence[int]]) -> int:
+        """Sets the host's unit lists in the process data (``{"lead_units": [...], "co_units":
+        [...]}``) for the steps still to come: the tasks under way carry them on. A multi-instance
+        step already running keeps its units (reassign or settle its instances). Returns how many
+        tasks took the new lists. Nothing opens or closes here."""
+        return moves.set_units(self, values)
+
     def cancel(self, now: datetime) -> tuple[str, ...]:
         """Cancels the process (撤销): every ready step and waiting timer goes; ``cancelled`` is
         true afterwards and ``completed`` false. Returns the instance ids that were ready."""

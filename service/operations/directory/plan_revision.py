@@ -34,8 +34,8 @@ from ...vocabulary import (
 )
 from ..common import audit, authz
 from ..common.actor import Actor
-from ..cycles.moves import cancel_cycle, settle_inputs
-from ..cycles.projection import lock_cycle
+from ..cycles.moves import cancel_cycle, save, settle_inputs
+from ..cycles.projection import load_run, lock_cycle
 from ..supervision.step_moves import reassign_locked
 from .plan_diff import RevisionPreview, TaskChange
 from .plan_write import resolve_unit, write_tasks, write_units
@@ -305,6 +305,7 @@ def _apply_to_cycle(
     cycle = lock_cycle(work, cycle_id)
     if cycle.status != CycleStatus.RUNNING:
         return
+    cycle_key_task = cycle.key_task_id
     open_rows = list(
         session.scalars(
             select(HumanTask)
@@ -338,3 +339,19 @@ def _apply_to_cycle(
             .execution_options(synchronize_session=False)
         )
     session.flush()
+    # The steps still to come (a co-unit input not yet open, later lead steps) take the new lists.
+    parts = session.execute(
+        select(KeyTaskUnit.unit_id, KeyTaskUnit.part)
+        .where(KeyTaskUnit.key_task_id == cycle_key_task)
+        .order_by(KeyTaskUnit.part, KeyTaskUnit.position)
+    ).all()
+    leads = [u for u, part in parts if part == UnitPart.LEAD]
+    cos = [u for u, part in parts if part == UnitPart.CO and u not in leads]
+    cycle = lock_cycle(work, cycle_id)
+    run = load_run(work, cycle)
+    before = run.ready_steps()
+    run.set_units({"lead_units": leads, "co_units": cos})
+    event = audit.Entry(
+        actor, "cycle.units_changed", cycle_id=cycle_id, data={"lead_units": leads, "co_units": cos, "comment": reason}
+    )
+    save(work, cycle, run, before, (), event)

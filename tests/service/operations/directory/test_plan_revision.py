@@ -123,3 +123,16 @@ def test_a_new_version_of_a_draft_replaces_it(runtime, world):
     with runtime.work() as work:
         third = import_plan(work, SYSTEM, (changed + "\n").encode(), "d3.txt", as_new=True)
     assert not third.revised and third.plan_id != first.plan_id
+
+
+def test_applied_to_a_running_cycle_the_steps_to_come_take_the_new_units(runtime, world, start, open_steps, act):
+    cycle_id = start("2024-Q2")  # at 交办: no unit step open yet
+    text = f"{TITLE}\n1.推行产业链长制。全面推行链长制。(牵头单位:区发展改革和经济信息化局;责任单位:区财政局、凤凰街道、区统计局)\n"
+    revise(runtime, world.supervisor, text=text, apply_to_running=True)
+    act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
+    act(world.lead_head, open_steps(cycle_id, "sign_for")[0].id)
+    inputs = {t.unit_id for t in open_steps(cycle_id, "co_input")}
+    assert inputs == {world.co_units[0].id, world.co_units[1].id, world.outsider.unit_id}  # 泽林镇 left, 区统计局 came
+    with runtime.work(write=False) as work:
+        event = work.session.scalar(select(AuditEvent).where(AuditEvent.action == "cycle.units_changed"))
+        assert event.cycle_id == cycle_id and world.outsider.unit_id in event.data["co_units"]

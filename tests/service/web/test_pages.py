@@ -665,3 +665,31 @@ def test_corrections_may_name_a_group_word_or_several_units_and_keep_every_entry
         kept = work.session.scalar(select(UnitGroup).where(UnitGroup.name == "区园林所"))
         assert [m.unit.name for m in kept.members] == ["区财政局", "区统计局"]
         assert work.session.scalar(select(UnitGroup).where(UnitGroup.name == "区直各执法部门")) is not None
+
+
+def test_a_revision_confirmed_against_an_older_version_is_refused_on_the_page(web, runtime, world):
+    from io import BytesIO
+
+    text_v2 = (
+        "鄂城区2024年“三新三强”行动方案\n"
+        "1.推行产业链长制。全面推行链长制。(牵头单位:区发展改革和经济信息化局;责任单位:区财政局)\n"
+    )
+    client = web("duchashi")
+    page = text(
+        client.post(
+            "/plans/import", {"file": (BytesIO(text_v2.encode()), "v2.txt")}, content_type="multipart/form-data"
+        )
+    )
+    token = re.search(r'/plans/import/([A-Za-z0-9_-]{32})"', page).group(1)
+    assert f'<option value="{world.plan.id}" selected>' in page and 'name="expected_revision" value="1"' in page
+    # Someone else confirms another revision meanwhile.
+    with runtime.work() as work:
+        work.session.execute(update(Plan).where(Plan.id == world.plan.id).values(revision=2))
+    late = client.post(
+        f"/plans/import/{token}",
+        {"action": "confirm", "revision_of": str(world.plan.id), "expected_revision": "1"},
+    )
+    assert late.status_code == 409 and "已被修订" in text(late)
+    assert 'name="expected_revision" value="2"' in text(late)  # the page now previews against version 2
+    with runtime.work(write=False) as work:
+        assert work.session.get(Plan, world.plan.id).revision == 2

@@ -127,7 +127,10 @@ def test_a_new_version_of_a_draft_replaces_it(runtime, world):
 
 def test_applied_to_a_running_cycle_the_steps_to_come_take_the_new_units(runtime, world, start, open_steps, act):
     cycle_id = start("2024-Q2")  # at 交办: no unit step open yet
-    text = f"{TITLE}\n1.推行产业链长制。全面推行链长制。(牵头单位:区发展改革和经济信息化局;责任单位:区财政局、凤凰街道、区统计局)\n"
+    text = (
+        f"{TITLE}\n1.推行产业链长制。全面推行链长制。"
+        "(牵头单位:区发展改革和经济信息化局;责任单位:区财政局、凤凰街道、区统计局)\n"
+    )
     revise(runtime, world.supervisor, text=text, apply_to_running=True)
     act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
     act(world.lead_head, open_steps(cycle_id, "sign_for")[0].id)

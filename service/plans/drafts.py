@@ -27,6 +27,9 @@ class Draft:
     # their indexes in `lines`; they join without a line break.
     joined: set[int] = field(default_factory=set)
     table: str | None = None  # the table (sheet) a row of it came from
+    # Units a heading above the task names ("(一)强化政策支持(牵头单位:区发改局)"), for a task naming none:
+    # (the heading's title, its roles).
+    inherited: tuple[str, Roles] | None = None
     written: str | None = None  # the number as written when the plan's numbers were made to run on ("二.1")
 
     def add(self, text: str, *, join: bool = False) -> None:

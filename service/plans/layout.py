@@ -26,7 +26,7 @@ from .titles import Entry as _Entry
 from .titles import Item as _Item
 from .titles import find_title
 from .unit_lists import UnitTest, looks_like_unit
-from .units import find_annotations, has_labels, scan_brackets, starts_with_label
+from .units import Roles, find_annotations, has_labels, scan_brackets, starts_with_label
 
 _FOOTER = re.compile(r"ICP备|公网安备|网站标识码|网站标识|版权所有|网站地图|技术支持电话|Copyright|©|分享到|扫一扫")
 _PAGE = re.compile(
@@ -193,6 +193,7 @@ class _Walk:
         self.last_number = 0
         self.dropped: list[_Item] = []
         self.in_attachments = False
+        self.heading_roles: dict[Section, tuple[str, Roles]] = {}  # a heading's own units, by the heading
 
     def finish(self) -> None:
         if self.current is not None:
@@ -261,7 +262,12 @@ class _Walk:
         if numbered is not None and task_kind is not None and numbered.kind < task_kind:
             self.report_dropped()
             self.finish()
-            self.outline.heading(int(numbered.kind), heading(numbered, entry.line.text))
+            section = heading(numbered, entry.line.text)
+            self.outline.heading(int(numbered.kind), section)
+            if any(word in entry.norm for word in ("单位", "牵头", "负责", "部门")):
+                found = find_annotations(entry.norm, entry.line.text, self.known).roles
+                if found.has_units:
+                    self.heading_roles[section] = (section.title, found)
             return
         if numbered is not None and numbered.kind == task_kind:
             self.report_dropped()
@@ -318,6 +324,10 @@ class _Walk:
             where=entry.line.where,
             section=self.outline.section,
             lines=[entry.line.text[numbered.rest :].strip()],
+            inherited=next(
+                (self.heading_roles[sec] for _, sec in reversed(self.outline.stack) if sec in self.heading_roles),
+                None,
+            ),
         )
         self.last_number = self.current.number
         self.after_labels = False

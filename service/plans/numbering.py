@@ -80,4 +80,10 @@ def heading(numbered: Numbered, text: str) -> Section:
     rest = text[numbered.rest :].strip()
     norm = fold(rest)
     cut = min((position for stop in "。:;" if (position := norm.find(stop)) >= 0), default=len(rest))
+    bracket = _ANNOTATION.search(norm[:cut])
+    if bracket is not None and bracket.start() > 0:
+        cut = bracket.start()  # "(一)强化政策支持(牵头单位:区发改局)": the title ends before its annotation
     return Section(numbered.label, rest[:cut].strip(" .,;、，；。:："), int(numbered.kind))
+
+
+_ANNOTATION = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*(?:单位|部门|牵头|负责|领导|配合)")

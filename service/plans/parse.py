@@ -134,7 +134,7 @@ def _closing_sections(drafts: list[Draft], directory: UnitDirectory) -> list[Pro
 
 
 def _has_units(draft: Draft, directory: UnitDirectory) -> bool:
-    if draft.roles.has_units:
+    if draft.roles.has_units or draft.inherited is not None:
         return True
     text = draft.text
     return find_annotations(fold(text), text, directory.is_known).roles.has_units

@@ -86,6 +86,7 @@ class _Builder:
         self.draft = draft
         self.context = context
         self.problems: list[Problem] = []
+        self.inherited_from = ""
 
     def problem(self, severity: Severity, message: str) -> None:
         self.problems.append(Problem(self.draft.line, f"{self.draft.where}:任务{self.draft.number}{message}", severity))
@@ -142,6 +143,10 @@ class _Builder:
         roles = Roles()
         roles.merge(found.roles)
         roles.merge(draft.roles)
+        if not roles.has_units and draft.inherited is not None:
+            heading_title, inherited = draft.inherited
+            roles.merge(inherited)
+            self.inherited_from = heading_title
         remaining = _clean_lines(_remove_spans(raw, found.spans))
         if draft.title is not None:
             title, body = draft.title.strip(), remaining
@@ -158,6 +163,11 @@ class _Builder:
             self.problem("warning", f"「{shown}」的单位名单中「{piece}」不是单位名称,已略过。")
 
         lead, co = self.assign(roles, shown)
+        if self.inherited_from and lead:
+            self.problem(
+                "warning",
+                f"「{shown}」没有写单位,已按所在部分「{self.inherited_from}」标注的单位(牵头:{'、'.join(lead)})导入,请核对。",
+            )
         foreign = self.context.foreign
         # Names as written are kept (a name twice is once); two names this directory takes for one unit
         # ("区经信局", "区发改局") both stay, and the reader is told.

@@ -20,7 +20,7 @@ from db.models import Cycle, CycleStatus, HumanTask, HumanTaskState, KeyTask, Pl
 
 from ...errors import Invalid, NotFound
 from ...runtime import Work
-from ...vocabulary import CycleKind, EscalationLevel, Light, Progress, YearStatus, round_label
+from ...vocabulary import CycleKind, EscalationLevel, Light, PlanStatus, Progress, YearStatus, round_label
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import LIGHTS
@@ -37,6 +37,7 @@ class PlanInfo:
     id: int
     title: str
     year: int | None
+    status: PlanStatus = PlanStatus.PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ class Ledger:
 
 def plans_list(work: Work) -> tuple[PlanInfo, ...]:
     """Every plan, newest first (plans are public within the office: their key tasks are not)."""
-    rows = work.session.execute(select(Plan.id, Plan.title, Plan.year).order_by(Plan.id.desc())).all()
-    return tuple(PlanInfo(id=r.id, title=r.title, year=r.year) for r in rows)
+    rows = work.session.execute(select(Plan.id, Plan.title, Plan.year, Plan.status).order_by(Plan.id.desc())).all()
+    return tuple(PlanInfo(id=r.id, title=r.title, year=r.year, status=PlanStatus(r.status)) for r in rows)
 
 
 def plan_rounds(work: Work, plan_id: int) -> tuple[str, ...]:
@@ -138,8 +139,9 @@ def choose_plan(
     work: Work, plan_id: int | None, remembered: int | None = None
 ) -> tuple[PlanInfo, tuple[PlanInfo, ...]]:
     """The plan asked for (NotFound if there is no such plan); else the one the user chose last
-    (``remembered``, ignored when it no longer exists); else this year's (local time) newest plan;
-    else the newest. Never simply the newest when an older plan is the current year's: a plan
+    (``remembered``, ignored when it no longer exists); else this year's (local time) newest
+    published plan (a draft just imported is not yet in force), else this year's newest; else the
+    newest. Never simply the newest when an older plan is the current year's: a plan
     imported for next year must not hide this year's red lights."""
     plans = plans_list(work)
     if not plans:
@@ -149,7 +151,9 @@ def choose_plan(
         if remembered in by_id:
             return by_id[remembered], plans
         year = work.now.astimezone(work.runtime.config.tz).year
-        return next((plan for plan in plans if plan.year == year), plans[0]), plans
+        this_year = [plan for plan in plans if plan.year == year]
+        published = [plan for plan in this_year if plan.status == PlanStatus.PUBLISHED]
+        return (published or this_year or list(plans))[0], plans
     for plan in plans:
         if plan.id == plan_id:
             return plan, plans

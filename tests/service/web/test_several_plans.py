@@ -11,6 +11,7 @@ from datetime import timedelta
 from db.models import Plan, Role
 from service.operations.cycles.complete import complete_human_task
 from service.operations.cycles.start import start_cycle
+from service.vocabulary import PlanStatus
 
 
 def text(response) -> str:
@@ -85,3 +86,16 @@ def test_two_plans_side_by_side(runtime, make, clock, web):
     # The API says the same: each inbox item names its plan; done items filter by outcome.
     api = office.get("/api/v1/inbox?state=done&outcome=late").get_json()
     assert [(i["plan_title"], i["key_task_number"]) for i in api["items"]] == [("鄂城区2025年重点工作方案", 7)]
+
+
+def test_the_default_plan_is_this_years_published_one_not_a_fresh_draft(runtime, make, web):
+    lead = make.unit("区发展改革和经济信息化局")
+    make.user(Role.SUPERVISOR, username="duchashi")
+    published = make.plan("鄂城区2024年“三新三强”行动方案")
+    draft = make.plan("鄂城区2024年民生实事方案")
+    with runtime.work() as work:
+        work.session.get(Plan, draft.id).status = PlanStatus.DRAFT
+    make.key_task([lead], [], plan=published, number=1, title="建设产业园区")
+    make.key_task([lead], [], plan=draft, number=1, title="改造老旧小区")
+    ledger = text(web("duchashi").get("/ledger"))
+    assert "建设产业园区" in ledger and "改造老旧小区" not in ledger

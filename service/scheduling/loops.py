@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, DomainError
 from ..operations.common.actor import SYSTEM
-from ..operations.supervision.escalation_notices import notify_escalations
+from ..operations.supervision.escalation_notices import notify_escalations, pending_notices
 from ..operations.supervision.escalations import Fired, due_candidates, escalate, ladder
 from ..operations.supervision.rounds import (
     current_round,
@@ -47,9 +47,16 @@ def run_escalations(runtime: Runtime, now: datetime, *, batch_size: int | None =
             if len(batch) < size:
                 break
             after = (batch[-1].due_at, batch[-1].id)
-    with runtime.work(now=now) as work:
-        notify_escalations(work)
+    if fired or _unnotified(runtime, now):  # an idle pass opens no write transaction
+        with runtime.work(now=now) as work:
+            notify_escalations(work)
     return fired
+
+
+def _unnotified(runtime: Runtime, now: datetime) -> bool:
+    """Whether rungs reached earlier still await their notices (a pass that died before writing them)."""
+    with runtime.work(write=False, now=now) as work:
+        return pending_notices(work)
 
 
 @dataclass

@@ -233,3 +233,23 @@ def test_with_a_public_address_robot_messages_link_to_their_step(runtime, config
         assert message["body"]["markdown"]["content"].endswith(link)
     finally:
         rt.dispose()
+
+
+def test_after_a_gap_a_units_robot_gets_one_digest(runtime, robot_runtime, robots, world, make):
+    from service.operations.cycles.complete import complete_human_task
+    from service.operations.cycles.start import start_cycle
+    from service.scheduling.loops import run_escalations
+
+    with robot_runtime.work() as work:
+        set_robot(work, world.admin, world.lead_unit.id, channel="wecom", url=robots.url("/send?key=k"))
+    tasks = [world.key_task] + [make.key_task([world.lead_unit], [], number=10 + n) for n in range(7)]
+    for key_task in tasks:
+        with robot_runtime.work(now=local(2024, 4, 1, 9)) as work:
+            started = start_cycle(work, world.supervisor, key_task.id, "2024-Q2")
+            complete_human_task(work, world.supervisor, started.opened[0].id)
+    send_robots(robot_runtime, local(2024, 4, 1, 10))
+    robots.received.clear()
+    assert len(run_escalations(robot_runtime, local(2024, 5, 6, 9, 30))) == 16
+    assert len(send_robots(robot_runtime, local(2024, 5, 6, 9, 31)).sent) == 1
+    (message,) = robots.received
+    assert message["body"]["markdown"]["content"].startswith("**您有 8 项催办、8 项督办**")

@@ -5,7 +5,7 @@ one; the robot's URL and secret are read when the message is sent, never copied 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -47,19 +47,26 @@ def markdown(title: str, body: str, base: str = "", human_task_id: int | None = 
     return f"**{plain(title)}**\n\n" + "\n\n".join(line for line in lines if line.strip())
 
 
-def queue_robot_messages(work: Work, copies: Sequence[RobotCopy]) -> int:
-    """Writes an outbox row for every copy whose unit has a robot (and is active); returns how many.
-    One query for the units, one insert."""
-    if not copies or not work.runtime.config.robots.enabled:
-        return 0
-    unit_ids = {copy.unit_id for copy in copies}
-    with_robot = set(
+def units_with_robot(work: Work, unit_ids: Iterable[int]) -> list[int]:
+    """Which of these units are active and have a robot set (one query; none when robots are off)."""
+    wanted = set(unit_ids)
+    if not wanted or not work.runtime.config.robots.enabled:
+        return []
+    return list(
         work.session.scalars(
             select(UnitRobot.unit_id)
             .join(Unit, Unit.id == UnitRobot.unit_id)
-            .where(UnitRobot.unit_id.in_(unit_ids), Unit.active.is_(True))
+            .where(UnitRobot.unit_id.in_(wanted), Unit.active.is_(True))
         )
     )
+
+
+def queue_robot_messages(work: Work, copies: Sequence[RobotCopy]) -> int:
+    """Writes an outbox row for every copy whose unit has a robot (and is active); returns how many.
+    One query for the units, one insert."""
+    if not copies:
+        return 0
+    with_robot = set(units_with_robot(work, (copy.unit_id for copy in copies)))
     base = work.runtime.config.server.public_url.rstrip("/")
     rows: list[dict[str, Any]] = [
         {

@@ -94,6 +94,13 @@ def spaced_table(lines: list[Line], start: int) -> tuple[Table, int] | None:
             cells[at] = f"{cells[at]}{joins[at] if cells[at] else ''}{text}"
         number = cells[seq_at].strip() if seq_at is not None else ""
         starts_row = bool(_INTEGER.fullmatch(fold(number))) if seq_at is not None else sum(1 for c in cells if c) >= 2
+        if not rows and not starts_row and seq_at is not None:
+            # The header's own second line ("单位" under "牵头"), before the first numbered row.
+            names = [name + cells[at] for at, name in enumerate(header.names)]
+            header = header_of(names) or header
+            joins = ["\n" if role in UNIT_ROLES else "" for role in header.roles]
+            index += 1
+            continue
         if starts_row or not rows:
             rows.append((line, cells))
         else:

@@ -117,8 +117,8 @@ def _header_cell(text: str) -> str | None:
     stripped = text.strip()
     if stripped.endswith("|"):
         stripped = stripped[:-1].strip()
-    if not stripped or fold(stripped).endswith(("。", ";", ",")):
-        return None
+    if not stripped or fold(stripped).endswith(("。", ";", ",")) or re.search(r"\S(?:\s{2,}|\t)\S", stripped):
+        return None  # a sentence, or several cells on one line (a table lined up with spaces)
     return stripped if classify_header(stripped) is not None else None
 
 

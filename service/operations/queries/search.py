@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, Text, column, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Integer, Select, Text, bindparam, column, func, literal_column, or_, select, table
 
 from db.models import Cycle, HumanTask, KeyTask, Plan, ProgressReport, Unit
 
@@ -137,7 +137,10 @@ class _Index:
     def contains(self, word: str) -> ColumnElement[bool]:
         """The rows whose indexed text contains ``word`` (case ignored)."""
         if self.postgres:
-            return literal_column(f"({PG_TEXT[self.name]})").ilike(f"%{_escape_like(word)}%", escape="\\")
+            # Inlined at execution (quoted by the driver's dialect), not a bound parameter: a plan cached
+            # for "ILIKE $1" cannot tell a rare word from a common one and walks every row newest first.
+            pattern = bindparam(None, f"%{_escape_like(word)}%", Text(), unique=True, literal_execute=True)
+            return literal_column(f"({PG_TEXT[self.name]})").ilike(pattern, escape="\\")
         return func.instr(func.lower(self.fts.c.text), word.lower()) > 0
 
     def matching(self, words: list[str]) -> list[ColumnElement[bool]]:

@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml
 run: venv assets
 	$(BIN)/duban db upgrade
 	$(BIN)/duban demo load
-	$(BIN)/duban serve
+	$(BIN)/duban serve $(if $(PORT),--port $(PORT))
 
 test: venv assets browser
 	$(BIN)/pytest -q

@@ -19,7 +19,22 @@ def _make_app() -> Flask:
 
 class _Group(FlaskGroup):
     """Refusals (``service.errors``) end a command with their message and exit status 1, never a
-    traceback: a database not yet migrated says to run ``duban db upgrade``."""
+    traceback: a database not yet migrated says to run ``duban db upgrade``.
+
+    Flask's own options (``--env-file``, ``--app``, ``--debug``) are not duban's: the app is always
+    ``create_app`` and its settings come from config.toml and ``DUBAN_*``, so they are left off the help.
+    A group registered under two names (``cycle`` and ``cycles``) is listed once, under its plural.
+    """
+
+    _FLASK_OPTIONS = frozenset({"env_file", "app", "debug"})
+    _ALIASES = frozenset({"cycle"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = [param for param in self.params if param.name not in self._FLASK_OPTIONS]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in super().list_commands(ctx) if name not in self._ALIASES]
 
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import DomainError

@@ -196,3 +196,11 @@ def test_a_new_database_upgrades_quietly_and_an_unmigrated_one_says_how_to_fix_i
     assert "no such table" not in upgraded.stdout + upgraded.stderr
     assert "数据库已迁移到最新版本" in upgraded.stdout
     assert cli("units", "list").returncode == 0
+
+
+def test_the_help_lists_duban_s_commands_once_and_no_flask_options(cli):
+    listed = cli("--help").stdout
+    commands = listed.split("Commands:")[1].split()
+    assert "cycles" in commands and "cycle" not in commands
+    assert "--app" not in listed and "--env-file" not in listed and "--debug" not in listed
+    assert "repair" in cli("cycle", "--help").stdout  # the singular still works, as scripts may call it

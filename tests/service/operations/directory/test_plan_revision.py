@@ -5,6 +5,8 @@ gets 409."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,6 +16,7 @@ from service.operations.common.actor import SYSTEM
 from service.operations.directory.plan_diff import match_tasks
 from service.operations.directory.plan_import import import_plan
 from service.vocabulary import CycleStatus, HumanTaskState, TaskRevision
+from tests.helpers import runtime_for_tests
 
 TITLE = "鄂城区2024年“三新三强”行动方案"
 REVISED = f"""{TITLE}
@@ -139,3 +142,34 @@ def test_applied_to_a_running_cycle_the_steps_to_come_take_the_new_units(runtime
     with runtime.work(write=False) as work:
         event = work.session.scalar(select(AuditEvent).where(AuditEvent.action == "cycle.units_changed"))
         assert event.cycle_id == cycle_id and world.outsider.unit_id in event.data["co_units"]
+
+
+def test_two_confirms_at_once_have_one_winner_and_a_409(runtime, world, config, clock):
+    """Two people confirm different revisions previewed against version 1, at the same moment, from
+    two processes' worth of connections: one is applied, the other is refused and wrote nothing."""
+    others = [runtime_for_tests(config, clock) for _ in range(2)]
+    barrier = threading.Barrier(len(others))
+    outcomes: list[object] = []
+
+    def confirm(rt, text):
+        barrier.wait()
+        try:
+            with rt.work() as work:
+                outcomes.append(import_plan(work, world.supervisor, text.encode(), "v.txt", expected_revision=1))
+        except Conflict as exc:
+            outcomes.append(exc)
+
+    texts = [REVISED, REVISED.replace("10家", "12家")]
+    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(others, texts, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for rt in others:
+        rt.dispose()
+    assert len(outcomes) == 2
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 1, outcomes
+    with runtime.work(write=False) as work:
+        assert work.session.get(Plan, world.plan.id).revision == 2
+        assert work.session.scalar(select(func.count()).select_from(PlanRevision)) == 1
+        assert work.session.scalar(select(func.count()).select_from(KeyTask)) == 2

@@ -14,7 +14,8 @@ from .drafts import Draft
 from .layout import read_layout
 from .model import ParsedPlan, ParsedTask, Problem
 from .normalize import fold, normalize_name
-from .readers import Block, Line, Source, read_source
+from .readers import Block, Line, Source, Table, read_source
+from .tables import find_header
 from .tasks import Context, Conventions, build_task
 from .units import find_annotations
 
@@ -283,6 +284,9 @@ def _duplicate(draft: Draft, first_where: str) -> Problem:
 
 
 def _nothing_found(source: Source) -> str:
+    headed = next((block for block in source.blocks if isinstance(block, Table) and find_header(block)), None)
+    if headed is not None:  # a header that exists is never reported missing
+        return f"未识别到任何重点任务:「{headed.name}」中有任务表的表头,但表头下没有任务行。"
     if source.kind == "xlsx":
         return "未识别到任何重点任务:各工作表中没有找到含“序号/重点任务/牵头单位/责任单位”等列名的表头行。"
     return "未识别到任何重点任务:没有找到以“1.”“(一)”等编号开头的任务条目,也没有找到带“牵头单位/责任单位”表头的任务表。"

@@ -165,3 +165,19 @@ def test_malformed_web_page(parse: Parse) -> None:
     page = "<!DOCTYPE html><html><body><![bogus x]><p>1.推行产业链长制。(牵头单位:区发改局)</p></body></html>"
     plan = parse(page, "plan.html")
     assert [(task.title, task.lead_units) for task in plan.tasks] == [("推行产业链长制", ("区发改局",))]
+
+
+def test_a_header_without_rows_is_not_reported_missing(parse: Parse) -> None:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "任务"
+    sheet.append(["序号", "重点任务", "牵头单位", "配合单位"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = parse(buffer.getvalue(), "empty.xlsx")
+    assert [p.message for p in plan.problems] == ["未识别到任何重点任务:「任务」中有任务表的表头,但表头下没有任务行。"]

@@ -177,6 +177,13 @@ def _apply(
     for change in removed:
         key_task = tasks[change.key_task_id or 0]
         key_task.active = False
+        # Its indicators go with it (they would count in 序时进度 and the statistics otherwise).
+        session.execute(
+            update(Indicator)
+            .where(Indicator.key_task_id == key_task.id, Indicator.active.is_(True))
+            .values(active=False, retired_at=work.now, retire_reason=f"{reason}删除了该重点任务")
+            .execution_options(synchronize_session=False)
+        )
         session.flush()
         for cycle_id in change.running_cycles:
             cancel_cycle(work, actor, cycle_id, comment=f"{reason}删除了重点任务{change.old_number}「{change.title}」")

@@ -15,6 +15,7 @@ from service.errors import Conflict, Forbidden
 from service.operations.common.actor import SYSTEM
 from service.operations.directory.plan_diff import match_tasks
 from service.operations.directory.plan_import import import_plan
+from service.operations.year.indicators import IndicatorFields, add_indicator
 from service.vocabulary import CycleStatus, HumanTaskState, TaskRevision
 from tests.helpers import runtime_for_tests
 
@@ -99,15 +100,25 @@ def test_applying_to_running_cycles_and_retiring_a_removed_task(runtime, world, 
     only_two = f"{TITLE}\n1.建设智慧园区。力争新增企业10家以上。(牵头单位:区财政局;责任单位:泽林镇)\n"
     preview = revise(runtime, world.supervisor, text=only_two, dry_run=True).revision
     assert [t.kind for t in preview.tasks] == [TaskRevision.CHANGED, TaskRevision.REMOVED]
+    with runtime.work() as work:
+        add_indicator(
+            work,
+            world.supervisor,
+            IndicatorFields(name="链长", comparator="≥", target=5, measure="个"),
+            key_task_id=world.key_task.id,
+        )
     revise(runtime, world.supervisor, text=only_two)
     with runtime.work(write=False) as work:
         retired = work.session.get(KeyTask, world.key_task.id)
         assert retired.active is False and retired.number != 1
+        gone = work.session.scalar(select(Indicator).where(Indicator.key_task_id == retired.id))
+        assert gone.active is False and "删除了该重点任务" in gone.retire_reason
         assert work.session.get(Cycle, cycle_id).status == CycleStatus.CANCELLED
         cancelled = work.session.scalar(select(AuditEvent).where(AuditEvent.action == "cycle.cancelled"))
         assert "删除了重点任务1" in cancelled.data["comment"]
         moved = work.session.scalar(select(KeyTask).where(KeyTask.plan_id == world.plan.id, KeyTask.number == 1))
         assert moved.title == "建设智慧园区" and moved.active
+        assert work.session.scalar(select(Indicator.active).where(Indicator.key_task_id == moved.id)) is True
 
 
 def test_a_new_version_of_a_draft_replaces_it(runtime, world):

@@ -230,7 +230,8 @@ def ledger(
     listed = session.execute(
         select(KeyTask.id, Cycle.id, Cycle.status)
         .outerjoin(Cycle, and_(Cycle.key_task_id == KeyTask.id, Cycle.round == (round_name or "")))
-        .where(members, authz.key_task_visible(actor))
+        # A retired key task (停用, or removed by a plan's revision) shows only in a round it had a cycle in.
+        .where(members, authz.key_task_visible(actor), or_(KeyTask.active.is_(True), Cycle.id.is_not(None)))
         .order_by(KeyTask.plan_id != plan.id, KeyTask.number, KeyTask.id)
     ).all()
     lights = _open_aggregate(work, members, round_name)

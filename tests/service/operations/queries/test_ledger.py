@@ -143,3 +143,23 @@ def test_units_show_as_corrected_with_the_directorys_full_name(runtime, world, m
     sheet = load_workbook(BytesIO(ledger_xlsx(book, runtime.config.tz))).active
     cells = {str(c.value) for r in sheet.iter_rows() for c in r if c.value}
     assert {row.lead_units, row.co_units} <= cells
+
+
+def test_a_retired_key_task_shows_only_in_the_rounds_it_had_a_cycle_in(runtime, world, make, start):
+    from sqlalchemy import update
+
+    from db.models import KeyTask
+
+    retired = make.key_task([world.lead_unit], [], plan=world.plan, number=2, title="已删除的任务")
+    start("2024-Q2")
+    with runtime.work() as work:
+        from service.operations.cycles.start import start_cycle
+
+        start_cycle(work, world.supervisor, retired.id, "2024-Q2")
+        work.session.execute(update(KeyTask).where(KeyTask.id == retired.id).values(active=False))
+    assert [r.title for r in read(runtime, world.supervisor, round_name="2024-Q2").rows] == [
+        "推行产业链长制",
+        "已删除的任务",
+    ]
+    start("2024-Q3")
+    assert [r.title for r in read(runtime, world.supervisor, round_name="2024-Q3").rows] == ["推行产业链长制"]

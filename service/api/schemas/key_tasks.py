@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from ...vocabulary import CycleStatus, Light
+from ...vocabulary import CycleStatus, HumanTaskOutcome, Light
 from .base import LIGHT, MAX_ID, Int, Schema, Str, ids, one_of
 
 
@@ -112,6 +112,14 @@ class HumanTaskRecordSchema(Schema):
     light = Str(required=True, metadata=LIGHT)
     escalation_level = Int(required=True)
     content_visible = fields.Boolean(required=True)
+    outcome = Str(
+        allow_none=True,
+        metadata={
+            "enum": list(HumanTaskOutcome.labels()),
+            "description": "无人办理而结束的方式(免报、转办、撤销、逾期未报、撤回);理由见 comment",
+        },
+    )
+    outcome_label = Str(allow_none=True)
 
 
 class CycleSchema(Schema):

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, undefer
 
 from db.models import Cycle, HumanTask, HumanTaskState, KeyTask, Unit, User
 
 from ...errors import NotFound
 from ...runtime import Work
-from ...vocabulary import Party
+from ...vocabulary import HumanTaskOutcome, Party
 from ..common import authz
 from ..common.actor import Actor
 from ..common.lights import light_of, worst
@@ -42,6 +42,10 @@ class HumanTaskRecord:
     light: str
     escalation_level: int
     content_visible: bool
+    # How a step ended that nobody completed (免报, 转办, 撤销, 逾期未报, 撤回), its label; the
+    # reason is ``comment``. None for a step completed or open.
+    outcome: str | None = None
+    outcome_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,17 @@ def _cycle(work: Work, actor: Actor, cycle_id: int) -> Cycle:
 
 
 def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[HumanTaskRecord]:
-    """Every human task of the cycle in the order they became ready (cancelled ones left out)."""
+    """Every human task of the cycle in the order they became ready: done, open, and ended by a
+    move with its outcome (免报, 转办, 撤销, 逾期未报, 撤回); a row cancelled with no outcome is left out."""
     completer = aliased(User)
     rows = work.session.execute(
         select(HumanTask, Unit.name, completer.display_name)
         .outerjoin(Unit, Unit.id == HumanTask.unit_id)
         .outerjoin(completer, completer.id == HumanTask.completed_by_id)
-        .where(HumanTask.cycle_id == cycle.id, HumanTask.state != HumanTaskState.CANCELLED)
+        .where(
+            HumanTask.cycle_id == cycle.id,
+            or_(HumanTask.state != HumanTaskState.CANCELLED, HumanTask.outcome.is_not(None)),
+        )
         .order_by(HumanTask.ready_at, HumanTask.id)
     ).all()
     diagram = diagram_for_version(work, cycle.diagram_version_id)
@@ -131,13 +139,16 @@ def cycle_steps(work: Work, actor: Actor, cycle: Cycle) -> list[HumanTaskRecord]
                 light=light_of(work.now, task.due_at, task.yellow_at, task.completed_at),
                 escalation_level=task.escalation_level,
                 content_visible=visible,
+                outcome=task.outcome,
+                outcome_label=HumanTaskOutcome.label_of(task.outcome) if task.outcome else None,
             )
         )
     return records
 
 
 def cycle_detail(work: Work, actor: Actor, cycle_id: int) -> CycleDetail:
-    """A cycle's status and its steps done and open, with who and when."""
+    """A cycle's status and its steps done (completed, or ended by a move: ``outcome``) and open,
+    with who and when."""
     cycle = _cycle(work, actor, cycle_id)
     key_task = work.session.get(KeyTask, cycle.key_task_id)
     lead = work.session.get(Unit, cycle.lead_unit_id)
@@ -156,7 +167,8 @@ def cycle_detail(work: Work, actor: Actor, cycle_id: int) -> CycleDetail:
         lead_unit_id=lead.id,
         lead_unit=lead.name,
         light=worst([s.light for s in open_steps]),
-        steps_done=tuple(s for s in steps if s.state == HumanTaskState.DONE.value),
+        # Ended is done: a step completed, or ended by a move (with its outcome).
+        steps_done=tuple(s for s in steps if s.state != HumanTaskState.OPEN.value),
         steps_open=open_steps,
     )
 

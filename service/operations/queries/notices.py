@@ -45,8 +45,8 @@ class OverdueNotice:
 
 def overdue_notice(work: Work, actor: Actor, human_task_id: int) -> OverdueNotice:
     """The notice of an overdue open step at ``work.now``. Raises ``Forbidden`` (not the office or a
-    leader), ``NotFound`` (no such step), ``Conflict`` (the step is done, or not yet overdue)."""
-    authz.ensure_may_issue_notices(actor)
+    leader, on a step they see), ``NotFound`` (no such step, or one the actor may not see: the
+    step's own answer), ``Conflict`` (the step is done, or not yet overdue)."""
     row = work.session.execute(
         select(HumanTask, Unit.name, KeyTask.number, KeyTask.title, Plan.title, Cycle.round)
         .join(Cycle, Cycle.id == HumanTask.cycle_id)
@@ -58,6 +58,8 @@ def overdue_notice(work: Work, actor: Actor, human_task_id: int) -> OverdueNotic
     if row is None:
         raise authz.step_not_found(human_task_id)
     task, unit_name, number, title, plan_title, round_name = row
+    authz.ensure_sees_human_task(work.session, actor, task)
+    authz.ensure_may_issue_notices(actor)
     if task.state != HumanTaskState.OPEN:
         raise Conflict(f"“{task.step_name}”已不在办理中,不需要督办通知单")
     if work.now <= task.due_at:

@@ -19,7 +19,7 @@ from workflows import EngineError, StepNotReady
 
 from ...errors import Conflict, Invalid, NotFound
 from ...runtime import Work
-from ...vocabulary import Assignee, HumanTaskOutcome, Move, Party, ReassignScope
+from ...vocabulary import Assignee, HumanTaskOutcome, HumanTaskState, Move, Party, ReassignScope
 from ..common import audit, authz
 from ..common import notice_texts as texts
 from ..common.actor import Actor
@@ -174,7 +174,8 @@ def reassign_human_task(
 
     Raises ``NotFound`` (step not visible; no such unit, field ``unit_id``), ``Forbidden`` (not
     the supervisor), ``Invalid`` (no reason; unit inactive or the same; scope not one of
-    cycle|key_task), ``Conflict`` (the step is not open, or is not a unit's step)."""
+    cycle|key_task), ``Conflict`` (the step is not open, or is not a unit's step; the unit already
+    has the same step open in the cycle; a co-unit's input to the cycle's lead unit)."""
     task, cycle = lock_task(work, actor, human_task_id)
     authz.ensure_can_reassign(actor)
     new = reassign_locked(work, actor, task, cycle, unit_id=unit_id, comment=comment, scope=scope)
@@ -202,6 +203,7 @@ def reassign_locked(
         raise Invalid(f"“{unit.name}”已停用,不能转办给它", field="unit_id")
     if unit.id == task.unit_id:
         raise Invalid(f"“{task.step_name}”已由“{unit.name}”办理,请选择另一个单位", field="unit_id")
+    _ensure_free(work, task, cycle, unit)
     old_unit = task.unit_id
     diagram = diagram_for_version(work, cycle.diagram_version_id)
     definition = diagram.step(task.step_id)
@@ -270,6 +272,25 @@ def reassign_locked(
         unit_id=new.unit_id,
         due_at=deadline.due_at,
     )
+
+
+def _ensure_free(work: Work, task: HumanTask, cycle: Cycle, unit: Unit) -> None:
+    """A step never goes to a unit that already has the same step open in the cycle (a co-unit
+    giving its input would give two), and a co-unit's input never goes to the cycle's lead unit
+    (the lead unit consolidates the inputs; it gives itself none). Conflict (409) naming the unit."""
+    if task.party == Party.CO_UNIT and unit.id == cycle.lead_unit_id:
+        raise Conflict(f"“{unit.name}”是本任务的牵头单位,不能把责任单位的“{task.step_name}”转办给它")
+    duplicate = work.session.scalar(
+        select(HumanTask.id).where(
+            HumanTask.cycle_id == cycle.id,
+            HumanTask.step_id == task.step_id,
+            HumanTask.unit_id == unit.id,
+            HumanTask.state == HumanTaskState.OPEN,
+            HumanTask.id != task.id,
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"“{unit.name}”在本轮已有待办的“{task.step_name}”,不能再转办给它")
 
 
 def _move_part(work: Work, key_task_id: int, old_unit: int, new_unit: int) -> None:

@@ -272,10 +272,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
         ),
         row(401, 200, 200, 200, 200, 200, 200, 200),
     ),
-    # Not overdue: who may draw up a notice hears 409, everyone else 403 (the overdue case: test_notices).
+    # Not overdue: who may draw up a notice hears 409; a step one does not see is a 404, as the step itself.
     "GET /human-tasks/{id}/notice.docx": (
         lambda r: ("GET", f"/api/v1/human-tasks/{r.advance_to('dispatch')[1]}/notice.docx", {}),
-        row(401, 403, 403, 403, 403, 409, 409, 403),
+        row(401, 404, 404, 404, 404, 409, 409, 403),
     ),
     "GET /search": (
         lambda r: ("GET", "/api/v1/search?q=产业链", {}),

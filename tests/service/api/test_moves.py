@@ -209,3 +209,57 @@ def test_withdraw_reopens_the_input_until_the_next_step_acts(world, to_consolida
     act(world.lead_head, again.id, data={"report": "报告"})
     late = api(world.co_heads[0]).post(f"/api/v1/human-tasks/{done.id}/withdraw")
     assert late.status_code == 409 and "已经办理" in late.get_json()["detail"]
+
+
+def test_reassign_refuses_a_unit_with_the_same_step_open_and_the_lead_unit_for_an_input(
+    world, start, act, open_steps, api, runtime
+):
+    """转办 to a co-unit already giving its input would open a second input for it; a co-unit's
+    input to the cycle's own lead unit makes the lead unit give itself input: both are 409s
+    naming the unit, and nothing opens."""
+    cycle_id = _signed(world, start, act, open_steps)
+    inputs = {t.unit_id: t for t in open_steps(cycle_id, "co_input")}
+    town = inputs[world.co_units[2].id]
+    twice = api(world.supervisor).post(
+        f"/api/v1/human-tasks/{town.id}/reassign",
+        json={"unit_id": world.co_units[0].id, "comment": "职责调整"},
+    )
+    assert twice.status_code == 409, twice.get_json()
+    assert world.co_units[0].name in twice.get_json()["detail"] and "已有待办" in twice.get_json()["detail"]
+    to_lead = api(world.supervisor).post(
+        f"/api/v1/human-tasks/{town.id}/reassign",
+        json={"unit_id": world.lead_unit.id, "comment": "职责调整"},
+    )
+    assert to_lead.status_code == 409, to_lead.get_json()
+    assert world.lead_unit.name in to_lead.get_json()["detail"] and "牵头单位" in to_lead.get_json()["detail"]
+    assert len(open_steps(cycle_id, "co_input")) == 3
+    assert task_row(runtime, town.id).outcome is None
+    assert actions(runtime, "step.reassigned") == []
+
+
+def test_steps_ended_by_waive_and_reassign_stay_in_the_cycle_record(
+    world, start, act, open_steps, api, runtime, make
+):
+    """免报 and 转办 end a step without a submission; the cycle's record (API, page, and the
+    history of a step) keeps it, with the outcome's label and the reason."""
+    cycle_id = _signed(world, start, act, open_steps)
+    other = make.unit("区商务局")
+    inputs = {t.unit_id: t for t in open_steps(cycle_id, "co_input")}
+    street, town = inputs[world.co_units[1].id], inputs[world.co_units[2].id]
+    office = api(world.supervisor)
+    assert office.post(f"/api/v1/human-tasks/{street.id}/waive", json={"comment": "街道不涉及"}).status_code == 200
+    moved = office.post(
+        f"/api/v1/human-tasks/{town.id}/reassign", json={"unit_id": other.id, "comment": "职责调整"}
+    )
+    assert moved.status_code == 200
+    cycle = office.get(f"/api/v1/cycles/{cycle_id}").get_json()
+    ended = {s["id"]: s for s in cycle["steps_done"]}
+    assert (ended[street.id]["outcome"], ended[street.id]["outcome_label"], ended[street.id]["comment"]) == (
+        "waived",
+        "免报",
+        "街道不涉及",
+    )
+    assert (ended[town.id]["outcome_label"], ended[town.id]["comment"]) == ("已转办", "职责调整")
+    assert len(cycle["steps_done"]) == 4 and len(cycle["steps_open"]) == 2  # dispatch, sign_for + the two ended
+    history = {h["id"]: h for h in office.get(f"/api/v1/human-tasks/{street.id}").get_json()["history"]}
+    assert history[town.id]["outcome_label"] == "已转办" and history[street.id]["outcome_label"] == "免报"

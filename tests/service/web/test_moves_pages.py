@@ -137,3 +137,45 @@ def test_a_unit_withdraws_its_extension_request_from_the_list(world, start, act,
     assert "退回交办待处理" not in web("duchashi").get("/").get_data(as_text=True)
     lead.post(f"/extensions/{asked.id}/withdraw", {})
     assert "已撤回" in lead.get("/extensions").get_data(as_text=True)
+
+
+def test_the_reassign_form_refuses_a_unit_already_giving_its_input(world, start, act, runtime, web):
+    cycle_id = _signed(world, start, act, runtime)
+    town = next(t for t in open_tasks(runtime, cycle_id, "co_input") if t.unit_id == world.co_units[2].id)
+    office = web("duchashi")
+    sent = office.post(
+        f"/human-tasks/{town.id}/reassign", {"unit_id": str(world.co_units[0].id), "comment": "职责调整"}
+    )
+    assert sent.status_code == 302
+    page = office.get(f"/human-tasks/{town.id}").get_data(as_text=True)
+    assert f"“{world.co_units[0].name}”在本轮已有待办" in page
+    assert len(open_tasks(runtime, cycle_id, "co_input")) == 3
+
+
+def test_the_cycle_page_counts_and_shows_steps_ended_by_a_move(world, start, act, runtime, web, make):
+    cycle_id = _signed(world, start, act, runtime)
+    other = make.unit("区商务局")
+    inputs = {t.unit_id: t for t in open_tasks(runtime, cycle_id, "co_input")}
+    office = web("duchashi")
+    office.post(f"/human-tasks/{inputs[world.co_units[1].id].id}/waive", {"comment": "街道不涉及"})
+    office.post(
+        f"/human-tasks/{inputs[world.co_units[2].id].id}/reassign", {"unit_id": str(other.id), "comment": "职责调整"}
+    )
+    page = office.get(f"/cycles/{cycle_id}").get_data(as_text=True)
+    assert "已办理(4)" in page and "待办理(2)" in page
+    assert "免报" in page and "理由:街道不涉及" in page and "已转办" in page and "理由:职责调整" in page
+    step = office.get(f"/human-tasks/{inputs[world.co_units[0].id].id}").get_data(as_text=True)
+    assert "理由:街道不涉及" in step and "理由:职责调整" in step
+
+
+def test_a_returned_report_leads_with_the_return_before_the_inputs(world, to_consolidate, act, runtime, web):
+    cycle_id = to_consolidate()
+    (v1,) = open_tasks(runtime, cycle_id, "consolidate")
+    act(world.lead_head, v1.id, data={"report": "第一稿"})
+    act(world.supervisor, open_tasks(runtime, cycle_id, "review")[0].id, decision="return", comment="数据不全")
+    (v2,) = open_tasks(runtime, cycle_id, "consolidate")
+    page = web("lead_head").get(f"/human-tasks/{v2.id}").get_data(as_text=True)
+    banner = page[page.index('id="returned"') :]
+    banner = banner[: banner.index("</div>")]
+    assert "本环节被退回" in banner and "督查室" in banner and "数据不全" in banner and "2024" in banner
+    assert page.index('id="returned"') < page.index('id="shown-co_input"') < page.index('id="work"')

@@ -7,7 +7,7 @@ import io
 import pytest
 from docx import Document
 
-from service.errors import Conflict, Forbidden
+from service.errors import Conflict, Forbidden, NotFound
 from service.exports.notice_docx import notice_docx
 from service.operations.queries.notices import overdue_notice
 from tests.helpers import TZ, local
@@ -55,3 +55,12 @@ def test_no_notice_before_the_deadline_nor_for_units(runtime, world, consolidati
     with pytest.raises(Forbidden):
         _notice(runtime, world.lead_head, consolidating.id, local(2024, 4, 18, 10))
     assert _notice(runtime, world.leader, consolidating.id, local(2024, 4, 16, 9)).working_days_late == 1
+
+
+def test_a_step_one_does_not_see_has_no_notice_as_it_has_no_page(runtime, world, consolidating):
+    """A missing step and another unit's step answer 404, as ``GET /api/v1/human-tasks/{id}`` does."""
+    late = local(2024, 4, 18, 10)
+    with pytest.raises(NotFound):
+        _notice(runtime, world.co_heads[0], consolidating.id, late)
+    with pytest.raises(NotFound):
+        _notice(runtime, world.supervisor, consolidating.id + 10_000, late)

@@ -237,9 +237,7 @@ def test_reassign_refuses_a_unit_with_the_same_step_open_and_the_lead_unit_for_a
     assert actions(runtime, "step.reassigned") == []
 
 
-def test_steps_ended_by_waive_and_reassign_stay_in_the_cycle_record(
-    world, start, act, open_steps, api, runtime, make
-):
+def test_steps_ended_by_waive_and_reassign_stay_in_the_cycle_record(world, start, act, open_steps, api, runtime, make):
     """免报 and 转办 end a step without a submission; the cycle's record (API, page, and the
     history of a step) keeps it, with the outcome's label and the reason."""
     cycle_id = _signed(world, start, act, open_steps)
@@ -248,9 +246,7 @@ def test_steps_ended_by_waive_and_reassign_stay_in_the_cycle_record(
     street, town = inputs[world.co_units[1].id], inputs[world.co_units[2].id]
     office = api(world.supervisor)
     assert office.post(f"/api/v1/human-tasks/{street.id}/waive", json={"comment": "街道不涉及"}).status_code == 200
-    moved = office.post(
-        f"/api/v1/human-tasks/{town.id}/reassign", json={"unit_id": other.id, "comment": "职责调整"}
-    )
+    moved = office.post(f"/api/v1/human-tasks/{town.id}/reassign", json={"unit_id": other.id, "comment": "职责调整"})
     assert moved.status_code == 200
     cycle = office.get(f"/api/v1/cycles/{cycle_id}").get_json()
     ended = {s["id"]: s for s in cycle["steps_done"]}

@@ -136,6 +136,10 @@ class _Index:
 
     def contains(self, word: str) -> ColumnElement[bool]:
         """The rows whose indexed text contains ``word`` (case ignored)."""
+        if self.postgres and len(word) < 3:
+            # No trigram in it: the index cannot help, so no ILIKE to tempt the planner into reading
+            # all of it; the rows are walked newest first and the walk stops at ``limit``.
+            return func.strpos(func.lower(literal_column(f"({PG_TEXT[self.name]})")), word.lower()) > 0
         if self.postgres:
             # Inlined at execution (quoted by the driver's dialect), not a bound parameter: a plan cached
             # for "ILIKE $1" cannot tell a rare word from a common one and walks every row newest first.

@@ -181,8 +181,12 @@ def _other_place(title: str, directory: UnitDirectory) -> str | None:
     if not district or found is None or district in fold(title):
         return None
     place = title[found.start("place") : found.end("place")]
-    if place.startswith(("全", "本", "我", "各", "该")) or directory.is_known(place):
-        return None
+    if (
+        place.startswith(("全", "本", "我", "各", "该"))
+        or directory.is_known(place)
+        or re.search(r"委|府|党|办|人民", place)
+    ):
+        return None  # "全区…", "市委市政府…": no place named
     return f"标题中的「{place}」不是{district}"
 
 

@@ -13,7 +13,7 @@ from ..operations.assessment.league import add_adjustment, publish_round
 from ..operations.queries.bulletin import bulletin
 from ..operations.queries.scores import adjustments, scores
 from .base import Blueprint, acting
-from .schemas.scores import AdjustmentInSchema, AdjustmentSchema, ScoresQuery, ScoresSchema
+from .schemas.scores import AdjustmentInSchema, AdjustmentSchema, BulletinQuery, ScoresQuery, ScoresSchema
 
 blp = Blueprint("scores", __name__, url_prefix="/api/v1", description="考评与打擂台")
 ROUND = "string(maxlength=20)"
@@ -68,11 +68,16 @@ def download(data: bytes, mimetype: str, ascii_name: str, name: str) -> Response
 
 
 @blp.route(f"/rounds/<{ROUND}:round_name>/bulletin.docx", methods=["GET"])
+@blp.arguments(BulletinQuery, location="query")
 @blp.response(200, description="督查通报(Word 文档)", content_type=DOCX)
-def round_bulletin(round_name: str) -> Any:
-    """本轮的督查通报(.docx,A4,公文字体):总体情况、各板块推进情况、红黄灯事项及牵头单位、打擂台排名、
-    通报表扬和批评的单位、附件重点任务一览表。督查室、领导、管理员可下载。"""
+def round_bulletin(args: dict[str, Any], round_name: str) -> Any:
+    """一个计划本轮的督查通报(.docx,A4,公文字体):总体情况、各板块推进情况、进度红黄灯事项及牵头单位、
+    打擂台排名、通报表扬和批评的单位、附件重点任务一览表。督查室、领导、管理员可下载。
+
+    plan_id:只统计、列出该计划的重点任务和单位,并以该计划署名;缺省为「统计」页默认显示的计划
+    (当年第一个发布的计划)。打擂台排名是本轮的考评结果,不分计划(与 GET /api/v1/scores 相同)。
+    计划不存在或该计划本轮没有办理记录:404。"""
     with acting() as (actor, work):
-        made = bulletin(work, actor, round_name)
+        made = bulletin(work, actor, round_name, args.get("plan_id"))
         tz = work.runtime.config.tz
     return download(bulletin_docx(made, tz), DOCX, f"bulletin-{round_name}.docx", f"{made.title}.docx")

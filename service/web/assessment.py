@@ -17,7 +17,7 @@ from ..operations.queries.dashboard import dashboard
 from ..operations.queries.progress_lights import key_task_progress
 from ..operations.queries.scores import score_rounds, scores
 from ..security import login_required
-from .base import FormErrors, arg_int, arg_text, bp, local_time, me, reading, runtime, to_int, writing
+from .base import FormErrors, arg_text, bp, local_time, me, plan_choice, reading, runtime, to_int, writing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -127,8 +127,11 @@ def league_export() -> Any:
 @bp.get("/dashboard.xlsx")
 @login_required
 def dashboard_export() -> Any:
+    asked, remembered = plan_choice()
     with reading() as work:
-        board = dashboard(work, me(), plan_id=arg_int("plan", "计划"), round_name=arg_text("round", max_length=20))
+        board = dashboard(
+            work, me(), plan_id=asked, round_name=arg_text("round", max_length=20), remembered_plan=remembered
+        )
         progress = key_task_progress(work, [k.key_task_id for k in board.key_tasks], board.round)
         data = statistics_xlsx(board, progress, work.runtime.config.tz)
     stamp = local_time(board.now, "%Y%m%d")

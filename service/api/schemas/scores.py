@@ -17,6 +17,10 @@ class ScoresQuery(Schema):
     round = Str(validate=ROUND_TEXT, metadata={"description": "报送轮次,如 2026-Q4;默认为最近一轮"})
 
 
+class BulletinQuery(Schema):
+    plan_id = ids(metadata={"description": "计划 id;缺省为「统计」页默认显示的计划(当年第一个发布的计划)"})
+
+
 class RulePointsSchema(Schema):
     rule = Str(required=True, metadata=RULES)
     label = Str(required=True)

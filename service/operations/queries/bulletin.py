@@ -1,11 +1,14 @@
 """督查通报: what the office's bulletin after a round says, as data (``service/exports/bulletin_docx.py``
 lays it out as a Word document).
 
-A round's bulletin covers every key task with a cycle in that round: summary figures, progress by
-section, the key tasks whose progress light is red or yellow with their lead units, the 打擂台
-tables (as published, or as they stand), the units named for praise (the top ``[scoring] praise_top``
-of each league) and for criticism (the bottom ``criticise_bottom`` scoring below base), and an
-appendix row for every key task. Drawn up by the office, the leaders and the admins.
+A round's bulletin is one plan's (``plan_id``; default the plan 统计 opens on, ``choose_plan``): it
+covers that plan's key tasks with a cycle in the round — summary figures, progress by section, the
+key tasks whose progress light (进度灯) is red or yellow with their lead units — and the 打擂台
+tables (as published, or as they stand). 考评 is per round across every plan (a unit is assessed
+on all its work of the round, and a round is published once), so the league tables are the
+round's, the same as GET /api/v1/scores, and the bulletin says so; the units named for praise (the
+top ``[scoring] praise_top`` of each league) and for criticism (the bottom ``criticise_bottom``
+scoring below base), and an appendix row for every key task. Drawn up by the office, the leaders and the admins.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ...vocabulary import CycleKind, CycleStatus, Light
 from ..common import authz
 from ..common.actor import Actor
 from ..year.schedule import period_of
+from .ledger import choose_plan
 from .progress_lights import KeyTaskProgress, progress_and_lights
 from .scores import LeagueTable, Scores, scores
 
@@ -62,6 +66,7 @@ class Bulletin:
     round: str
     title: str
     period_text: str  # 2024年第二季度
+    plan_id: int
     plan_title: str
     issued_on: datetime
     expected: float | None  # 序时进度 (working days) at the round's due date
@@ -101,22 +106,24 @@ def short_name(plan_title: str) -> str:
     return quoted.group(1) if quoted else (plan_title or "").strip()
 
 
-def bulletin(work: Work, actor: Actor, round_name: str) -> Bulletin:
-    """The bulletin of a round. Raises Forbidden (units) and NotFound (no cycle in the round)."""
+def bulletin(work: Work, actor: Actor, round_name: str, plan_id: int | None = None) -> Bulletin:
+    """The bulletin of a plan's round (``plan_id``: default ``choose_plan``'s, as 统计 opens on).
+
+    Raises Forbidden (units) and NotFound (no such plan, or the plan has no cycle in the round)."""
     authz.ensure_can_draft_bulletin(actor)
+    plan, _ = choose_plan(work, plan_id)
     session = work.session
     rows = session.execute(
         select(KeyTask.id, KeyTask.number, KeyTask.title, KeyTask.section, KeyTask.plan_id, Cycle.status, Plan.year)
         .join(Cycle, Cycle.key_task_id == KeyTask.id)
         .join(Plan, Plan.id == KeyTask.plan_id)
-        .where(Cycle.round == round_name, Cycle.kind == CycleKind.ROUND)
-        .order_by(KeyTask.plan_id, KeyTask.number)
+        .where(Cycle.round == round_name, Cycle.kind == CycleKind.ROUND, KeyTask.plan_id == plan.id)
+        .order_by(KeyTask.number)
     ).all()
     if not rows:
-        raise NotFound(f"{round_name} 轮次没有办理记录,无法生成通报")
+        raise NotFound(f"计划“{plan.title}”在 {round_name} 轮次没有办理记录,无法生成通报")
     ids = [r.id for r in rows]
-    plan_id = Counter(r.plan_id for r in rows).most_common(1)[0][0]
-    plan_title = session.scalar(select(Plan.title).where(Plan.id == plan_id)) or ""
+    plan_title = plan.title
     progress, lights = progress_and_lights(work, ids, round_name, years={r.id: r.year for r in rows})
     on_track: Counter[int] = Counter(i.key_task_id for i in lights if i.light == Light.GREEN)
     counted: Counter[int] = Counter(i.key_task_id for i in lights)
@@ -127,6 +134,7 @@ def bulletin(work: Work, actor: Actor, round_name: str) -> Bulletin:
             .where(
                 Cycle.round == round_name,
                 Cycle.kind == CycleKind.ROUND,
+                HumanTask.key_task_id.in_(ids),
                 HumanTask.state == HumanTaskState.OPEN,
                 HumanTask.due_at < work.now,
             )
@@ -165,6 +173,7 @@ def bulletin(work: Work, actor: Actor, round_name: str) -> Bulletin:
         round=round_name,
         title=f"关于{period}“{name}”重点任务推进情况的通报" if name else f"关于{period}重点任务推进情况的通报",
         period_text=period,
+        plan_id=plan.id,
         plan_title=plan_title,
         issued_on=work.now,
         expected=expected,

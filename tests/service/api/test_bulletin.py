@@ -92,6 +92,41 @@ def test_units_may_not_have_the_bulletin_and_an_empty_round_is_404(api, world, s
     assert any("尚未发布" in p.text for p in document.paragraphs)
 
 
+def _read(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    document = Document(io.BytesIO(response.data))
+    paragraphs = [p.text for p in document.paragraphs]
+    appendix = [row.cells[1].text for table in document.tables for row in table.rows if len(row.cells) == 9][1:]
+    return paragraphs, appendix
+
+
+def test_the_bulletin_is_one_plans_key_tasks_and_names_that_plan(api, world, start, runtime, make):
+    play(runtime, world, start, value=3)
+    other = make.plan("鄂城区2024年“项目攻坚”行动方案")
+    for title in ("另一计划的任务甲", "另一计划的任务乙"):
+        start("2024-Q2", key_task=make.key_task([world.lead_unit], [], plan=other, title=title))
+    office = api(world.supervisor)
+
+    paragraphs, appendix = _read(office.get(f"/api/v1/rounds/2024-Q2/bulletin.docx?plan_id={world.plan.id}"))
+    assert paragraphs[0] == "关于2024年第二季度“三新三强”重点任务推进情况的通报"
+    assert any("《鄂城区2024年“三新三强”行动方案》" in p and "1项重点任务" in p for p in paragraphs)
+    assert any("本轮共督查重点任务1项" in p for p in paragraphs)
+    assert appendix == ["推行产业链长制"]
+
+    paragraphs, appendix = _read(office.get(f"/api/v1/rounds/2024-Q2/bulletin.docx?plan_id={other.id}"))
+    assert paragraphs[0] == "关于2024年第二季度“项目攻坚”重点任务推进情况的通报"
+    assert any("本轮共督查重点任务2项" in p for p in paragraphs)
+    assert appendix == ["另一计划的任务甲", "另一计划的任务乙"]
+    # 考评 is the round's, across plans: the league table says so and ranks the same units either way.
+    assert any("不分计划" in p for p in paragraphs)
+
+    assert office.get("/api/v1/rounds/2024-Q2/bulletin.docx?plan_id=999999").status_code == 404
+    idle = make.plan("没有办理记录的方案")
+    missing = office.get(f"/api/v1/rounds/2024-Q2/bulletin.docx?plan_id={idle.id}")
+    assert missing.status_code == 404 and "没有办理记录的方案" in missing.get_json()["detail"]
+    assert office.get("/api/v1/rounds/2024-Q2/bulletin.docx?plan_id=abc").status_code == 422
+
+
 def _converts_with_libreoffice(data: bytes, folder: Path) -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:

@@ -99,3 +99,23 @@ def test_the_default_plan_is_this_years_published_one_not_a_fresh_draft(runtime,
     make.key_task([lead], [], plan=draft, number=1, title="改造老旧小区")
     ledger = text(web("duchashi").get("/ledger"))
     assert "建设产业园区" in ledger and "改造老旧小区" not in ledger
+
+
+def test_the_statistics_exports_are_the_plan_being_viewed(runtime, make, web):
+    """统计's 督查通报 button and Excel export name the plan on the page, asked for or remembered."""
+    lead = make.unit("区发展改革和经济信息化局")
+    supervisor = make.user(Role.SUPERVISOR, username="duchashi")
+    first = make.plan("鄂城区2024年“三新三强”行动方案")
+    second = make.plan("鄂城区2024年“项目攻坚”行动方案")
+    tasks = [make.key_task([lead], [], plan=first), make.key_task([lead], [], plan=second)]
+    with runtime.work() as work:
+        for task in tasks:
+            start_cycle(work, supervisor, task.id, "2024-Q2")
+    office = web("duchashi")
+    for plan in (first, second):
+        page = text(office.get(f"/dashboard?plan={plan.id}"))
+        assert f'href="/api/v1/rounds/2024-Q2/bulletin.docx?plan_id={plan.id}"' in page
+        assert re.search(rf'id="statistics-export" href="/dashboard.xlsx\?[^"]*plan={plan.id}', page)
+    # The export without ?plan= follows the remembered choice (the second plan, viewed last), as the page does.
+    export = office.get("/dashboard.xlsx")
+    assert export.status_code == 200 and "%E9%A1%B9%E7%9B%AE%E6%94%BB%E5%9D%9A" in export.headers["Content-Disposition"]

@@ -210,7 +210,7 @@ def plan_choice() -> tuple[int | None, int | None]:
     """(the plan this request asks for with ``?plan=``, the one this browser chose last).
 
     工作台, 督查台账, 统计 and 打擂台 show the plan asked for and remember it (a cookie, for a year),
-    so the next of these pages opens on it too; without either they open on this year's plan
+    so the next of these pages opens on it too; without either they open on this year's first published plan
     (``operations/queries/ledger.py: choose_plan``). A remembered plan that no longer exists is
     ignored there."""
     asked = arg_int("plan", "计划")

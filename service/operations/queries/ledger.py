@@ -38,6 +38,7 @@ class PlanInfo:
     title: str
     year: int | None
     status: PlanStatus = PlanStatus.PUBLISHED
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,13 @@ class Ledger:
 
 def plans_list(work: Work) -> tuple[PlanInfo, ...]:
     """Every plan, newest first (plans are public within the office: their key tasks are not)."""
-    rows = work.session.execute(select(Plan.id, Plan.title, Plan.year, Plan.status).order_by(Plan.id.desc())).all()
-    return tuple(PlanInfo(id=r.id, title=r.title, year=r.year, status=PlanStatus(r.status)) for r in rows)
+    rows = work.session.execute(
+        select(Plan.id, Plan.title, Plan.year, Plan.status, Plan.published_at).order_by(Plan.id.desc())
+    ).all()
+    return tuple(
+        PlanInfo(id=r.id, title=r.title, year=r.year, status=PlanStatus(r.status), published_at=r.published_at)
+        for r in rows
+    )
 
 
 def plan_rounds(work: Work, plan_id: int) -> tuple[str, ...]:
@@ -139,10 +145,11 @@ def choose_plan(
     work: Work, plan_id: int | None, remembered: int | None = None
 ) -> tuple[PlanInfo, tuple[PlanInfo, ...]]:
     """The plan asked for (NotFound if there is no such plan); else the one the user chose last
-    (``remembered``, ignored when it no longer exists); else this year's (local time) newest
-    published plan (a draft just imported is not yet in force), else this year's newest; else the
-    newest. Never simply the newest when an older plan is the current year's: a plan
-    imported for next year must not hide this year's red lights."""
+    (``remembered``, ignored when it no longer exists); else, of this year's (local time) published
+    plans, the first published (the annual plan a 督查室 starts the year with: a second plan published
+    later must not hide it); else this year's newest (a draft just imported); else the newest. Never
+    simply the newest: a plan imported for next year must not hide this year's red lights. The one
+    place 工作台, 督查台账, 统计, their exports and the 督查通报 take their default plan from."""
     plans = plans_list(work)
     if not plans:
         raise NotFound("还没有导入任何计划")
@@ -152,7 +159,14 @@ def choose_plan(
             return by_id[remembered], plans
         year = work.now.astimezone(work.runtime.config.tz).year
         this_year = [plan for plan in plans if plan.year == year]
-        published = [plan for plan in this_year if plan.status == PlanStatus.PUBLISHED]
+        published = sorted(
+            (plan for plan in this_year if plan.status == PlanStatus.PUBLISHED),
+            key=lambda plan: (
+                plan.published_at is None,
+                plan.published_at.timestamp() if plan.published_at else 0,
+                plan.id,
+            ),
+        )
         return (published or this_year or list(plans))[0], plans
     for plan in plans:
         if plan.id == plan_id:

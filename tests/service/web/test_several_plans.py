@@ -119,3 +119,39 @@ def test_the_statistics_exports_are_the_plan_being_viewed(runtime, make, web):
     # The export without ?plan= follows the remembered choice (the second plan, viewed last), as the page does.
     export = office.get("/dashboard.xlsx")
     assert export.status_code == 200 and "%E9%A1%B9%E7%9B%AE%E6%94%BB%E5%9D%9A" in export.headers["Content-Disposition"]
+
+
+def test_the_default_plan_is_the_first_published_of_the_year_not_the_newest(runtime, make, web, clock):
+    """Issue 14 item 1: a second plan of the same year, published later, does not hide the annual
+    plan on 工作台, 督查台账, 统计 or their exports; a plan imported earlier but published later
+    neither. The remembered choice still wins."""
+    lead = make.unit("区发展改革和经济信息化局")
+    supervisor = make.user(Role.SUPERVISOR, username="duchashi")
+    late = make.plan("鄂城区2024年民生实事方案")  # imported first, published last
+    annual = make.plan("鄂城区2024年“三新三强”行动方案")
+    second = make.plan("鄂城区2024年“项目攻坚”行动方案")
+    with runtime.work() as work:
+        for plan, days in ((annual, 0), (second, 10), (late, 20)):
+            work.session.get(Plan, plan.id).published_at = clock.now() + timedelta(days=days)
+    tasks = [
+        make.key_task([lead], [], plan=p, title=t) for p, t in ((annual, "建设产业园区"), (second, "打造营商环境"))
+    ]
+    with runtime.work() as work:
+        for task in tasks:
+            start_cycle(work, supervisor, task.id, "2024-Q2")
+    office = web("duchashi")
+    ledger = text(office.get("/ledger"))
+    assert "建设产业园区" in ledger and "打造营商环境" not in ledger
+    assert "鄂城区2024年“三新三强”行动方案" in text(office.get("/dashboard")).split("</h1>")[1][:200]
+    home = text(office.get("/"))
+    assert "鄂城区2024年“三新三强”行动方案 ·" in home
+    chooser = home.split('id="plan-choice"', 1)[1].split("</form>", 1)[0]  # 工作台 offers the other plans
+    assert f'<option value="{annual.id}" selected>' in chooser and f'value="{second.id}"' in chooser
+    annual_name = "%E4%B8%89%E6%96%B0%E4%B8%89%E5%BC%BA"  # 三新三强, as the file name quotes it
+    for export in ("/ledger.xlsx", "/dashboard.xlsx"):
+        response = office.get(export)
+        assert response.status_code == 200 and annual_name in response.headers["Content-Disposition"], export
+    # Chosen once, the second plan is the default until another is chosen.
+    assert "打造营商环境" in text(office.get(f"/ledger?plan={second.id}"))
+    assert "打造营商环境" in text(office.get("/ledger")) and "建设产业园区" not in text(office.get("/ledger"))
+    assert "鄂城区2024年“项目攻坚”行动方案 ·" in text(office.get("/"))

@@ -123,9 +123,9 @@ def test_a_preview_lists_the_units_it_would_create(runtime, district):
 
 def test_create_units_refuses_names_that_are_no_units(runtime, district):
     before = counts(runtime)
-    result = do_import(runtime, SAMPLE.replace("区数据局", "张伟").encode(), "2025.txt", create_units=True)
+    result = do_import(runtime, SAMPLE.replace("区数据局", "项目业主").encode(), "2025.txt", create_units=True)
     assert not result.ok and result.created_units == ()
-    assert any(b.startswith("「张伟」不像单位名称") and "单位后缀" in b for b in result.blockers)
+    assert any(b.startswith("「项目业主」不像单位名称") and "单位后缀" in b for b in result.blockers)
     assert counts(runtime) == before, "atomic: nothing written"
 
 

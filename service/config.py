@@ -144,6 +144,9 @@ class RobotsConfig:
     batch_size: int = 50
     # Robot URLs must be https://; true admits http:// too (a relay inside the government network, tests).
     allow_http: bool = False
+    # Robot URLs must point to public addresses; true admits loopback/private ones (a relay inside the
+    # network, tests against a local server). See service/addresses.py.
+    allow_private_hosts: bool = False
 
 
 @dataclass(frozen=True)

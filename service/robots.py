@@ -35,6 +35,7 @@ from sqlalchemy import Table, select, update
 
 from db.models import MailStatus, OutboxRobot, UnitRobot
 
+from .addresses import resolved_refusal
 from .config import RobotsConfig
 from .runtime import Runtime
 from .vocabulary import RobotChannel
@@ -94,8 +95,24 @@ def payload(channel: RobotChannel, title: str, text: str) -> dict[str, Any]:
     return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
 
 
-def post(url: str, body: dict[str, Any], timeout: float) -> None:
-    """POSTs ``body`` as JSON; returns when the robot accepted it. Raises ``Temporary`` or ``Permanent``."""
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """The robots answer a post themselves; a redirect could lead a post inside the network."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        raise Permanent(f"机器人地址要求转到 {newurl[:200]},不予跟随")
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, body: dict[str, Any], timeout: float, *, allow_private_hosts: bool = False) -> None:
+    """POSTs ``body`` as JSON; returns when the robot accepted it. Raises ``Temporary`` or ``Permanent``
+    (also for a host that resolves inside the network unless ``allow_private_hosts``, and for a redirect)."""
+    parts = urllib.parse.urlsplit(url)
+    if not allow_private_hosts:
+        refusal = resolved_refusal(parts.hostname or "", parts.port)
+        if refusal:
+            raise Permanent(f"机器人地址不是公网地址,不予发送:{refusal}")
     request = urllib.request.Request(
         url,
         data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -103,7 +120,7 @@ def post(url: str, body: dict[str, Any], timeout: float) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             answer = response.read(65536)
     except urllib.error.HTTPError as exc:
         if exc.code >= 500 or exc.code == 429:
@@ -166,7 +183,12 @@ def send_robots(runtime: Runtime, now: datetime) -> RobotReport:
         try:
             if robot is None:
                 raise Permanent("该单位已不再设置群机器人")
-            post(target_url(robot, now), payload(robot.channel, row.title, row.text), config.timeout_seconds)
+            post(
+                target_url(robot, now),
+                payload(robot.channel, row.title, row.text),
+                config.timeout_seconds,
+                allow_private_hosts=config.allow_private_hosts,
+            )
         except Permanent as exc:
             outcomes.append((row.id, MailStatus.FAILED, str(exc), None))
             report.failed.append(row.id)

@@ -77,10 +77,13 @@ def robots():
 
 @pytest.fixture
 def robot_runtime(runtime, config, clock):
-    """The same database, with http:// robot URLs admitted (the local server) and short backoff."""
+    """The same database, with http:// and loopback robot URLs admitted (the local server) and short backoff."""
     rt = build_runtime(
         dataclasses.replace(
-            config, robots=dataclasses.replace(config.robots, allow_http=True, retry_seconds=60, max_attempts=3)
+            config,
+            robots=dataclasses.replace(
+                config.robots, allow_http=True, allow_private_hosts=True, retry_seconds=60, max_attempts=3
+            ),
         ),
         clock,
     )
@@ -214,7 +217,7 @@ def test_with_a_public_address_robot_messages_link_to_their_step(runtime, config
     rt = build_runtime(
         dataclasses.replace(
             config,
-            robots=dataclasses.replace(config.robots, allow_http=True),
+            robots=dataclasses.replace(config.robots, allow_http=True, allow_private_hosts=True),
             server=dataclasses.replace(config.server, public_url="https://duban.example.gov.cn/"),
         ),
         clock,
@@ -253,3 +256,47 @@ def test_after_a_gap_a_units_robot_gets_one_digest(runtime, robot_runtime, robot
     assert len(send_robots(robot_runtime, local(2024, 5, 6, 9, 31)).sent) == 1
     (message,) = robots.received
     assert message["body"]["markdown"]["content"].startswith("**您有 8 项催办、8 项督办**")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:6379/hook",
+        "https://localhost/cgi-bin/webhook/send?key=k",
+        "https://10.1.2.3/send",
+        "https://192.168.0.9/send",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/send",
+        "https://[::ffff:127.0.0.1]/send",
+        "https://0.0.0.0/send",
+    ],
+)
+def test_a_robot_url_inside_the_network_is_refused(runtime, world, url):
+    from service.errors import Invalid
+
+    with pytest.raises(Invalid) as refused, runtime.work() as work:
+        set_robot(work, world.admin, world.lead_unit.id, channel="wecom", url=url)
+    assert refused.value.field == "url" and "公网地址" in refused.value.detail
+
+
+def test_a_robot_set_inside_the_network_is_not_posted_to_once_that_is_no_longer_allowed(
+    runtime, config, clock, robot_runtime, robots, world, start, act, open_steps
+):
+    """The sender checks the address again before each post (a setting changed, a name that now resolves
+    inside): the message fails for good, with the reason, and nothing reaches the inside server."""
+    with robot_runtime.work() as work:
+        set_robot(work, world.admin, world.lead_unit.id, channel="wecom", url=robots.url("/send?key=k"))
+    strict = build_runtime(
+        dataclasses.replace(config, robots=dataclasses.replace(config.robots, allow_http=True)), clock
+    )
+    try:
+        cycle_id = start()
+        act(world.supervisor, open_steps(cycle_id, "dispatch")[0].id)
+        report = send_robots(strict, local(2024, 4, 1, 10))
+        assert len(report.failed) == 1 and report.sent == []
+        assert robots.received == []
+        with runtime.work() as work:
+            failed = work.session.get(OutboxRobot, report.failed[0])
+            assert failed is not None and "不是公网地址" in (failed.last_error or "")
+    finally:
+        strict.dispose()

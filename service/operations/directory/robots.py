@@ -1,10 +1,11 @@
 """A unit's group robot (企业微信 or 钉钉), set by the admins: where copies of the notices addressed to
 the unit go (``common/robot_outbox.py`` writes them, ``service/robots.py`` sends them).
 
-The URL must be https:// (http:// too when ``[robots] allow_http``), without credentials or a
-fragment. Its key (企业微信 ``key``, 钉钉 ``access_token``) and the 钉钉 加签 secret are credentials: the
-secret is never shown back (a view says only whether one is set), the URL is shown with its key
-masked, and the audit trail records neither.
+The URL must be https:// (http:// too when ``[robots] allow_http``) to a public host
+(service/addresses.py), without credentials or a fragment. Its key (企业微信 ``key``, 钉钉
+``access_token``) and the 钉钉 加签 secret are credentials: the secret is never shown back (a view
+says only whether one is set), the URL is shown with its key masked, and the audit trail records
+neither.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from db.models import Unit, UnitRobot
 
+from ...addresses import literal_refusal
 from ...errors import Invalid, NotFound
 from ...runtime import Work
 from ...vocabulary import RobotChannel
@@ -95,6 +97,9 @@ def _url(work: Work, value: object) -> str:
         raise Invalid("Webhook 地址应以 https:// 开头", field="url")
     if not parts.hostname:
         raise Invalid("Webhook 地址缺少主机名", field="url")
+    refusal = None if work.runtime.config.robots.allow_private_hosts else literal_refusal(parts.hostname)
+    if refusal:
+        raise Invalid(f"Webhook 地址应为企业微信或钉钉的公网地址:{refusal}", field="url")
     if parts.username or parts.password:
         raise Invalid("Webhook 地址中不能含用户名或密码", field="url")
     if parts.fragment:

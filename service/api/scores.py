@@ -9,10 +9,10 @@ from urllib.parse import quote
 from flask import Response
 
 from ..exports.bulletin_docx import bulletin_docx
-from ..operations.assessment.league import add_adjustment, publish_round
+from ..operations.assessment.league import add_adjustment, publish_round, remove_adjustment
 from ..operations.queries.bulletin import bulletin
 from ..operations.queries.scores import adjustments, scores
-from .base import Blueprint, acting
+from .base import ID, Blueprint, acting
 from .schemas.scores import AdjustmentInSchema, AdjustmentSchema, BulletinQuery, ScoresQuery, ScoresSchema
 
 blp = Blueprint("scores", __name__, url_prefix="/api/v1", description="考评与打擂台")
@@ -37,10 +37,23 @@ def round_scores(args: dict[str, Any]) -> Any:
 @blp.response(201, AdjustmentSchema)
 @blp.problem(409, "该轮次已发布")
 def adjust(args: dict[str, Any]) -> Any:
-    """加减分(督查室):为参评单位在某一轮次加分或减分,须填写理由;记入审计。已发布的轮次不能再加减分。"""
+    """加减分(督查室):为参评单位(``unit_id``;旧名 ``unit`` 仍接受)在某一轮次加分或减分,分值为 0.5 的
+    整数倍、介于 -100 与 100 之间且不为 0,须填写理由;记入审计。已发布的轮次不能再加减分(409)。"""
     with acting(write=True) as (actor, work):
-        made = add_adjustment(work, actor, args["round"], args["unit"], args["points"], args["reason"])
+        unit_id = args.get("unit_id", args.get("unit"))
+        made = add_adjustment(work, actor, args["round"], unit_id, args["points"], args["reason"])
         return next(a for a in adjustments(work, args["round"]) if a.id == made)
+
+
+@blp.route(f"/scores/adjustments/<{ID}:adjustment_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.problem(404, "没有这条加减分")
+@blp.problem(409, "该轮次已发布")
+def delete_adjustment(adjustment_id: int) -> Any:
+    """删除一条加减分(督查室):只在其轮次发布之前;记入审计(删除前的分值和理由)。发布后为 409。"""
+    with acting(write=True) as (actor, work):
+        remove_adjustment(work, actor, adjustment_id)
+    return None
 
 
 @blp.route(f"/rounds/<{ROUND}:round_name>/publish", methods=["POST"])

@@ -109,7 +109,7 @@ def league_adjust() -> Any:
             add_adjustment(work, me(), round_name, unit_id, points, form["reason"])
     except DomainError as error:
         errors = FormErrors()
-        errors.take(error, {"unit", "points", "reason"})
+        errors.take(error, {"unit", "points", "reason"}, rename={"unit_id": "unit"})
         return _render(round_name or None, values=form, errors=errors), error.status
     flash("加减分已记录。", "success")
     return redirect(url_for("web.league_page", round=round_name) + "#adjustments")

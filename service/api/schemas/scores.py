@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...vocabulary import League, ScoreRule
 from .base import Int, Schema, Str, ids
@@ -73,6 +75,16 @@ class ScoresSchema(Schema):
 
 class AdjustmentInSchema(Schema):
     round = Str(required=True, validate=ROUND_TEXT)
-    unit = ids(required=True, metadata={"description": "单位 id"})
-    points = fields.Raw(required=True, metadata={"description": "加减分值(非零,绝对值不超过 100;负数为减分)"})
+    unit_id = ids(metadata={"description": "单位 id(与转办等接口同名)"})
+    unit = ids(metadata={"description": "unit_id 的旧名,仍然接受;两者都给时须相同"})
+    points = fields.Raw(
+        required=True, metadata={"description": "加减分值:0.5 的整数倍,介于 -100 与 100 之间,不为 0;负数为减分"}
+    )
     reason = Str(required=True, metadata={"description": "理由"})
+
+    @validates_schema
+    def _one_unit(self, data: dict[str, Any], **_: Any) -> None:
+        if "unit_id" not in data and "unit" not in data:
+            raise ValidationError("请选择单位", "unit_id")
+        if "unit_id" in data and "unit" in data and data["unit_id"] != data["unit"]:
+            raise ValidationError("unit_id 与 unit(旧名)不一致,请只给 unit_id", "unit_id")

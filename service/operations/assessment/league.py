@@ -25,11 +25,12 @@ MAX_REASON = 500
 
 
 def add_adjustment(work: Work, actor: Actor, round_name: str, unit_id: int, points: object, reason: object) -> int:
-    """加减分: ``points`` (non-zero, at most ±100; negative deducts) to a scored unit in a round that has
+    """加减分: ``points`` (non-zero, a multiple of 0.5 from -100 to 100; negative deducts) to a scored
+    unit in a round that has
     something to score and is not published yet, with a reason. Returns the adjustment's id.
 
     Raises Forbidden (not the office), NotFound (no such round or unit), Conflict (published),
-    Invalid (``points``, ``reason``, ``unit``)."""
+    Invalid (``points``, ``reason``, ``unit_id``)."""
     authz.ensure_can_adjust_scores(actor)
     _ensure_round(work, round_name)
     if work.session.scalar(select(LeaguePublication.id).where(LeaguePublication.round == round_name)):
@@ -38,11 +39,12 @@ def add_adjustment(work: Work, actor: Actor, round_name: str, unit_id: int, poin
     if unit is None or not unit.active:
         raise NotFound(f"单位 {unit_id} 不存在或已停用")
     if League.of_kind(unit.kind) is None:
-        raise Invalid(f"{unit.name}不参加考评(只有镇街和区直部门参加打擂台)", field="unit")
+        raise Invalid(f"{unit.name}不参加考评(只有镇街和区直部门参加打擂台)", field="unit_id")
+    rule = f"加减分应为 0.5 的整数倍,介于 -{MAX_POINTS} 与 {MAX_POINTS} 之间,且不为 0(负数为减分)"
     if isinstance(points, bool) or not isinstance(points, int | float) or not math.isfinite(points):
-        raise Invalid("加减分应为数字", field="points")
-    if points == 0 or abs(points) > MAX_POINTS:
-        raise Invalid(f"加减分应为非零数,绝对值不超过 {MAX_POINTS}", field="points")
+        raise Invalid(f"加减分应为数字:{rule}", field="points")
+    if points == 0 or abs(points) > MAX_POINTS or (points * 2) != int(points * 2):
+        raise Invalid(rule, field="points")
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise Invalid("请填写加减分理由", field="reason")
@@ -66,6 +68,36 @@ def add_adjustment(work: Work, actor: Actor, round_name: str, unit_id: int, poin
         data={"round": round_name, "unit": unit.name, "points": float(points), "reason": text, "adjustment_id": row.id},
     )
     return row.id
+
+
+def remove_adjustment(work: Work, actor: Actor, adjustment_id: int) -> None:
+    """Takes back a 加减分 (the office) while its round is not published. Audit:
+    ``score.adjustment_removed`` with what it was.
+
+    Raises Forbidden (not the office), NotFound (no such adjustment), Conflict (its round is
+    published: what units read does not move)."""
+    authz.ensure_can_adjust_scores(actor)
+    row = work.session.get(ScoreAdjustment, adjustment_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"加减分记录 {adjustment_id} 不存在")
+    if work.session.scalar(select(LeaguePublication.id).where(LeaguePublication.round == row.round)):
+        raise Conflict(f"{row.round} 轮次的打擂台结果已发布,不能再删除加减分")
+    unit = work.session.get(Unit, row.unit_id)
+    audit.record(
+        work,
+        actor,
+        "score.adjustment_removed",
+        unit_id=row.unit_id,
+        data={
+            "round": row.round,
+            "unit": unit.name if unit else None,
+            "points": row.points,
+            "reason": row.reason,
+            "adjustment_id": row.id,
+        },
+    )
+    work.session.delete(row)
+    work.session.flush()
 
 
 def publish_round(work: Work, actor: Actor, round_name: str) -> Scores:

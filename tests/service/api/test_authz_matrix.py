@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from db.models import HumanTask, HumanTaskState, Plan, User
-from service.operations.assessment.league import publish_round
+from service.operations.assessment.league import add_adjustment, publish_round
 from service.operations.cycles.attachments import upload_attachment
 from service.operations.cycles.complete import complete_human_task
 from service.operations.supervision.declines import decline_human_task
@@ -126,6 +126,11 @@ class Rig:
         with self.runtime.work() as work:
             publish_round(work, self.world.supervisor, name)
         return name
+
+    def adjustment(self) -> int:
+        """A fresh 加减分 in a round not yet published."""
+        with self.runtime.work() as work:
+            return add_adjustment(work, self.world.supervisor, self.round_with_cycle(), self.world.lead_unit.id, 1, "x")
 
     def done_input(self) -> int:
         """A cycle at consolidation: the first co-unit's input (co_head_0's), done."""
@@ -379,6 +384,10 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
             {"json": {"round": r.round_with_cycle(), "unit": r.world.lead_unit.id, "points": 2, "reason": "主动作为"}},
         ),
         row(401, 403, 403, 403, 403, 201, 403, 403),
+    ),
+    "DELETE /scores/adjustments/{id}": (
+        lambda r: ("DELETE", f"/api/v1/scores/adjustments/{r.adjustment()}", {}),
+        row(401, 403, 403, 403, 403, 204, 403, 403),
     ),
     "GET /rounds/{round}/bulletin.docx": (
         lambda r: ("GET", f"/api/v1/rounds/{r.round_with_cycle()}/bulletin.docx", {}),

@@ -40,7 +40,7 @@ def adjust(args: dict[str, Any]) -> Any:
     """加减分(督查室):为参评单位(``unit_id``;旧名 ``unit`` 仍接受)在某一轮次加分或减分,分值为 0.5 的
     整数倍、介于 -100 与 100 之间且不为 0,须填写理由;记入审计。已发布的轮次不能再加减分(409)。"""
     with acting(write=True) as (actor, work):
-        unit_id = args.get("unit_id", args.get("unit"))
+        unit_id = int(args["unit_id"] if "unit_id" in args else args["unit"])  # the schema requires one
         made = add_adjustment(work, actor, args["round"], unit_id, args["points"], args["reason"])
         return next(a for a in adjustments(work, args["round"]) if a.id == made)
 

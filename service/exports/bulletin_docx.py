@@ -121,8 +121,7 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
         said = "本轮打擂台结果尚未发布,以下为截至通报日的得分。"
     _body(
         doc,
-        f"{said}得分按考评规则计算(基础分加各项得分和加减分),"
-        "考评本轮各单位承担的全部重点任务(不分计划),各组排名如下。",
+        f"{said}得分按考评规则计算(基础分加各项得分和加减分),考评本轮各单位承担的全部重点任务(不分计划),各组排名如下。",
     )
     for table in b.scores.tables:
         _subheading(doc, f"{table.label}({len(table.units)}个单位)")

@@ -149,8 +149,9 @@ def test_adjustments_are_checked(runtime, clock, league_world):
     w = league_world
     play_q2(runtime, clock, w)
     cases = [
-        (dict(unit_id=w.units["street"].id, points=0, reason="无"), Invalid, "非零"),
-        (dict(unit_id=w.units["street"].id, points=101, reason="多"), Invalid, "绝对值"),
+        (dict(unit_id=w.units["street"].id, points=0, reason="无"), Invalid, "不为 0"),
+        (dict(unit_id=w.units["street"].id, points=101, reason="多"), Invalid, "-100 与 100 之间"),
+        (dict(unit_id=w.units["street"].id, points=1.25, reason="多"), Invalid, "0.5 的整数倍"),
         (dict(unit_id=w.units["street"].id, points=1, reason="  "), Invalid, "理由"),
         (dict(unit_id=999_999, points=1, reason="x"), NotFound, "单位"),
     ]

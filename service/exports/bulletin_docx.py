@@ -87,7 +87,7 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
         doc,
         f"本轮共督查重点任务{b.key_tasks}项,已办结{b.closed}项,办理中{b.running}项;"
         f"在用量化指标{b.indicators}项,其中{b.indicators_on_track}项达到序时进度。"
-        f"按进度灯统计,绿灯{b.lights['green']}项、黄灯{b.lights['yellow']}项、红灯{b.lights['red']}项,"
+        f"按进度灯统计,进度绿灯{b.lights['green']}项、进度黄灯{b.lights['yellow']}项、进度红灯{b.lights['red']}项,"
         f"{b.lights['none']}项未报送进度;逾期未办理环节{b.overdue_steps}个。",
     )
 
@@ -96,17 +96,17 @@ def bulletin_docx(b: Bulletin, tz: ZoneInfo) -> bytes:
         _body(
             doc,
             f"({_cn(index)}){line.name}。共{line.key_tasks}项,已办结{line.closed}项;"
-            f"绿灯{line.green}项、黄灯{line.yellow}项、红灯{line.red}项,未报送{line.unreported}项。",
+            f"进度绿灯{line.green}项、进度黄灯{line.yellow}项、进度红灯{line.red}项,未报送{line.unreported}项。",
         )
     _table(
         doc,
-        ("板块", "任务数", "已办结", "绿灯", "黄灯", "红灯", "未报送"),
+        ("板块", "任务数", "已办结", "进度绿灯", "进度黄灯", "进度红灯", "未报送"),
         [(s.name, s.key_tasks, s.closed, s.green, s.yellow, s.red, s.unreported) for s in b.sections],
         (50, 18, 18, 16, 16, 16, 18),
     )
 
     _heading(doc, "三、进度滞后事项")
-    for index, (label, items) in enumerate((("红灯事项", b.red), ("黄灯事项", b.yellow)), start=1):
+    for index, (label, items) in enumerate((("进度红灯事项", b.red), ("进度黄灯事项", b.yellow)), start=1):
         _subheading(doc, f"({_cn(index)}){label}({len(items)}项)")
         if not items:
             _body(doc, "无。")

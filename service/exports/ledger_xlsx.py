@@ -67,7 +67,7 @@ def ledger_xlsx(book: Ledger, tz: ZoneInfo) -> bytes:
     ws["A2"] = (
         f"轮次: {round_label(book.round) or '尚未启动'}    "
         f"统计时间: {book.now.astimezone(tz).strftime('%Y-%m-%d %H:%M')}    "
-        f"共 {book.total} 项: 红灯 {c[RED]}、黄灯 {c[YELLOW]}、绿灯 {c[GREEN]}、"
+        f"共 {book.total} 项: 期限红灯 {c[RED]}、期限黄灯 {c[YELLOW]}、期限绿灯 {c[GREEN]}、"
         f"已办结 {c['closed']}、未启动 {c['none']}"
     )
     ws["A2"].font = Font(name=font_name, size=10)

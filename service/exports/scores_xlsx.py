@@ -80,7 +80,7 @@ def statistics_xlsx(board: Dashboard, progress: dict[int, KeyTaskProgress], tz: 
         wb,
         "分板块",
         title,
-        ("板块", "任务", "已办结", "办理中", "未启动", "红灯", "黄灯", "绿灯"),
+        ("板块", "任务", "已办结", "办理中", "未启动", "期限红灯", "期限黄灯", "期限绿灯"),
         (24, 8, 8, 8, 8, 8, 8, 8),
     )
     _rows(

@@ -67,7 +67,9 @@ def test_the_bulletin_opens_with_the_league_table_in_it(api, world, start, runti
     assert paragraphs[0] == "关于2024年第二季度“三新三强”重点任务推进情况的通报"
     xml = document.element.xml + document.styles.element.xml
     assert "方正小标宋简体" in xml and "仿宋_GB2312" in xml
-    assert any(official("红灯事项(1项)") in p for p in paragraphs)
+    assert any(official("进度红灯事项(1项)") in p for p in paragraphs)
+    # The bulletin counts progress lights and says so in each count: never a bare 红灯 beside 工作台's 期限红灯.
+    assert any(official("按进度灯统计,进度绿灯0项、进度黄灯0项、进度红灯1项") in p for p in paragraphs)
     assert official("各镇(街、乡),") == "各镇\uff08街、乡\uff09\uff0c"  # full-width, as official documents write
     assert any("任务" in p and "推行产业链长制" in p and "项目审批慢" in p for p in paragraphs)
     assert any("已于" in p and "发布" in p for p in paragraphs)

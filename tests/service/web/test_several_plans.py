@@ -145,6 +145,10 @@ def test_the_default_plan_is_the_first_published_of_the_year_not_the_newest(runt
     assert "鄂城区2024年“三新三强”行动方案" in text(office.get("/dashboard")).split("</h1>")[1][:200]
     home = text(office.get("/"))
     assert "鄂城区2024年“三新三强”行动方案 ·" in home
+    # Issue 12: 工作台 and 督查台账 count the deadline light and say so (统计 and the 通报 say 进度红灯).
+    assert '<span class="light red">期限红灯</span> 0' in home and '<span class="light green">期限绿灯</span> 1' in home
+    assert '<span class="muted">期限灯</span>' in ledger
+    assert "期限红灯" in text(office.get("/dashboard")) and "进度红灯" in text(office.get("/dashboard"))
     chooser = home.split('id="plan-choice"', 1)[1].split("</form>", 1)[0]  # 工作台 offers the other plans
     assert f'<option value="{annual.id}" selected>' in chooser and f'value="{second.id}"' in chooser
     annual_name = "%E4%B8%89%E6%96%B0%E4%B8%89%E5%BC%BA"  # 三新三强, as the file name quotes it

@@ -43,6 +43,7 @@ _RULE_SUFFIX = re.compile(
 )
 _CONNECTOR = re.compile(r"以及|及|和|与|并")
 _LONE = frozenset("区市县镇乡街")
+_SPACED_NAME = re.compile(r"(?<=[^\s、,;/])[ \t]+([\u4e00-\u9fff·]{2,4})(?=$|[、,;/\s])")
 _NOTE_BRACKET = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]\s*$")
 
 
@@ -145,6 +146,8 @@ def split_units(norm: str, raw: str | None = None, known: UnitTest | None = None
     test: UnitTest = known or (lambda name: False)
     result = UnitList()
     kept: list[tuple[str, str]] = []
+    # A name set off by spaces after other text ("区发改局 张三"), where a person in charge is written.
+    spaced = {found.group(1) for found in _SPACED_NAME.finditer(norm)}
     for piece_norm, piece_raw in _pieces(norm, raw):
         bracket = _NOTE_BRACKET.search(piece_norm)
         if bracket is not None and bracket.start() > 0 and _is_person(bracket.group(1), test):
@@ -181,7 +184,7 @@ def split_units(norm: str, raw: str | None = None, known: UnitTest | None = None
             name = name[1:]
         if not name or name in seen:
             continue
-        if looks_like_person(name, test):  # "区发改局 张三" in a 责任单位及责任人 cell: a person, no unit
+        if fold(name) in spaced and looks_like_person(name, test):  # "区发改局 张三": a person, no unit
             result.people.append(name)
             continue
         seen.add(name)

@@ -20,6 +20,7 @@ from db.models import (
     KeyTask,
     LeaguePublication,
     Notification,
+    Plan,
     ProgressReport,
 )
 from service.demo.seed import load_demo
@@ -27,6 +28,7 @@ from service.operations.common.actor import SYSTEM
 from service.operations.common.audit import verify_chain
 from service.operations.queries.progress_lights import key_task_progress
 from service.operations.queries.scores import scores
+from service.vocabulary import CycleKind
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -145,3 +147,20 @@ def test_every_demo_key_task_has_a_completion_time_in_the_year_it_is_played(runt
     year = clock.now().year
     assert all(text and when and when.year == year for _number, text, when in rows)
     assert {text for _n, text, _w in rows} >= {"年底前", "9月底前"}
+
+
+def test_the_demo_plays_the_2024_plan_as_this_years(runtime, clock):
+    """README: the demo plan is the district's 2024 plan played as this year's — its year, 完成时限
+    and rounds are the current year's (on 1 December 2026: 2026-Q3 published, 2026-Q4 open)."""
+    clock.set(datetime(2026, 12, 1, 9, 30, tzinfo=TZ))
+    with runtime.work() as work:
+        summary = load_demo(work)
+    with runtime.work(write=False) as work:
+        s = work.session
+        plan = s.get(Plan, summary.plan_id)
+        assert plan is not None and "2024年" in plan.title and plan.year == 2026
+        deadlines = {t.deadline_date.year for t in plan.key_tasks if t.deadline_date is not None}
+        assert deadlines == {2026} and len(plan.key_tasks) == 14
+        rounds = set(s.scalars(select(Cycle.round).where(Cycle.kind == CycleKind.ROUND).distinct()))
+        assert rounds == {"2026-Q3", "2026-Q4"}
+        assert set(s.scalars(select(LeaguePublication.round))) == {"2026-Q3"}

@@ -72,9 +72,20 @@ def unify_width(text: str) -> str:
     return _WIDE.sub(_narrow, text)
 
 
+# A label set in brackets before its units ("…整治。【牵头单位】区城管局【责任单位】古楼街道、西山街道") reads
+# as the label with its colon (";牵头单位:区城管局;责任单位:…"): the same length, so offsets hold.
+_BRACKETED_LABEL = re.compile(
+    r"[【\[〔]((?:牵头|责任|配合|协办|参与|主办|主责|协同)(?:单位|部门)|牵头领导|责任领导|分管领导|"
+    r"完成时限|完成时间|时间节点|时限要求)[】\]〕](?=\s*[^\s【\[〔(])"
+)
+
+
 def fold(text: str) -> str:
     """What matchers read: simplified and half-width, with the length (and so every offset) of `text`."""
-    return unify_width(simplify_aligned(text))
+    folded = unify_width(simplify_aligned(text))
+    if "】" in folded or "]" in folded or "〕" in folded:
+        folded = _BRACKETED_LABEL.sub(lambda m: f";{m.group(1)}:", folded)
+    return folded
 
 
 _NAME_DROP = re.compile(r"[\s“”\"'‘’「」『』]+")

@@ -199,7 +199,7 @@ def test_the_ledger_export_opens_in_openpyxl(people, world, make, runtime):
     assert "轮次: 2024年第二季度" in sheet["A2"].value
     headers = [c.value for c in sheet[4]]
     assert headers[:6] == ["序号", "重点任务", "所属板块", "主要内容", "牵头单位", "责任单位"]
-    assert {"办理环节", "状态", "预警", "最近进展"} <= set(headers)
+    assert {"办理环节", "状态", "期限灯", "最近进展"} <= set(headers)
     assert sheet.freeze_panes == "C5"
     rows = {sheet.cell(row=r, column=1).value: r for r in range(5, sheet.max_row + 1)}
     assert set(rows) == {1, 2}
@@ -208,7 +208,7 @@ def test_the_ledger_export_opens_in_openpyxl(people, world, make, runtime):
     assert first[5] == "区财政局、凤凰街道、泽林镇"
     assert first[headers.index("办理环节")] == "交办"
     assert first[headers.index("状态")] == "办理中"
-    assert first[headers.index("预警")] == "绿灯"
+    assert first[headers.index("期限灯")] == "绿灯"
     second = [c.value for c in sheet[rows[2]]]
     assert second[1] == "<b>推动</b>老树发新芽" and second[headers.index("状态")] == "未启动"
     assert sheet.page_setup.orientation == "landscape"

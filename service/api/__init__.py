@@ -25,7 +25,7 @@ from . import (
     tasks,
     users,
 )
-from .base import BEARER, Api, size_limit
+from .base import BEARER, Api, known_query, size_limit
 
 DESCRIPTION = """督办(duban)的 JSON 接口。
 
@@ -80,3 +80,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(docs.blp)
     install(app)
     app.before_request(size_limit)
+    app.before_request(known_query)

@@ -196,3 +196,26 @@ def size_limit() -> None:
         allowed = limit(runtime())
         request.max_content_length = allowed + MULTIPART_OVERHEAD
         g.duban_upload_limit = allowed
+
+
+def known_query() -> None:
+    """A before-request hook for /api/: a query parameter the endpoint does not declare is a 400
+    naming it (and the ones it takes), on every endpoint alike — never silently ignored (issue 11:
+    ``/key-tasks?plan_id=2`` once answered every plan's tasks). The declared ones are the fields of
+    the endpoint's ``location="query"`` schemas (what the OpenAPI document lists)."""
+    if not request.args or request.endpoint is None or not wants_problem_json():
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:  # not one of the API's own endpoints (the OpenAPI document, its viewer)
+        return
+    known: set[str] = set()
+    for parameter in doc.get("arguments", {}).get("parameters", []):
+        if isinstance(parameter, dict) and parameter.get("in") == "query":
+            schema = parameter["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            known.update(field.data_key or name for name, field in schema.fields.items())
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        takes = f"此接口可用的查询参数:{'、'.join(sorted(known))}" if known else "此接口不接受查询参数"
+        raise DomainError(f"未知的查询参数:{'、'.join(unknown)}({takes})", field=unknown[0])

@@ -267,7 +267,7 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
     ),
     "POST /human-tasks/batch-complete": (
         lambda r: ("POST", "/api/v1/human-tasks/batch-complete", {"json": {"ids": [r.advance_to("dispatch")[1]]}}),
-        row(401, 200, 200, 200, 200, 200, 200, 200),
+        row(401, 403, 403, 403, 403, 200, 200, 403),
     ),
     "POST /cycles/batch-start": (
         lambda r: (
@@ -275,7 +275,7 @@ MATRIX: dict[str, tuple[Any, dict[str, int]]] = {
             "/api/v1/cycles/batch-start",
             {"json": {"key_task_ids": [r.world.key_task.id], "round": _round(r)}},
         ),
-        row(401, 200, 200, 200, 200, 200, 200, 200),
+        row(401, 403, 403, 403, 403, 200, 403, 200),
     ),
     # Not overdue: who may draw up a notice hears 409; a step one does not see is a 404, as the step itself.
     "GET /human-tasks/{id}/notice.docx": (

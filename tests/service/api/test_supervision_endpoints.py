@@ -169,3 +169,18 @@ def test_an_admin_loads_a_year_and_deadlines_follow_it(as_user, runtime, world, 
     (dispatch,) = open_tasks(runtime, step="dispatch")
     assert dispatch.due_basis == "loaded"
     assert dispatch.due_at.astimezone(TZ).date().isoformat() == "2027-02-12"
+
+
+def test_every_instant_in_an_answer_is_in_one_zone(as_user, world, consolidate):
+    """The API writes every date-time in UTC (README: Times in the API): an extension's old
+    deadline (read from its row) and new one (computed in local time) alike."""
+    path = f"/api/v1/human-tasks/{consolidate.id}/extensions"
+    body = as_user(
+        world.lead_head, "POST", path, json={"new_due_date": "2024-04-18", "reason": "数据待核实"}
+    ).get_json()
+    instants = {k: v for k, v in body.items() if k.endswith("_at") and v}
+    assert {"old_due_at", "new_due_at"} <= set(instants)
+    assert all(v.endswith("+00:00") for v in instants.values()), instants
+    assert datetime.fromisoformat(body["new_due_at"]).astimezone(TZ).date().isoformat() == "2024-04-18"
+    step = as_user(world.lead_head, "GET", f"/api/v1/human-tasks/{consolidate.id}").get_json()
+    assert all(step[k].endswith("+00:00") for k in ("ready_at", "due_at")), step

@@ -80,5 +80,5 @@ def inbox_page() -> Any:
         per_page=PER_PAGE,
         declines=declines,
         units=units,
-        may_batch=authz.may_batch_complete(actor),
+        may_batch=authz.permits(authz.ensure_may_batch_complete, actor),
     )

@@ -234,8 +234,7 @@ def may_see_statistics(actor: Actor) -> bool:
 
 
 def ensure_may_batch_complete(actor: Actor) -> None:
-    """批量办理: the office's and the leaders' (their 待办 offers it: ``permits``); each item still asks
-    ``ensure_can_act``. Asked before the batch's body is read (one who may do none of it: 403)."""
+    """批量办理 (the office, the leaders; each item still asks ``ensure_can_act``), before the body."""
     require_role(actor, Role.SUPERVISOR, Role.LEADER, doing="批量办理")
 
 

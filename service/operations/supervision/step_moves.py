@@ -9,7 +9,7 @@ in the process (it is a notice, counted on the step).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, or_, select, update
@@ -35,7 +35,15 @@ CYCLES = cast(Table, Cycle.__table__)
 LEAD_UNITS_VARIABLE = "lead_units"
 
 
-def _local_day(work: Work, at: datetime) -> object:
+def _working_day_of(work: Work, at: datetime) -> date:
+    """The working day ``at`` (local time) belongs to: its own day, or for a day off the last working day
+    before it (by the official calendar, weekend fallback beyond it)."""
+    day = at.astimezone(work.runtime.config.tz).date()
+    calendar = work.runtime.calendar
+    for _ in range(40):  # the longest official break is 8 days; bounded whatever a loaded year says
+        if calendar.is_workday(day):
+            return day
+        day -= timedelta(days=1)
     return at.astimezone(work.runtime.config.tz).date()
 
 
@@ -46,8 +54,9 @@ def urge_human_task(work: Work, actor: Actor, human_task_id: int, *, comment: ob
     """催办 by hand: the supervisor on any open unit step, the lead unit's head on the open inputs
     of its own key task's co-units. A notice to the step's unit (head and staff), copied to the
     lead unit for a co-unit's input; the step's 催办 count grows by one (``urge_count``, shown as
-    催办 N 次 on the ledger and the step page). At most once per step per local calendar day (the
-    office works in working days; a second 催办 the same day is a 409). ``comment`` optional.
+    催办 N 次 on the ledger and the step page). At most once per step per working day (the issue's
+    rule; a day off belongs to the working day before it, so a 催办 on Friday also covers the weekend;
+    a second one is a 409). ``comment`` optional.
     Audit: ``step.urged``. Returns the step.
 
     Raises ``NotFound`` (not visible), ``Forbidden`` (see ``authz.ensure_can_urge``), ``Conflict``
@@ -56,11 +65,10 @@ def urge_human_task(work: Work, actor: Actor, human_task_id: int, *, comment: ob
     authz.ensure_can_urge(actor, task, task.party, cycle.lead_unit_id)
     ensure_open(task, Move.URGE.label)
     said = reason_of(comment, required=False, doing=Move.URGE.label)
-    today = _local_day(work, work.now)
-    if task.urged_at is not None and _local_day(work, task.urged_at) == today:
-        raise Conflict(f"“{task.step_name}”今天已经催办过了(每个环节每个工作日最多催办一次)")
     tz = work.runtime.config.tz
-    start_of_day = datetime.combine(work.now.astimezone(tz).date(), datetime.min.time(), tz)
+    start_of_day = datetime.combine(_working_day_of(work, work.now), datetime.min.time(), tz)
+    if task.urged_at is not None and task.urged_at >= start_of_day:
+        raise Conflict(f"“{task.step_name}”本工作日已经催办过了(每个环节每个工作日最多催办一次)")
     won = (
         work.session.connection()
         .execute(

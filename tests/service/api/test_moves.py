@@ -9,7 +9,7 @@ from db.models import Cycle, Extension, HumanTask
 from service.operations.queries.scores import _counts
 from service.operations.supervision.extensions import request_extension
 from service.vocabulary import ScoreRule
-from tests.helpers import actions, notified, open_tasks, task_row
+from tests.helpers import actions, local, notified, open_tasks, task_row
 
 
 def _row(runtime, model, id_):
@@ -31,7 +31,7 @@ def test_urge_once_a_day_counts_and_tells_the_unit_and_the_lead(world, start, ac
     assert urged.status_code == 200, urged.get_json()
     assert urged.get_json()["urge_count"] == 1
     again = api(world.supervisor).post(f"/api/v1/human-tasks/{first.id}/urge", json={})
-    assert again.status_code == 409 and "今天已经催办过" in again.get_json()["detail"]
+    assert again.status_code == 409 and "本工作日已经催办过" in again.get_json()["detail"]
     clock.advance(timedelta(days=1))
     assert api(world.supervisor).post(f"/api/v1/human-tasks/{first.id}/urge", json={}).get_json()["urge_count"] == 2
     first_urge, second_urge = notified(runtime, "co_head_0", "urged")
@@ -42,6 +42,20 @@ def test_urge_once_a_day_counts_and_tells_the_unit_and_the_lead(world, start, ac
     # A co-unit may not urge; the lead unit's head may not urge its own step.
     assert api(world.co_heads[1]).post(f"/api/v1/human-tasks/{first.id}/urge", json={}).status_code == 404
     assert actions(runtime, "step.urged") == ["step.urged", "step.urged"]
+
+
+def test_urge_once_per_working_day_a_weekend_belongs_to_the_friday(
+    world, start, act, open_steps, api, clock, runtime
+):
+    clock.set(local(2024, 4, 19, 10))  # a Friday; 20–21 April 2024 are a weekend, 22 a Monday
+    cycle_id = _signed(world, start, act, open_steps)
+    step = open_steps(cycle_id, "co_input")[0]
+    urge = f"/api/v1/human-tasks/{step.id}/urge"
+    assert api(world.supervisor).post(urge, json={}).status_code == 200
+    clock.set(local(2024, 4, 21, 9))  # Sunday: still Friday's working day
+    assert api(world.supervisor).post(urge, json={}).status_code == 409
+    clock.set(local(2024, 4, 22, 8))  # Monday
+    assert api(world.supervisor).post(urge, json={}).get_json()["urge_count"] == 2
 
 
 def test_waive_and_close_inputs_open_the_consolidation_with_what_arrived(

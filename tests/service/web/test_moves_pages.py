@@ -43,7 +43,7 @@ def test_the_step_page_offers_each_person_their_moves(world, start, act, runtime
     assert "催办 1 次" in page and "待督查室处理" in page
     again = web("duchashi")
     again.post(f"/human-tasks/{street.id}/urge", {})
-    assert "今天已经催办过" in again.get("/inbox").get_data(as_text=True)  # the refusal is flashed
+    assert "本工作日已经催办过" in again.get("/inbox").get_data(as_text=True)  # the refusal is flashed
     ledger = web("duchashi").get("/ledger?round=2024-Q2").get_data(as_text=True)
     assert "催办 1 次" in ledger
 

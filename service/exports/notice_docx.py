@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..operations.queries.notices import OverdueNotice
-from .bulletin_docx import BODY_FONT, HEADING_FONT, OFFICE, TITLE_FONT, _alternatives, _body, _font, official
+from .bulletin_docx import BODY_FONT, HEADING_FONT, OFFICE, TITLE_FONT, _body, _font, official, official_document
 
 REPLY_DAYS = 3  # working days to report back, said on the notice
 
@@ -27,24 +27,11 @@ def _day(at: datetime, tz: ZoneInfo) -> str:
 
 def notice_docx(notice: OverdueNotice, tz: ZoneInfo) -> bytes:
     """The notice as .docx bytes (dates in ``tz``, the deadline as the day it fell due)."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    _alternatives(doc)
-    normal = doc.styles["Normal"]
-    _font(normal, BODY_FONT, 16)
-    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    normal.paragraph_format.line_spacing = Pt(28.95)
-    normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
+    doc = official_document()
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER

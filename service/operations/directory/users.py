@@ -18,7 +18,7 @@ from db.models import ApiToken, Role, Unit, User
 from ...errors import Conflict, Invalid, NotFound
 from ...passwords import hash_password, password_problem
 from ...runtime import Work
-from ...vocabulary import PERSON_ROLES
+from ...vocabulary import PERSON_ROLES, UnitKind
 from ..common import audit, authz
 from ..common.actor import Actor
 from .sessions import end_sessions_of
@@ -89,6 +89,7 @@ def add_user(
     unit = work.session.scalar(select(Unit).where(Unit.name == (unit_name or "").strip()))
     if unit is None:
         raise Invalid(f"单位“{unit_name}”不存在(可用 duban units list 查看单位名称)", field="unit")
+    ensure_role_fits(Role(role), unit)
     if email is not None and email.strip() and "@" not in email:
         raise Invalid("电子邮箱格式不对", field="email")
     phone = mobile_number(mobile)
@@ -111,6 +112,29 @@ def add_user(
     work.session.flush()
     audit.record(work, actor, "user.added", data={"user_id": user.id, "username": username, "role": role})
     return _view(user, unit)
+
+
+# Which kinds of unit each role's people sit in: the office's roles in the office's unit, the
+# leaders in the leadership, the units' people in the units that act on key tasks (issue 11).
+ROLE_UNIT_KINDS: dict[Role, frozenset[UnitKind]] = {
+    Role.SUPERVISOR: frozenset({UnitKind.OFFICE}),
+    Role.ADMIN: frozenset({UnitKind.OFFICE, UnitKind.DISTRICT}),
+    Role.LEADER: frozenset({UnitKind.LEADERSHIP}),
+}
+OFFICE_KINDS = frozenset({UnitKind.OFFICE, UnitKind.LEADERSHIP, UnitKind.DISTRICT})
+
+
+def ensure_role_fits(role: Role, unit: Unit) -> None:
+    """Invalid (field ``role``) unless the role fits the unit's kind (``ROLE_UNIT_KINDS``): e.g. a
+    督查室 account in a 区直部门 would see every unit's work from a unit's place."""
+    kinds = ROLE_UNIT_KINDS.get(role)
+    fits = unit.kind in kinds if kinds is not None else unit.kind not in OFFICE_KINDS
+    if not fits:
+        where = "、".join(k.label for k in kinds) if kinds else "承办单位(街道、镇、乡、开发区、区直部门等)"
+        raise Invalid(
+            f"“{unit.name}”是{UnitKind.label_of(unit.kind)},不能设{role.label}账号({role.label}只能设在{where})",
+            field="role",
+        )
 
 
 def disable_user(work: Work, actor: Actor, username: str) -> UserView:

@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from ..errors import DomainError, NotFound
 from ..exports.scores_xlsx import league_xlsx, statistics_xlsx
-from ..operations.assessment.league import add_adjustment, publish_round
+from ..operations.assessment.league import add_adjustment, publish_round, remove_adjustment
 from ..operations.common import authz
 from ..operations.queries.dashboard import dashboard
 from ..operations.queries.progress_lights import key_task_progress
@@ -113,6 +113,23 @@ def league_adjust() -> Any:
         return _render(round_name or None, values=form, errors=errors), error.status
     flash("加减分已记录。", "success")
     return redirect(url_for("web.league_page", round=round_name) + "#adjustments")
+
+
+@bp.post("/league/adjustments/<int(max=2147483647):adjustment_id>/remove")
+@login_required
+def league_adjustment_remove(adjustment_id: int) -> Any:
+    round_name = (request.form.get("round") or "").strip()
+    back = url_for("web.league_page", round=round_name or None) + "#adjustments"
+    try:
+        with writing() as work:
+            remove_adjustment(work, me(), adjustment_id)
+    except DomainError as error:
+        if error.status not in (403, 404, 409):
+            raise
+        flash(error.detail, "error")
+        return redirect(back)
+    flash("加减分已删除。", "success")
+    return redirect(back)
 
 
 @bp.get("/league.xlsx")

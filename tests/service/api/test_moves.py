@@ -44,9 +44,7 @@ def test_urge_once_a_day_counts_and_tells_the_unit_and_the_lead(world, start, ac
     assert actions(runtime, "step.urged") == ["step.urged", "step.urged"]
 
 
-def test_urge_once_per_working_day_a_weekend_belongs_to_the_friday(
-    world, start, act, open_steps, api, clock, runtime
-):
+def test_urge_once_per_working_day_a_weekend_belongs_to_the_friday(world, start, act, open_steps, api, clock, runtime):
     clock.set(local(2024, 4, 19, 10))  # a Friday; 20–21 April 2024 are a weekend, 22 a Monday
     cycle_id = _signed(world, start, act, open_steps)
     step = open_steps(cycle_id, "co_input")[0]

@@ -17,6 +17,7 @@ from ..operations.queries.inbox import InboxItem
 from ..operations.queries.inbox import inbox as inbox_page
 from ..operations.queries.notices import overdue_notice
 from .base import ID, Blueprint, acting, upload_limit
+from .schemas.base import in_utc
 from .schemas.human_tasks import (
     AttachmentListSchema,
     AttachmentSchema,
@@ -63,7 +64,7 @@ def _item(item: InboxItem) -> dict[str, Any]:
     out = {name: getattr(item, name) for name in INBOX_FIELDS}
     for name in ("ready_at", "due_at", "completed_at"):
         if out[name] is not None:
-            out[name] = out[name].isoformat()
+            out[name] = in_utc(out[name]).isoformat()
     return out
 
 

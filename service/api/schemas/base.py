@@ -82,15 +82,19 @@ def ids(**kwargs: Any) -> Int:
     return Int(validate=validate.Range(min=1, max=MAX_ID, error="应为 1 到 2147483647 之间的整数"), **kwargs)
 
 
+def in_utc(value: datetime) -> datetime:
+    """The API's one zone for instants (``Instant``; the inbox's direct JSON too): UTC, a naive
+    value taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Instant(fields.DateTime):
     """An instant as the API writes it: ISO 8601 in UTC (``…+00:00``), whatever zone the value
     carries (the database's rows come back in UTC, deadlines computed in local time in +08:00);
     a naive value is taken as UTC. Reading accepts any offset."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | float | None:
-        if isinstance(value, datetime):
-            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        return super()._serialize(in_utc(value) if isinstance(value, datetime) else value, attr, obj, **kwargs)
 
 
 class Schema(ma.Schema):

@@ -184,3 +184,5 @@ def test_every_instant_in_an_answer_is_in_one_zone(as_user, world, consolidate):
     assert datetime.fromisoformat(body["new_due_at"]).astimezone(TZ).date().isoformat() == "2024-04-18"
     step = as_user(world.lead_head, "GET", f"/api/v1/human-tasks/{consolidate.id}").get_json()
     assert all(step[k].endswith("+00:00") for k in ("ready_at", "due_at")), step
+    inbox = as_user(world.lead_head, "GET", "/api/v1/inbox").get_json()["items"]  # written without marshmallow
+    assert inbox and all(i["due_at"].endswith("+00:00") for i in inbox)

@@ -78,10 +78,21 @@ def step_moves(work: Work, actor: Actor, human_task_id: int) -> StepMoves:
     unit_step = task.role == Assignee.UNIT
     units: tuple[tuple[int, str], ...] = ()
     if office and is_open and unit_step:
+        # Not offered (the 转办 refuses them too): a unit with the same step open in the cycle, and
+        # the lead unit for a co-unit's input.
+        busy = select(HumanTask.unit_id).where(
+            HumanTask.cycle_id == cycle.id,
+            HumanTask.step_id == task.step_id,
+            HumanTask.state == HumanTaskState.OPEN,
+            HumanTask.unit_id.is_not(None),
+        )
+        lead = cycle.lead_unit_id if task.party == Party.CO_UNIT else 0
         units = tuple(
             (i, n)
             for i, n in work.session.execute(
-                select(Unit.id, Unit.name).where(Unit.active.is_(True), Unit.id != task.unit_id).order_by(Unit.name)
+                select(Unit.id, Unit.name)
+                .where(Unit.active.is_(True), Unit.id != task.unit_id, Unit.id != lead, Unit.id.not_in(busy))
+                .order_by(Unit.name)
             ).all()
         )
     return StepMoves(

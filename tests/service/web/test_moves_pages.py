@@ -149,6 +149,12 @@ def test_the_reassign_form_refuses_a_unit_already_giving_its_input(world, start,
     assert sent.status_code == 302
     page = office.get(f"/human-tasks/{town.id}").get_data(as_text=True)
     assert f"“{world.co_units[0].name}”在本轮已有待办" in page
+    # The form offers neither: the co-units giving their input, nor the lead unit.
+    offered = page[page.index('id="reassign-unit"') :]
+    offered = offered[: offered.index("</select>")]
+    for unit in (world.co_units[0], world.co_units[1], world.lead_unit):
+        assert f'value="{unit.id}"' not in offered, unit.name
+    assert f'value="{world.outsider.unit_id}"' in offered
     assert len(open_tasks(runtime, cycle_id, "co_input")) == 3
 
 

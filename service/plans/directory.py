@@ -113,7 +113,19 @@ class UnitDirectory:
         return None
 
     def members(self, name: str) -> tuple[str, ...] | None:
-        """The canonical members of the group word written as `name`, in directory order; None if no group."""
+        """The canonical members of the group word written as `name`, in directory order; None if no group.
+        A group with another in brackets ("各乡镇(街道)": the towns and the streets) is both groups."""
+        key = normalize_name(name)
+        exact = self._groups.get(key)
+        if exact is not None:
+            return exact
+        inner = _SUB_UNIT.search(key)
+        if inner:
+            base = self._groups.get(key[: inner.start()])
+            extra = self._groups.get("各" + inner.group(0)[1:-1].removeprefix("各"))
+            if base is not None and extra is not None:
+                both = set(base) | set(extra)
+                return tuple(unit for unit in self.units if unit in both)
         for key in self._keys(name):
             found = self._groups.get(key)
             if found is not None:

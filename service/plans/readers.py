@@ -43,6 +43,7 @@ class Row:
     line: int
     where: str
     cells: tuple[str, ...]
+    filled: frozenset[int] = frozenset()  # columns whose value a cell merged down from above gave
 
 
 @dataclass(frozen=True)
@@ -304,13 +305,14 @@ def _read_xlsx(data: bytes) -> Source:
     for title, rows in sheets:
         name = title
         table_rows = [
-            Row(number, f"{name}!{number}", tuple(_cell_text(value) for value in values)) for number, values in rows
+            Row(number, f"{name}!{number}", tuple(_cell_text(value) for value in values), filled)
+            for number, values, filled in rows
         ]
         source.blocks.append(Table(name, tuple(table_rows)))
     return source
 
 
-def _xlsx_raw(data: bytes) -> Iterator[tuple[str, list[tuple[int, tuple[object, ...]]]]]:
+def _xlsx_raw(data: bytes) -> Iterator[tuple[str, list[tuple[int, tuple[object, ...], frozenset[int]]]]]:
     """Each sheet's non-empty rows. A cell merged down (a lead unit over three tasks' rows) gives its value
     to every row it spans, in its first column; a cell merged across only keeps its value where it is."""
     import openpyxl
@@ -325,16 +327,18 @@ def _xlsx_raw(data: bytes) -> Iterator[tuple[str, list[tuple[int, tuple[object, 
                     last = min(merged.max_row, MAX_SHEET_ROWS)
                     for row in range(merged.min_row + 1, last + 1):
                         down[(row, merged.min_col)] = value
-            rows: list[tuple[int, tuple[object, ...]]] = []
+            rows: list[tuple[int, tuple[object, ...], frozenset[int]]] = []
             for number, values in enumerate(
                 sheet.iter_rows(min_row=1, max_col=MAX_SHEET_COLUMNS, values_only=True), start=1
             ):
                 if number > MAX_SHEET_ROWS:
                     break
+                filled: frozenset[int] = frozenset()
                 if down:
                     values = tuple(down.get((number, column), value) for column, value in enumerate(values, 1))
+                    filled = frozenset(column - 1 for row, column in down if row == number)
                 if any(value is not None and value != "" for value in values):
-                    rows.append((number, tuple(values)))
+                    rows.append((number, tuple(values), filled))
             yield sheet.title, rows
     finally:
         workbook.close()

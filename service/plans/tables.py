@@ -167,6 +167,16 @@ class _Rows:
         previous = drafts[-1] if drafts else None
         same_as_previous = previous is not None and number is not None and number == previous.number
         if previous is not None and ((number is None and self.numbered) or same_as_previous):
+            merged_number = self.header.index("seq") in row.filled
+            if same_as_previous and not merged_number and text and roles.lead and roles.lead != previous.roles.lead:
+                # A merged 序号 cell gives its number to every row it spans (sub-rows, silently merged);
+                # a number written again with its own text and another lead may be a second task
+                # numbered by mistake: merged too, and said.
+                self.outline.report(
+                    row.line,
+                    f"{row.where}:序号{seq}与上一行相同,本行「{_short(text)}」(牵头单位与上一行不同)已并入任务"
+                    f"{previous.number};如为另一项任务,请改正序号后重新导入。",
+                )
             self._sub_row(previous, title, text, roles, deadline, extra)
             return
         if number is None:
@@ -176,6 +186,10 @@ class _Rows:
         if len(drafts) >= MAX_TASKS:
             self.outline.more_items += 1
             return
+        if not text and not title:
+            self.outline.report(
+                row.line, f"{row.where}:任务{seq or number}没有任务内容(工作任务一栏为空),请补上后重新导入。", "error"
+            )
         drafts.append(
             Draft(
                 number=number,
@@ -253,3 +267,7 @@ class _Rows:
             previous.stages.append((text, deadline))
         if deadline and not previous.deadline_cell:
             previous.deadline_cell = deadline
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -69,12 +69,17 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
+# What a title never ends with: the separator before a clause the annotations took away ("开展燃气整治,
+# 由区住建局负责" leaves "开展燃气整治,").
+_TITLE_TRAILERS = " \t,，、;；:："
+
+
 def _split_title(text: str) -> tuple[str, str]:
     norm = fold(text)
     cut = min((position for stop in _TITLE_STOPS if (position := norm.find(stop)) >= 0), default=-1)
     if cut < 0:
-        return text.strip(), ""
-    return text[:cut].strip(), text[cut + 1 :].strip()
+        return text.strip().rstrip(_TITLE_TRAILERS), ""
+    return text[:cut].strip().rstrip(_TITLE_TRAILERS), text[cut + 1 :].strip()
 
 
 def _clean_lines(text: str) -> str:

@@ -128,6 +128,8 @@ def test_directory_from_toml(directory: UnitDirectory) -> None:
         "泽林镇", "杜山镇", "新庙镇", "碧石渡镇", "汀祖镇", "燕矶镇", "杨叶镇", "花湖镇", "长港镇", "沙窝乡",
     )  # fmt: skip
     assert directory.members("各街道") == ("凤凰街道", "古楼街道", "西山街道", "樊口街道")
+    # A group with another in brackets is both: the towns and the streets, in directory order.
+    assert directory.members("各乡镇(街道)") == directory.members("各镇街")
     assert directory.members("区财政局") is None
 
 

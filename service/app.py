@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config, load_config
 from .errors import Unavailable
+from .routing import KeyConverter
 from .runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["duban"] = runtime
+    # Every id in a URL is a database key (a 32-bit INTEGER on PostgreSQL): a larger number is no match
+    # (404), never a query PostgreSQL refuses with "integer out of range" (a 500).
+    app.url_map.converters["int"] = KeyConverter
 
     # The holiday years an admin loaded; a year another process loads is picked up within
     # [scheduler] calendar_check_seconds (one tiny query at most that often, not per request).

@@ -57,6 +57,11 @@ def register(app: Flask) -> None:
         },
     )
     api = Api(app)
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
+    from ..routing import KeyConverter
+
+    api.register_converter(KeyConverter, integerconverter2paramschema)  # documented as integer ≤ 2^31-1
     blueprints = [
         auth.blp,
         directory.blp,

@@ -194,3 +194,16 @@ def test_the_inbox_pages_the_same_steps_in_either_direction(api, world, start):
     assert mixed.status_code == 422 and mixed.get_json()["field"] == "cursor"
     bad = client.get("/api/v1/inbox?order=sideways")
     assert bad.status_code == 422 and bad.get_json()["field"] == "order"
+
+
+def test_an_id_past_the_database_s_integers_is_not_found(api, world):
+    """A 32-bit key on PostgreSQL: 4817995333609 used to reach the database and come back a 500 there
+    (schemathesis found it); every <int:…> route now stops at 2^31-1, and the document says so."""
+    sup = api(world.supervisor)
+    for path in ("/api/v1/plans/4817995333609", "/api/v1/cycles/2147483648", "/api/v1/human-tasks/99999999999"):
+        answer = sup.get(path)
+        assert answer.status_code == 404, (path, answer.get_data(as_text=True)[:200])
+    assert sup.get("/api/v1/plans/2147483647").status_code == 404  # the largest key: asked, and not there
+    spec = sup.get("/api/v1/openapi.json").get_json()
+    (param,) = spec["paths"]["/api/v1/plans/{plan_id}"]["parameters"]
+    assert param["schema"]["maximum"] == 2**31 - 1

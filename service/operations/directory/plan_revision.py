@@ -37,11 +37,9 @@ from ..common.actor import Actor
 from ..cycles.moves import cancel_cycle, save, settle_inputs
 from ..cycles.projection import load_run, lock_cycle
 from ..supervision.step_moves import reassign_locked
+from ..year.indicators import MAX_MEASURE, MAX_NAME, indicator_from_target
 from .plan_diff import RevisionPreview, TaskChange
 from .plan_write import resolve_unit, write_tasks, write_units
-
-MAX_NAME = 100
-MAX_MEASURE = 20
 
 
 def revise_plan(
@@ -224,31 +222,11 @@ def _lead_of(work: Work, key_task_id: int) -> int | None:
     )
 
 
-def _indicator(
-    work: Work, plan_id: int, key_task_id: int, position: int, target: Target, lead: int | None
-) -> Indicator:
-    return Indicator(
-        plan_id=plan_id,
-        key_task_id=key_task_id,
-        position=position,
-        name=target.indicator[:MAX_NAME],
-        comparator=Comparator(target.comparator),
-        target=float(target.value),
-        measure=target.unit[:MAX_MEASURE],
-        source_text=target.text,
-        source=IndicatorSource.IMPORTED,
-        responsible_unit_id=lead,
-        schedule=[],
-        active=True,
-        created_at=work.now,
-    )
-
-
 def _add_indicators(work: Work, plan: Plan, written: list[tuple[KeyTask, tuple[Target, ...]]]) -> None:
     for key_task, targets in written:
         lead = _lead_of(work, key_task.id)
         for position, target in enumerate(targets):
-            work.session.add(_indicator(work, plan.id, key_task.id, position, target, lead))
+            work.session.add(indicator_from_target(work, plan.id, key_task.id, position, target, lead))
     work.session.flush()
 
 
@@ -275,7 +253,7 @@ def _revise_indicators(work: Work, key_task: KeyTask, targets: tuple[Target, ...
         seen.add(name)
         indicator = current.get(name)
         if indicator is None:
-            session.add(_indicator(work, key_task.plan_id, key_task.id, position, target, lead))
+            session.add(indicator_from_target(work, key_task.plan_id, key_task.id, position, target, lead))
             continue
         if (indicator.target, indicator.comparator, indicator.source_text) != (
             float(target.value),

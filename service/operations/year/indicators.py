@@ -59,18 +59,20 @@ def indicators_from_import(
             .limit(1)
         )
         for position, target in enumerate(targets):
-            session.add(_from_target(work, plan.id, key_task.id, position, target, lead))
+            session.add(indicator_from_target(work, plan.id, key_task.id, position, target, lead))
             made += 1
     for position, target in enumerate(goals):
-        session.add(_from_target(work, plan.id, None, position, target, None))
+        session.add(indicator_from_target(work, plan.id, None, position, target, None))
         made += 1
     session.flush()
     return made
 
 
-def _from_target(
+def indicator_from_target(
     work: Work, plan_id: int, key_task_id: int | None, position: int, target: Target, unit_id: int | None
 ) -> Indicator:
+    """A new imported indicator (not yet added) for a target the parser found: the key task's (or the
+    plan's, ``key_task_id`` None), answered for by ``unit_id``. Used by import and by revisions."""
     return Indicator(
         plan_id=plan_id,
         key_task_id=key_task_id,
